@@ -1,0 +1,150 @@
+// Users and passwords: ACL file parsing and credential checks.
+#include "auth/user_table.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <stdexcept>
+
+namespace fpc::auth {
+namespace {
+
+std::vector<std::string_view> split_words(std::string_view line) {
+  std::vector<std::string_view> words;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    std::size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+    if (i > start) words.push_back(line.substr(start, i - start));
+  }
+  return words;
+}
+
+std::optional<password_hash> parse_hex_hash(std::string_view hex) {
+  if (hex.size() != 64) return std::nullopt;
+  password_hash h{};
+  for (std::size_t i = 0; i < 32; ++i) {
+    int v = 0;
+    for (int k = 0; k < 2; ++k) {
+      char c = hex[2 * i + static_cast<std::size_t>(k)];
+      int d = (c >= '0' && c <= '9')   ? c - '0'
+              : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+              : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                       : -1;
+      if (d < 0) return std::nullopt;
+      v = v * 16 + d;
+    }
+    h[i] = static_cast<unsigned char>(v);
+  }
+  return h;
+}
+
+void remove_hash(std::vector<password_hash>& v, const password_hash& h) {
+  std::erase(v, h);
+}
+
+}  // namespace
+
+password_hash sha256(std::string_view data) {
+  password_hash out{};
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("SHA-256 is unavailable in OpenSSL");
+  }
+  return out;
+}
+
+user_table::user_table() {
+  user def;
+  def.enabled = true;
+  def.nopass = true;
+  users_.emplace("default", def);
+}
+
+std::optional<std::string> user_table::apply_rule(user& u, std::string_view rule) {
+  if (rule == "on") {
+    u.enabled = true;
+  } else if (rule == "off") {
+    u.enabled = false;
+  } else if (rule == "nopass") {
+    u.nopass = true;
+    u.passwords.clear();
+  } else if (rule == "resetpass") {
+    u.nopass = false;
+    u.passwords.clear();
+  } else if (rule == "reset") {
+    u = user{};
+  } else if (rule.starts_with('>')) {
+    u.passwords.push_back(sha256(rule.substr(1)));
+    u.nopass = false;
+  } else if (rule.starts_with('<')) {
+    remove_hash(u.passwords, sha256(rule.substr(1)));
+  } else if (rule.starts_with('#') || rule.starts_with('!')) {
+    auto h = parse_hex_hash(rule.substr(1));
+    if (!h) return "invalid password hash (expected 64 hex digits of SHA-256)";
+    if (rule[0] == '#') {
+      u.passwords.push_back(*h);
+      u.nopass = false;
+    } else {
+      remove_hash(u.passwords, *h);
+    }
+  } else if (rule.starts_with('~') || rule.starts_with('%') || rule.starts_with('&') ||
+             rule.starts_with('+') || rule.starts_with('-') || rule == "allkeys" ||
+             rule == "resetkeys" || rule == "allcommands" || rule == "nocommands" ||
+             rule == "allchannels" || rule == "resetchannels" || rule == "sanitize-payload" ||
+             rule == "skip-sanitize-payload") {
+    // Permission rules: accepted for compatibility with existing ACL files, see README.
+  } else {
+    return "unknown rule '" + std::string(rule) + "'";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> user_table::load_acl(std::string_view text) {
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    auto words = split_words(line);
+    if (words.empty() || words[0].starts_with("#")) continue;
+    const std::string where = "ACL file line " + std::to_string(line_no) + ": ";
+    if (words[0] != "user" || words.size() < 2) return where + "expected 'user <name> [rules...]'";
+    // Each `user` line defines the user from scratch, as in Redis's ACL LOAD.
+    user u;
+    for (std::size_t i = 2; i < words.size(); ++i) {
+      if (auto err = apply_rule(u, words[i])) return where + *err;
+    }
+    users_.insert_or_assign(std::string(words[1]), std::move(u));
+  }
+  return std::nullopt;
+}
+
+void user_table::set_default_password(std::string_view password) {
+  user& def = users_["default"];
+  def.enabled = true;
+  def.nopass = false;
+  def.passwords.assign(1, sha256(password));
+}
+
+bool user_table::default_autologin() const {
+  auto it = users_.find("default");
+  return it != users_.end() && it->second.enabled && it->second.nopass;
+}
+
+bool user_table::check(std::string_view username, std::string_view password) const {
+  auto it = users_.find(username);
+  const password_hash given = sha256(password);
+  if (it == users_.end() || !it->second.enabled) return false;
+  if (it->second.nopass) return true;
+  bool match = false;
+  for (const auto& h : it->second.passwords) {
+    match |= CRYPTO_memcmp(h.data(), given.data(), h.size()) == 0;
+  }
+  return match;
+}
+
+}  // namespace fpc::auth

@@ -1,0 +1,106 @@
+// Command-line, environment and config-file parsing with CLI11; every flag has a FASTPGCACHE_* twin.
+#include "config/settings.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cctype>
+#include <iostream>
+#include <thread>
+
+namespace fpc::config {
+namespace {
+
+// "--expire-sweep-interval" -> "FASTPGCACHE_EXPIRE_SWEEP_INTERVAL"
+std::string env_name(const std::string& flag) {
+  std::string out = "FASTPGCACHE_";
+  for (char c : flag) out.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
+  return out;
+}
+
+template <typename T>
+CLI::Option* add(CLI::App& app, const std::string& name, T& target, const std::string& help) {
+  return app.add_option("--" + name, target, help)->envname(env_name(name))->capture_default_str();
+}
+
+}  // namespace
+
+unsigned settings::effective_threads() const {
+  if (threads > 0) return threads;
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+std::string quote_identifier(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string settings::qualified_table() const {
+  return quote_identifier(schema) + "." + quote_identifier(table);
+}
+
+std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
+  settings s;
+  CLI::App app{"FastPgCache: a Redis-protocol cache server that keeps its data in PostgreSQL.\n"
+               "Every option can also be set as FASTPGCACHE_<OPTION> or in the --config file.",
+               "fastpgcache"};
+  app.set_config("--config", "", "Read options from this file (TOML/INI: name = value)")
+      ->envname("FASTPGCACHE_CONFIG");
+  app.set_version_flag("--version", std::string("fastpgcache ") + FASTPGCACHE_VERSION);
+
+  add(app, "bind", s.bind, "Address to listen on");
+  add(app, "port", s.port, "TCP port for RESP clients")->check(CLI::Range(1, 65535));
+  add(app, "threads", s.threads, "Event loop threads (0: one per core)");
+  add(app, "maxclients", s.maxclients, "Maximum simultaneous clients")->check(CLI::PositiveNumber);
+  add(app, "proto-max-bulk-len", s.proto_max_bulk_len, "Largest bulk string a client may send")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
+  add(app, "max-pending-per-client", s.max_pending_per_client,
+      "Pipelined commands in flight per client before the server stops reading from it")
+      ->check(CLI::PositiveNumber);
+  add(app, "pg", s.pg, "PostgreSQL URI or conninfo (empty: libpq's PG* variables and ~/.pgpass)");
+  add(app, "pool-size", s.pool_size, "PostgreSQL connections in total (split over the threads)")
+      ->check(CLI::PositiveNumber);
+  add(app, "schema", s.schema, "PostgreSQL schema holding the cache table");
+  add(app, "table", s.table, "Name of the cache table");
+  add(app, "pg-timeout", s.pg_timeout_seconds,
+      "Seconds a command may wait for PostgreSQL before it fails")
+      ->check(CLI::PositiveNumber);
+  add(app, "requirepass", s.requirepass, "Password of the 'default' user");
+  add(app, "acl-file", s.acl_file, "Users in Redis ACL file syntax")->check(CLI::ExistingFile);
+  add(app, "expire-sweep-interval", s.expire_sweep_interval_seconds,
+      "Seconds between sweeps that delete expired rows")
+      ->check(CLI::PositiveNumber);
+  add(app, "expire-sweep-batch", s.expire_sweep_batch, "Expired rows deleted per statement")
+      ->check(CLI::PositiveNumber);
+  add(app, "log-level", s.log_level, "trace, debug, info, warn, error, critical or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  app.add_flag("--init-schema", s.init_schema, "Create the schema and table, then exit")
+      ->envname("FASTPGCACHE_INIT_SCHEMA");
+  app.add_flag("--force", s.force, "With --init-schema: drop and recreate the table")
+      ->envname("FASTPGCACHE_FORCE");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    std::cout << app.help();
+    return parse_exit{0};
+  } catch (const CLI::CallForVersion& e) {
+    std::cout << e.what() << "\n";
+    return parse_exit{0};
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "fastpgcache: " << e.what() << " (see --help)\n";
+    return parse_exit{2};
+  }
+  if (s.force && !s.init_schema) {
+    std::cerr << "fastpgcache: --force only makes sense with --init-schema\n";
+    return parse_exit{2};
+  }
+  return s;
+}
+
+}  // namespace fpc::config

@@ -1,0 +1,55 @@
+// The server's settings: one immutable struct, filled from flags, FASTPGCACHE_* variables and --config.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace fpc::config {
+
+struct settings {
+  // Network
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 6379;
+  unsigned threads = 0;  // 0: one per core
+  std::size_t maxclients = 10000;
+  std::size_t proto_max_bulk_len = 512ull * 1024 * 1024;
+  std::size_t max_pending_per_client = 1024;  // commands in flight before reading pauses
+
+  // PostgreSQL
+  std::string pg;  // libpq URI or conninfo; empty: libpq's PG* variables
+  std::size_t pool_size = 4;
+  std::string schema = "fastpgcache";
+  std::string table = "cache";
+  double pg_timeout_seconds = 5.0;
+
+  // Authentication
+  std::string requirepass;
+  std::string acl_file;
+
+  // Expiry
+  double expire_sweep_interval_seconds = 1.0;
+  std::size_t expire_sweep_batch = 1000;
+
+  // Modes and logging
+  bool init_schema = false;
+  bool force = false;
+  std::string log_level = "info";
+
+  [[nodiscard]] unsigned effective_threads() const;
+  [[nodiscard]] std::string qualified_table() const;  // "schema"."table", quoted for SQL
+};
+
+struct parse_exit {
+  int code;  // --help/--version print and exit 0; a bad option exits 2 with one clear line
+};
+
+/// Parses argv (and FASTPGCACHE_* variables, and the --config file). Either settings or an exit.
+std::variant<settings, parse_exit> parse_command_line(int argc, char** argv);
+
+/// Quotes an SQL identifier ("my""schema").
+std::string quote_identifier(const std::string& name);
+
+}  // namespace fpc::config

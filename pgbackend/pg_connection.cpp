@@ -1,0 +1,331 @@
+// One PostgreSQL connection in libpq pipeline mode: connect, prepare, send, read, reconnect.
+#include "pgbackend/pg_connection.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace fpc::pg {
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
+
+namespace {
+constexpr std::chrono::milliseconds min_backoff{100};
+constexpr std::chrono::milliseconds max_backoff{1000};
+
+// libpq messages end with a newline; Redis error lines must not contain one.
+std::string one_line(const char* message) {
+  std::string s = message ? message : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  return s;
+}
+}  // namespace
+
+pg_connection::pg_connection(asio::any_io_executor executor, connection_options options,
+                             const statement_set& statements, std::string name)
+    : executor_(executor),
+      options_(std::move(options)),
+      statements_(statements),
+      name_(std::move(name)),
+      socket_(executor),
+      retry_timer_(executor),
+      timeout_timer_(executor) {}
+
+pg_connection::~pg_connection() { stop(); }
+
+void pg_connection::start() {
+  if (state_ != state::stopped) return;
+  begin_connect();
+  check_timeouts();
+}
+
+void pg_connection::stop() {
+  state_ = state::stopped;
+  retry_timer_.cancel();
+  timeout_timer_.cancel();
+  ++generation_;
+  detach_socket();
+  if (conn_) {
+    PQfinish(conn_);
+    conn_ = nullptr;
+  }
+  auto sent = std::move(in_flight_);
+  in_flight_.clear();
+  auto queued = std::move(waiting_);
+  waiting_.clear();
+  for (auto& s : sent) fail(s.request, "ERR server is shutting down");
+  for (auto& r : queued) fail(r, "ERR server is shutting down");
+}
+
+void pg_connection::submit(pg_request&& request) {
+  if (state_ == state::stopped) {
+    fail(request, "ERR server is shutting down");
+    return;
+  }
+  request.queued_at = clock::now();
+  waiting_.push_back(std::move(request));
+  // Send once per turn of the event loop, so commands parsed from one read go out together.
+  if (state_ == state::ready && !send_scheduled_) {
+    send_scheduled_ = true;
+    asio::post(executor_, [this, gen = generation_] {
+      if (gen != generation_) return;
+      send_scheduled_ = false;
+      send_waiting();
+    });
+  }
+}
+
+void pg_connection::fail(pg_request& request, std::string_view error) {
+  if (request.on_done) request.on_done(pg_outcome{nullptr, error});
+}
+
+void pg_connection::attach_socket() {
+  detach_socket();
+  const int fd = PQsocket(conn_);
+  if (fd < 0) return;
+  boost::system::error_code ec;
+  socket_.assign(fd, ec);
+  if (ec) spdlog::warn("pg {}: cannot watch socket: {}", name_, ec.message());
+}
+
+void pg_connection::detach_socket() {
+  // libpq owns the file descriptor: release it so Asio never closes it.
+  if (socket_.is_open()) socket_.release();
+}
+
+void pg_connection::begin_connect() {
+  state_ = state::connecting;
+  conn_ = PQconnectStart(options_.conninfo.c_str());
+  if (conn_ == nullptr) {
+    reset("out of memory starting a connection");
+    return;
+  }
+  if (PQstatus(conn_) == CONNECTION_BAD) {
+    reset(one_line(PQerrorMessage(conn_)));
+    return;
+  }
+  continue_connect(PGRES_POLLING_WRITING);
+}
+
+void pg_connection::continue_connect(PostgresPollingStatusType polling) {
+  switch (polling) {
+    case PGRES_POLLING_OK:
+      on_connected();
+      return;
+    case PGRES_POLLING_FAILED:
+      reset(one_line(PQerrorMessage(conn_)));
+      return;
+    default:
+      break;
+  }
+  // The socket can change between attempts (several hosts, SSL fallback): watch it afresh.
+  attach_socket();
+  const auto wait = polling == PGRES_POLLING_READING ? asio::posix::stream_descriptor::wait_read
+                                                     : asio::posix::stream_descriptor::wait_write;
+  socket_.async_wait(wait, [this, gen = generation_](boost::system::error_code ec) {
+    if (gen != generation_ || ec == asio::error::operation_aborted) return;
+    continue_connect(PQconnectPoll(conn_));
+  });
+}
+
+void pg_connection::on_connected() {
+  if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
+    reset("cannot enter pipeline mode: " + one_line(PQerrorMessage(conn_)));
+    return;
+  }
+  attach_socket();
+  // Prepare every statement ahead of the queued requests; pipeline order guarantees the
+  // PREPAREs run first.
+  for (const auto& s : statements_.all()) {
+    if (PQsendPrepare(conn_, s.name, s.sql.c_str(), static_cast<int>(s.param_types.size()),
+                      s.param_types.data()) != 1 ||
+        PQpipelineSync(conn_) != 1) {
+      reset("cannot send PREPARE: " + one_line(PQerrorMessage(conn_)));
+      return;
+    }
+    sent_request prep{pg_request{}, make_result_ptr(nullptr), {}, true};
+    prep.request.queued_at = clock::now();
+    const std::string stmt_name = s.name;
+    prep.request.on_done = [name = name_, stmt_name](const pg_outcome& o) {
+      if (!o.error.empty()) spdlog::error("pg {}: PREPARE {} failed: {}", name, stmt_name, o.error);
+    };
+    in_flight_.push_back(std::move(prep));
+  }
+  state_ = state::ready;
+  backoff_ = min_backoff;
+  spdlog::info("pg {}: connected", name_);
+  send_waiting();
+  arm_read();
+}
+
+void pg_connection::send_waiting() {
+  if (state_ != state::ready) return;
+  bool sent_any = false;
+  while (!waiting_.empty() && in_flight_.size() < options_.max_in_flight) {
+    in_flight_.push_back(sent_request{std::move(waiting_.front()), make_result_ptr(nullptr), {}, false});
+    waiting_.pop_front();
+    const pg_request& r = in_flight_.back().request;
+    const statement_text& st = statements_[r.stmt];
+    const auto views = r.params.make_views();
+    if (PQsendQueryPrepared(conn_, st.name, static_cast<int>(r.params.size()), views.values.data(),
+                            views.lengths.data(), views.formats.data(), 1) != 1 ||
+        PQpipelineSync(conn_) != 1) {
+      reset("cannot send: " + one_line(PQerrorMessage(conn_)));
+      return;
+    }
+    sent_any = true;
+  }
+  if (sent_any) flush();
+}
+
+void pg_connection::flush() {
+  if (writing_ || conn_ == nullptr) return;
+  const int r = PQflush(conn_);
+  if (r < 0) {
+    reset("cannot write: " + one_line(PQerrorMessage(conn_)));
+    return;
+  }
+  if (r == 1) {
+    writing_ = true;
+    socket_.async_wait(asio::posix::stream_descriptor::wait_write,
+                       [this, gen = generation_](boost::system::error_code ec) {
+                         if (gen != generation_ || ec == asio::error::operation_aborted) return;
+                         writing_ = false;
+                         flush();
+                       });
+  }
+}
+
+void pg_connection::arm_read() {
+  // Always read while connected: a server that closes an idle connection is noticed at once.
+  if (reading_ || state_ != state::ready) return;
+  reading_ = true;
+  socket_.async_wait(asio::posix::stream_descriptor::wait_read,
+                     [this, gen = generation_](boost::system::error_code ec) {
+                       if (gen != generation_ || ec == asio::error::operation_aborted) return;
+                       reading_ = false;
+                       on_readable();
+                     });
+}
+
+void pg_connection::on_readable() {
+  if (PQconsumeInput(conn_) != 1) {
+    reset(one_line(PQerrorMessage(conn_)));
+    return;
+  }
+  const auto gen = generation_;
+  int nulls_in_a_row = 0;
+  while (PQisBusy(conn_) == 0) {
+    PGresult* r = PQgetResult(conn_);
+    if (r == nullptr) {
+      // A NULL ends each statement's results; two in a row means nothing more is ready.
+      if (in_flight_.empty() || ++nulls_in_a_row >= 2) break;
+      continue;
+    }
+    nulls_in_a_row = 0;
+    handle_result(r);
+    if (gen != generation_) return;  // a callback or an error reset the connection
+  }
+  if (PQstatus(conn_) == CONNECTION_BAD) {
+    reset(one_line(PQerrorMessage(conn_)));
+    return;
+  }
+  send_waiting();  // answers made room in the pipeline
+  arm_read();
+}
+
+void pg_connection::handle_result(PGresult* raw) {
+  result_ptr res = make_result_ptr(raw);
+  if (in_flight_.empty()) {
+    spdlog::warn("pg {}: result with no request waiting ({})", name_,
+                 PQresStatus(PQresultStatus(raw)));
+    return;
+  }
+  sent_request& front = in_flight_.front();
+  switch (PQresultStatus(raw)) {
+    case PGRES_PIPELINE_SYNC: {
+      // The Sync closes the statement's implicit transaction: its effect is committed now.
+      sent_request done = std::move(front);
+      in_flight_.pop_front();
+      complete(std::move(done));
+      break;
+    }
+    case PGRES_FATAL_ERROR:
+    case PGRES_NONFATAL_ERROR:
+    case PGRES_BAD_RESPONSE: {
+      const char* primary = PQresultErrorField(raw, PG_DIAG_MESSAGE_PRIMARY);
+      front.error = "ERR PostgreSQL: " + one_line(primary ? primary : PQresultErrorMessage(raw));
+      break;
+    }
+    case PGRES_PIPELINE_ABORTED:
+      front.error = "ERR PostgreSQL aborted the statement";
+      break;
+    default:
+      front.result = std::move(res);
+      break;
+  }
+}
+
+void pg_connection::complete(sent_request&& done) {
+  if (!done.request.on_done) return;
+  if (!done.error.empty()) {
+    done.request.on_done(pg_outcome{nullptr, done.error});
+  } else if (!done.result) {
+    done.request.on_done(pg_outcome{nullptr, "ERR PostgreSQL returned no result"});
+  } else {
+    done.request.on_done(pg_outcome{done.result.get(), {}});
+  }
+}
+
+void pg_connection::reset(const std::string& reason) {
+  spdlog::warn("pg {}: {}; reconnecting", name_, reason);
+  ++generation_;
+  reading_ = writing_ = send_scheduled_ = false;
+  detach_socket();
+  if (conn_) {
+    PQfinish(conn_);
+    conn_ = nullptr;
+  }
+  state_ = state::backoff;
+  // What was sent may or may not have run: fail it rather than risk running a write twice.
+  auto sent = std::move(in_flight_);
+  in_flight_.clear();
+  const std::string error = "ERR PostgreSQL connection lost: " + reason;
+  for (auto& s : sent) fail(s.request, error);
+  schedule_reconnect();
+}
+
+void pg_connection::schedule_reconnect() {
+  if (state_ == state::stopped) return;
+  retry_timer_.expires_after(backoff_);
+  backoff_ = std::min(backoff_ * 2, max_backoff);
+  retry_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || state_ != state::backoff) return;
+    begin_connect();
+  });
+}
+
+void pg_connection::check_timeouts() {
+  if (state_ == state::stopped) return;
+  const auto now = clock::now();
+  const auto deadline = now - options_.timeout;
+  while (!waiting_.empty() && waiting_.front().queued_at < deadline) {
+    pg_request r = std::move(waiting_.front());
+    waiting_.pop_front();
+    fail(r, state_ == state::ready ? "ERR PostgreSQL did not answer in time (--pg-timeout)"
+                                   : "ERR PostgreSQL unavailable (--pg-timeout passed while reconnecting)");
+  }
+  if (state_ == state::ready && !in_flight_.empty() && in_flight_.front().request.queued_at < deadline) {
+    reset("no answer within --pg-timeout");
+  }
+  const auto period = std::clamp(options_.timeout / 10, std::chrono::milliseconds(20),
+                                 std::chrono::milliseconds(500));
+  timeout_timer_.expires_after(period);
+  timeout_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) check_timeouts();
+  });
+}
+
+}  // namespace fpc::pg

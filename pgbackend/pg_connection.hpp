@@ -1,0 +1,95 @@
+// One PostgreSQL connection in libpq pipeline mode, driven by an Asio event loop.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "pgbackend/pg_request.hpp"
+
+namespace fpc::pg {
+
+struct connection_options {
+  std::string conninfo;
+  std::chrono::milliseconds timeout{5000};       // a request waits at most this long
+  std::size_t max_in_flight = 256;               // statements sent but not answered
+};
+
+/// Sends queued statements without waiting for earlier answers (pipeline mode, one Sync per
+/// statement so a failure stays with its statement and each reply follows its commit), reads
+/// results as the socket becomes readable, and completes requests in FIFO order. Reconnects
+/// with backoff; requests queued while disconnected wait up to the timeout.
+class pg_connection {
+ public:
+  pg_connection(boost::asio::any_io_executor executor, connection_options options,
+                const statement_set& statements, std::string name);
+  ~pg_connection();
+  pg_connection(const pg_connection&) = delete;
+  pg_connection& operator=(const pg_connection&) = delete;
+
+  void start();
+  void stop();
+  void submit(pg_request&& request);
+
+  [[nodiscard]] bool ready() const { return state_ == state::ready; }
+  [[nodiscard]] std::size_t in_flight() const { return in_flight_.size(); }
+  [[nodiscard]] std::size_t waiting() const { return waiting_.size(); }
+
+ private:
+  enum class state {
+    stopped,     ///< not started, or stopped for good
+    backoff,     ///< waiting before the next connection attempt
+    connecting,  ///< PQconnectPoll in progress
+    ready,       ///< pipeline mode, statements prepared (or being prepared ahead of requests)
+  };
+
+  struct sent_request {
+    pg_request request;
+    result_ptr result{nullptr, &PQclear};
+    std::string error;
+    bool internal = false;  // a PREPARE: failure resets the connection
+  };
+
+  void begin_connect();
+  void continue_connect(PostgresPollingStatusType polling);
+  void on_connected();
+  void send_waiting();
+  void flush();
+  void arm_read();
+  void on_readable();
+  void handle_result(PGresult* raw);
+  void reset(const std::string& reason);
+  void schedule_reconnect();
+  void attach_socket();
+  void detach_socket();
+  void check_timeouts();
+  void fail(pg_request& request, std::string_view error);
+  void complete(sent_request&& done);
+  bool send_scheduled_ = false;
+
+  boost::asio::any_io_executor executor_;
+  connection_options options_;
+  const statement_set& statements_;
+  std::string name_;
+
+  PGconn* conn_ = nullptr;
+  boost::asio::posix::stream_descriptor socket_;
+  boost::asio::steady_timer retry_timer_;
+  boost::asio::steady_timer timeout_timer_;
+  state state_ = state::stopped;
+  bool reading_ = false;
+  bool writing_ = false;
+  std::chrono::milliseconds backoff_{100};
+  std::uint64_t generation_ = 0;  // bumps on reset: stale socket handlers see a new number
+
+  std::deque<pg_request> waiting_;
+  std::deque<sent_request> in_flight_;
+};
+
+}  // namespace fpc::pg

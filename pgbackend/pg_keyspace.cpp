@@ -1,0 +1,186 @@
+// Keyspace operations as prepared statements, and their results as kv_result.
+#include "pgbackend/pg_keyspace.hpp"
+
+#include <string>
+
+namespace fpc::pg {
+namespace {
+
+using server::kv_callback;
+using server::kv_result;
+
+void add_expiry(param_pack& p, const server::expiry& e) {
+  using kind = server::expiry::kind;
+  if (e.how == kind::relative_ms) p.add_int8(e.ms); else p.add_null();
+  if (e.how == kind::unix_ms) p.add_int8(e.ms); else p.add_null();
+}
+
+// Each decoder turns a finished statement into the kv_result its operation promises.
+kv_result failed(const pg_outcome& o) {
+  kv_result r;
+  r.error = std::string(o.error);
+  return r;
+}
+
+kv_result optional_value(const pg_outcome& o) {
+  if (!o.error.empty()) return failed(o);
+  kv_result r;
+  if (PQntuples(o.result) > 0 && !PQgetisnull(o.result, 0, 0)) {
+    r.value.emplace(PQgetvalue(o.result, 0, 0), static_cast<std::size_t>(PQgetlength(o.result, 0, 0)));
+  }
+  return r;
+}
+
+kv_result first_int8(const pg_outcome& o, std::int64_t when_no_row) {
+  if (!o.error.empty()) return failed(o);
+  kv_result r;
+  r.integer = PQntuples(o.result) > 0 && !PQgetisnull(o.result, 0, 0)
+                  ? decode_int8(PQgetvalue(o.result, 0, 0))
+                  : when_no_row;
+  if (PQnfields(o.result) > 1 && PQntuples(o.result) > 0) {
+    r.integer2 = decode_int8(PQgetvalue(o.result, 0, 1));
+  }
+  return r;
+}
+
+kv_result rows_affected(const pg_outcome& o) {
+  if (!o.error.empty()) return failed(o);
+  kv_result r;
+  r.integer = std::strtoll(PQcmdTuples(const_cast<PGresult*>(o.result)), nullptr, 10);
+  return r;
+}
+
+kv_result set_full_result(const pg_outcome& o) {
+  if (!o.error.empty()) return failed(o);
+  kv_result r;
+  if (!PQgetisnull(o.result, 0, 0)) {
+    r.value.emplace(PQgetvalue(o.result, 0, 0), static_cast<std::size_t>(PQgetlength(o.result, 0, 0)));
+  }
+  r.integer = decode_int8(PQgetvalue(o.result, 0, 1));
+  return r;
+}
+
+template <typename Decode>
+pg_request make_request(statement s, kv_callback cb, Decode decode) {
+  pg_request req{s, {}, {}, {}};
+  req.on_done = [cb = std::move(cb), decode](const pg_outcome& o) { cb(decode(o)); };
+  return req;
+}
+
+}  // namespace
+
+pg_keyspace::pg_keyspace(boost::asio::any_io_executor executor, const connection_options& options,
+                         const statement_set& statements, std::size_t connections,
+                         unsigned loop_index) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(connections, 1); ++i) {
+    connections_.push_back(std::make_unique<pg_connection>(
+        executor, options, statements, std::to_string(loop_index) + "." + std::to_string(i)));
+  }
+}
+
+void pg_keyspace::start() {
+  for (auto& c : connections_) c->start();
+}
+
+void pg_keyspace::stop() {
+  for (auto& c : connections_) c->stop();
+}
+
+pg_connection& pg_keyspace::connection_for(std::uint64_t client_id) {
+  return *connections_[client_id % connections_.size()];
+}
+
+void pg_keyspace::get(const server::caller& c, std::string_view key, kv_callback cb) {
+  auto req = make_request(statement::get, std::move(cb), optional_value);
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::set(const server::caller& c, std::string_view key, std::string_view value,
+                      const server::set_options& options, kv_callback cb) {
+  using cond = server::set_options::condition;
+  const bool plain = options.when == cond::always && !options.return_old &&
+                     options.expires.how != server::expiry::kind::keep;
+  if (plain) {
+    auto req = make_request(statement::set_plain, std::move(cb), [](const pg_outcome& o) {
+      kv_result r = o.error.empty() ? kv_result{} : failed(o);
+      r.integer = 1;
+      return r;
+    });
+    req.params.add_bytes(c.tenant);
+    req.params.add_bytes(key);
+    req.params.add_bytes(value);
+    add_expiry(req.params, options.expires);
+    connection_for(c.client_id).submit(std::move(req));
+    return;
+  }
+  auto req = make_request(statement::set_full, std::move(cb), set_full_result);
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  req.params.add_bytes(value);
+  add_expiry(req.params, options.expires);
+  req.params.add_int8(options.when == cond::if_absent ? 1 : options.when == cond::if_present ? 2 : 0);
+  req.params.add_bool(options.expires.how == server::expiry::kind::keep);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::del(const server::caller& c, std::span<const std::string_view> keys, kv_callback cb) {
+  auto req = make_request(statement::del, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytea_array(keys);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::exists(const server::caller& c, std::span<const std::string_view> keys,
+                         kv_callback cb) {
+  auto req = make_request(statement::exists, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytea_array(keys);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::pttl(const server::caller& c, std::string_view key, kv_callback cb) {
+  auto req = make_request(statement::pttl, std::move(cb), [](const pg_outcome& o) { return first_int8(o, -2); });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::expire(const server::caller& c, std::string_view key, const server::expiry& when,
+                         unsigned conditions, kv_callback cb) {
+  auto req = make_request(statement::expire, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  add_expiry(req.params, when);
+  req.params.add_int8(static_cast<std::int64_t>(conditions));
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::persist(const server::caller& c, std::string_view key, kv_callback cb) {
+  auto req = make_request(statement::persist, std::move(cb), rows_affected);
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::count_keys(const server::caller& c, kv_callback cb) {
+  auto req = make_request(statement::count_keys, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+  req.params.add_bytes(c.tenant);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::flush(const server::caller& c, kv_callback cb) {
+  auto req = make_request(statement::flush, std::move(cb), rows_affected);
+  req.params.add_bytes(c.tenant);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::sweep_expired(std::int64_t limit, kv_callback cb) {
+  auto req = make_request(statement::sweep, std::move(cb), rows_affected);
+  req.params.add_int8(limit);
+  // The last connection: clients are pinned round-robin, so this spreads sweeps' cost evenly enough.
+  connections_.back()->submit(std::move(req));
+}
+
+}  // namespace fpc::pg

@@ -1,0 +1,45 @@
+// The keyspace of one event loop, over that loop's own PostgreSQL connections.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "pgbackend/pg_connection.hpp"
+#include "server/keyspace.hpp"
+
+namespace fpc::pg {
+
+class pg_keyspace final : public server::keyspace {
+ public:
+  /// `connections` PostgreSQL connections on `executor`; a client is pinned to one of them by
+  /// its id, so its commands reach PostgreSQL, and take effect, in the order it sent them.
+  pg_keyspace(boost::asio::any_io_executor executor, const connection_options& options,
+              const statement_set& statements, std::size_t connections, unsigned loop_index);
+
+  void start();
+  void stop();
+
+  void get(const server::caller& c, std::string_view key, server::kv_callback cb) override;
+  void set(const server::caller& c, std::string_view key, std::string_view value,
+           const server::set_options& options, server::kv_callback cb) override;
+  void del(const server::caller& c, std::span<const std::string_view> keys,
+           server::kv_callback cb) override;
+  void exists(const server::caller& c, std::span<const std::string_view> keys,
+              server::kv_callback cb) override;
+  void pttl(const server::caller& c, std::string_view key, server::kv_callback cb) override;
+  void expire(const server::caller& c, std::string_view key, const server::expiry& when,
+              unsigned conditions, server::kv_callback cb) override;
+  void persist(const server::caller& c, std::string_view key, server::kv_callback cb) override;
+  void count_keys(const server::caller& c, server::kv_callback cb) override;
+  void flush(const server::caller& c, server::kv_callback cb) override;
+
+  /// Deletes up to `limit` expired rows of every tenant; integer: rows deleted.
+  void sweep_expired(std::int64_t limit, server::kv_callback cb);
+
+ private:
+  pg_connection& connection_for(std::uint64_t client_id);
+
+  std::vector<std::unique_ptr<pg_connection>> connections_;
+};
+
+}  // namespace fpc::pg

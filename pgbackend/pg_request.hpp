@@ -1,0 +1,33 @@
+// One statement on its way to PostgreSQL, and how its outcome comes back.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include <libpq-fe.h>
+
+#include "pgbackend/binary_params.hpp"
+#include "pgbackend/statements.hpp"
+
+namespace fpc::pg {
+
+using result_ptr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+inline result_ptr make_result_ptr(PGresult* r) { return result_ptr(r, &PQclear); }
+
+/// What a request's callback receives: a result on success, else a non-empty error text.
+struct pg_outcome {
+  const PGresult* result = nullptr;
+  std::string_view error;
+};
+
+struct pg_request {
+  statement stmt;
+  param_pack params;
+  std::function<void(const pg_outcome&)> on_done;
+  std::chrono::steady_clock::time_point queued_at{};
+};
+
+}  // namespace fpc::pg

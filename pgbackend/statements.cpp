@@ -1,0 +1,126 @@
+// The SQL text of every statement. A row is live while expires_at is NULL or after now():
+// PostgreSQL's clock decides expiry, so several servers on one database agree.
+#include "pgbackend/statements.hpp"
+
+namespace fpc::pg {
+namespace {
+
+constexpr Oid bool_oid = 16, bytea_oid = 17, int8_oid = 20, text_oid = 25, bytea_array_oid = 1001;
+
+const char* const live = "(expires_at IS NULL OR expires_at > now())";
+
+// Expiry from a relative or absolute millisecond parameter; NULL when both are NULL.
+std::string expiry_expr(const char* rel, const char* abs) {
+  return std::string("CASE WHEN ") + rel + " IS NOT NULL THEN now() + " + rel +
+         " * interval '1 millisecond' WHEN " + abs + " IS NOT NULL THEN timestamptz 'epoch' + " +
+         abs + " * interval '1 millisecond' END";
+}
+
+}  // namespace
+
+statement_set::statement_set(const std::string& t) {
+  auto def = [&](statement s, const char* name, std::string sql, std::vector<Oid> types) {
+    texts_[static_cast<std::size_t>(s)] = {name, std::move(sql), std::move(types)};
+  };
+  const std::string L = live;
+
+  def(statement::get, "fpc_get",
+      "SELECT value FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L,
+      {text_oid, bytea_oid});
+
+  def(statement::set_plain, "fpc_set",
+      "INSERT INTO " + t + " (tenant, key, value, expires_at) VALUES ($1, $2, $3, " +
+          expiry_expr("$4::int8", "$5::int8") +
+          ") ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, "
+          "expires_at = EXCLUDED.expires_at",
+      {text_oid, bytea_oid, bytea_oid, int8_oid, int8_oid});
+
+  // SET with NX/XX/KEEPTTL/GET. `old` locks the live row (if any) so the condition and the old
+  // value refer to the row this statement replaces; the ON CONFLICT guard keeps NX from
+  // overwriting a row that became live after `old` was read.
+  def(statement::set_full, "fpc_set_full",
+      "WITH old AS (SELECT value, expires_at FROM " + t +
+          " WHERE tenant = $1 AND key = $2 AND " + L +
+          " FOR UPDATE), "
+          "written AS (INSERT INTO " + t +
+          " AS c (tenant, key, value, expires_at) "
+          "SELECT $1, $2, $3, CASE WHEN $7::bool THEN (SELECT expires_at FROM old) ELSE " +
+          expiry_expr("$4::int8", "$5::int8") +
+          " END WHERE CASE $6::int8 WHEN 1 THEN NOT EXISTS (SELECT 1 FROM old) "
+          "WHEN 2 THEN EXISTS (SELECT 1 FROM old) ELSE true END "
+          "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, "
+          "expires_at = EXCLUDED.expires_at "
+          "WHERE $6::int8 <> 1 OR (c.expires_at IS NOT NULL AND c.expires_at <= now()) "
+          "RETURNING 1) "
+          "SELECT (SELECT value FROM old), (SELECT count(*) FROM written)",
+      {text_oid, bytea_oid, bytea_oid, int8_oid, int8_oid, int8_oid, bool_oid});
+
+  // Deletes expired rows too (they are garbage anyway) but counts only the live ones.
+  def(statement::del, "fpc_del",
+      "WITH d AS (DELETE FROM " + t +
+          " WHERE tenant = $1 AND key = ANY($2) RETURNING expires_at) "
+          "SELECT count(*) FILTER (WHERE " + L + ") FROM d",
+      {text_oid, bytea_array_oid});
+
+  def(statement::exists, "fpc_exists",
+      "SELECT count(*) FROM unnest($2::bytea[]) AS k(key) JOIN " + t +
+          " AS c ON c.tenant = $1 AND c.key = k.key "
+          "WHERE c.expires_at IS NULL OR c.expires_at > now()",
+      {text_oid, bytea_array_oid});
+
+  // Milliseconds left, rounded up so a fresh PX 100 reads 100 as in Redis.
+  def(statement::pttl, "fpc_pttl",
+      "SELECT CASE WHEN expires_at IS NULL THEN -1 ELSE GREATEST(0, ceil((extract(epoch FROM "
+      "expires_at) - extract(epoch FROM now())) * 1000))::int8 END FROM " + t +
+          " WHERE tenant = $1 AND key = $2 AND " + L,
+      {text_oid, bytea_oid});
+
+  // EXPIRE family. $5: bits 1 NX, 2 XX, 4 GT, 8 LT (a key without expiry counts as infinite, as
+  // in Redis). A time already past deletes the key instead, and still counts 1.
+  const std::string when = "(" + expiry_expr("$3::int8", "$4::int8") + ")";
+  def(statement::expire, "fpc_expire",
+      "WITH k AS (SELECT 1 FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L +
+          " AND ($5::int8 & 1 = 0 OR expires_at IS NULL)"
+          " AND ($5::int8 & 2 = 0 OR expires_at IS NOT NULL)"
+          " AND ($5::int8 & 4 = 0 OR (expires_at IS NOT NULL AND " + when + " > expires_at))"
+          " AND ($5::int8 & 8 = 0 OR expires_at IS NULL OR " + when + " < expires_at) FOR UPDATE), "
+          "d AS (DELETE FROM " + t + " WHERE tenant = $1 AND key = $2 AND EXISTS (SELECT 1 FROM k) "
+          "AND " + when + " <= now() RETURNING 1), "
+          "u AS (UPDATE " + t + " SET expires_at = " + when +
+          " WHERE tenant = $1 AND key = $2 AND EXISTS (SELECT 1 FROM k) AND " + when +
+          " > now() RETURNING 1) "
+          "SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM u)",
+      {text_oid, bytea_oid, int8_oid, int8_oid, int8_oid});
+
+  def(statement::persist, "fpc_persist",
+      "UPDATE " + t +
+          " SET expires_at = NULL WHERE tenant = $1 AND key = $2 AND expires_at > now()",
+      {text_oid, bytea_oid});
+
+  def(statement::count_keys, "fpc_count_keys",
+      "SELECT count(*), count(expires_at) FROM " + t + " WHERE tenant = $1 AND " + L, {text_oid});
+
+  def(statement::flush, "fpc_flush", "DELETE FROM " + t + " WHERE tenant = $1", {text_oid});
+
+  // Bounded batches through the partial index on expires_at; the outer condition re-checks
+  // rows that changed between the two scans.
+  def(statement::sweep, "fpc_sweep",
+      "DELETE FROM " + t + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
+          " WHERE expires_at <= now() LIMIT $1)) AND expires_at <= now()",
+      {int8_oid});
+}
+
+std::vector<std::string> schema_ddl(const std::string& s, const std::string& t,
+                                    const std::string& index) {
+  return {
+      "CREATE SCHEMA IF NOT EXISTS " + s,
+      // fillfactor < 100 leaves room on each page so overwrites stay HOT updates.
+      "CREATE UNLOGGED TABLE IF NOT EXISTS " + t +
+          " (tenant text NOT NULL, key bytea NOT NULL, value bytea NOT NULL, "
+          "expires_at timestamptz, PRIMARY KEY (tenant, key)) WITH (fillfactor = 80)",
+      "CREATE INDEX IF NOT EXISTS " + index + " ON " + t +
+          " (expires_at) WHERE expires_at IS NOT NULL",
+  };
+}
+
+}  // namespace fpc::pg

@@ -1,0 +1,51 @@
+// Every SQL statement the server runs, in one place, prepared once per connection.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include <libpq-fe.h>
+
+namespace fpc::pg {
+
+enum class statement : int {
+  get,          ///< $1 tenant, $2 key -> value
+  set_plain,    ///< $1 tenant, $2 key, $3 value, $4 relative ms, $5 unix ms
+  set_full,     ///< + $6 int8 condition (0 always, 1 NX, 2 XX), $7 keepttl -> old value, written
+  del,          ///< $1 tenant, $2 bytea[] keys -> live rows deleted
+  exists,       ///< $1 tenant, $2 bytea[] keys -> live matches, repeats counted
+  pttl,         ///< $1 tenant, $2 key -> -1 or ms left; no row when missing
+  expire,       ///< $1 tenant, $2 key, $3 relative ms, $4 unix ms, $5 condition -> 0/1
+  persist,      ///< $1 tenant, $2 key -> rows updated
+  count_keys,   ///< $1 tenant -> live keys, keys with expiry
+  flush,        ///< $1 tenant
+  sweep,        ///< $1 limit -> expired rows deleted
+  count_,
+};
+
+struct statement_text {
+  const char* name;
+  std::string sql;
+  std::vector<Oid> param_types;
+};
+
+/// The statements for one table (`"schema"."table"`, already quoted).
+class statement_set {
+ public:
+  explicit statement_set(const std::string& qualified_table);
+  [[nodiscard]] const statement_text& operator[](statement s) const {
+    return texts_[static_cast<std::size_t>(s)];
+  }
+  [[nodiscard]] const auto& all() const { return texts_; }
+
+ private:
+  std::array<statement_text, static_cast<std::size_t>(statement::count_)> texts_;
+};
+
+/// The DDL of --init-schema: schema, UNLOGGED table, partial expiry index.
+[[nodiscard]] std::vector<std::string> schema_ddl(const std::string& quoted_schema,
+                                                  const std::string& quoted_table,
+                                                  const std::string& quoted_index);
+
+}  // namespace fpc::pg

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages FastPgCache builds and tests with, if any is missing.
+set -euo pipefail
+
+packages=(build-essential cmake pkg-config python3 libboost1.81-dev libpq-dev libspdlog-dev
+  libcli11-dev catch2 libhiredis-dev libssl-dev postgresql-15 redis-tools)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# libboost1.81-dev replaces the default libboost-dev (1.74) if that is installed.
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

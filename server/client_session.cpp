@@ -1,0 +1,187 @@
+// Client connection: pipelined parsing and dispatch, in-order replies, backpressure.
+#include "server/client_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "server/command_table.hpp"
+
+namespace fpc::server {
+namespace asio = boost::asio;
+namespace {
+constexpr std::size_t initial_buffer = 4096;
+constexpr std::size_t shrink_above = 64 * 1024;
+constexpr std::size_t max_gather = 64;  // replies per write
+const auto use_tuple = asio::as_tuple(asio::use_awaitable);
+}  // namespace
+
+client_session::client_session(asio::ip::tcp::socket socket, loop_context& loop, std::uint64_t id)
+    : socket_(std::move(socket)),
+      loop_(loop),
+      id_(id),
+      parser_(resp::parser_limits{loop.shared.settings.proto_max_bulk_len, 1024 * 1024, 64 * 1024}),
+      writer_wake_(socket_.get_executor()),
+      reader_wake_(socket_.get_executor()) {
+  authenticated_ = loop.shared.users.default_autologin();
+  boost::system::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+}
+
+void client_session::login(std::string_view username) {
+  tenant_.assign(username);
+  authenticated_ = true;
+}
+
+std::string client_session::peer_address() const {
+  boost::system::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  return ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+std::string client_session::local_address() const {
+  boost::system::error_code ec;
+  auto ep = socket_.local_endpoint(ec);
+  return ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+asio::awaitable<void> client_session::run() {
+  auto self = shared_from_this();
+  asio::co_spawn(socket_.get_executor(), [self]() { return self->writer(); }, asio::detached);
+  co_await reader();
+  if (!close_after_flush_) {
+    // The peer is gone or the read failed: nothing more will be written.
+    peer_gone_ = true;
+    boost::system::error_code ec;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
+  }
+  wake_writer();
+}
+
+void client_session::wake_writer() { writer_wake_.cancel(); }
+
+void client_session::reply_ready(reply_slot& slot) {
+  slot.ready = true;
+  if (&slot == &slots_.front()) wake_writer();
+}
+
+void client_session::dispatch(std::span<const std::string_view> args) {
+  slots_.emplace_back();
+  reply_slot& slot = slots_.back();
+  slot.protocol = protocol;
+  ++pending_;
+  loop_.shared.counters.commands_processed.fetch_add(1, std::memory_order_relaxed);
+
+  command_call call(*this, args, slot);
+  const command_spec* spec = find_command(args[0]);
+  if (spec == nullptr) {
+    call.out.error(unknown_command_error(args));
+  } else if (!authenticated_ && !(spec->flags & flag_no_auth)) {
+    call.out.error("NOAUTH Authentication required.");
+  } else if (!spec->arity_ok(args.size())) {
+    call.out.error(arity_error(spec->name));
+  } else {
+    spec->handler(call);
+  }
+  if (!call.is_deferred()) slot.ready = true;
+}
+
+asio::awaitable<void> client_session::reader() {
+  const std::size_t max_pending = loop_.shared.settings.max_pending_per_client;
+  read_buffer_.resize(initial_buffer);
+  std::size_t filled = 0;
+  for (;;) {
+    auto [ec, n] = co_await socket_.async_read_some(
+        asio::buffer(read_buffer_.data() + filled, read_buffer_.size() - filled), use_tuple);
+    if (ec || peer_gone_) co_return;
+    filled += n;
+
+    std::size_t start = 0;
+    bool any = false;
+    while (!close_after_flush_) {
+      if (pending_ >= max_pending) {
+        // Backpressure: stop parsing (and so reading) until the writer catches up.
+        if (any) wake_writer();
+        any = false;
+        reader_waiting_for_drain_ = true;
+        reader_wake_.expires_at(asio::steady_timer::time_point::max());
+        co_await reader_wake_.async_wait(use_tuple);
+        reader_waiting_for_drain_ = false;
+        if (peer_gone_) co_return;
+        continue;
+      }
+      const auto result = parser_.parse(std::string_view(read_buffer_.data() + start, filled - start));
+      if (result.status == resp::parse_status::need_more) break;
+      if (result.status == resp::parse_status::error) {
+        slots_.emplace_back();
+        resp::reply_writer(slots_.back().data, protocol).error("ERR " + parser_.error_message());
+        slots_.back().ready = true;
+        ++pending_;
+        close_after_flush_ = true;
+        spdlog::debug("client {}: {}", id_, parser_.error_message());
+        break;
+      }
+      if (result.status == resp::parse_status::complete) {
+        dispatch(parser_.args());
+        any = true;
+      }
+      start += result.consumed;
+    }
+    if (any || close_after_flush_) wake_writer();
+    if (close_after_flush_) co_return;
+
+    // Keep the unparsed tail at the front; grow for a large bulk, shrink after one.
+    if (start > 0) {
+      std::memmove(read_buffer_.data(), read_buffer_.data() + start, filled - start);
+      filled -= start;
+    }
+    std::size_t want = std::max(parser_.bytes_hint(), filled + 1);
+    if (want > read_buffer_.size()) {
+      read_buffer_.resize(std::max(want, read_buffer_.size() * 2));
+    } else if (filled == 0 && read_buffer_.size() > shrink_above) {
+      read_buffer_.resize(initial_buffer);
+      read_buffer_.shrink_to_fit();
+    }
+  }
+}
+
+asio::awaitable<void> client_session::writer() {
+  auto self = shared_from_this();
+  std::vector<asio::const_buffer> gather;
+  gather.reserve(max_gather);
+  for (;;) {
+    if (peer_gone_) break;
+    gather.clear();
+    for (auto& slot : slots_) {
+      if (!slot.ready || gather.size() == max_gather) break;
+      gather.emplace_back(asio::buffer(slot.data));
+    }
+    if (gather.empty()) {
+      if (close_after_flush_ && pending_ == 0) break;
+      writer_wake_.expires_at(asio::steady_timer::time_point::max());
+      co_await writer_wake_.async_wait(use_tuple);
+      continue;
+    }
+    auto [ec, n] = co_await asio::async_write(socket_, gather, use_tuple);
+    if (ec) {
+      peer_gone_ = true;
+      break;
+    }
+    for (std::size_t i = 0; i < gather.size(); ++i) slots_.pop_front();
+    pending_ -= gather.size();
+    if (reader_waiting_for_drain_ && pending_ <= loop_.shared.settings.max_pending_per_client / 2) {
+      reader_wake_.cancel();
+    }
+  }
+  reader_wake_.cancel();
+  boost::system::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+}  // namespace fpc::server

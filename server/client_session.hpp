@@ -1,0 +1,133 @@
+// One client connection: a reader coroutine that parses and dispatches pipelined commands, and a
+// writer coroutine that sends replies in order as soon as the oldest one is complete.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "resp/parser.hpp"
+#include "resp/writer.hpp"
+#include "server/keyspace.hpp"
+#include "server/server_state.hpp"
+
+namespace fpc::server {
+
+struct command_spec;
+
+/// The place a command's reply waits until every earlier reply has been sent.
+struct reply_slot {
+  std::string data;
+  int protocol = 2;  // the protocol in force when the command arrived
+  bool ready = false;
+};
+
+/// What belongs to one event loop and is shared by its clients.
+struct loop_context {
+  keyspace& store;
+  server_state& shared;
+  unsigned index;
+};
+
+class client_session : public std::enable_shared_from_this<client_session> {
+ public:
+  client_session(boost::asio::ip::tcp::socket socket, loop_context& loop, std::uint64_t id);
+
+  /// Runs the client until it disconnects, quits or breaks the protocol.
+  boost::asio::awaitable<void> run();
+
+  // Connection state that commands read and change.
+  [[nodiscard]] std::uint64_t id() const { return id_; }
+  [[nodiscard]] caller who() const { return caller{tenant_, id_}; }
+  [[nodiscard]] bool authenticated() const { return authenticated_; }
+  void login(std::string_view username);
+  [[nodiscard]] const std::string& username() const { return tenant_; }
+  int protocol = 2;
+  std::string name;
+  std::string lib_name;
+  std::string lib_version;
+  [[nodiscard]] loop_context& loop() { return loop_; }
+  [[nodiscard]] std::string peer_address() const;
+  [[nodiscard]] std::string local_address() const;
+
+  /// Sends what is queued, then closes (QUIT, protocol errors).
+  void close_after_reply() { close_after_flush_ = true; }
+
+  /// Called when a deferred reply is complete.
+  void reply_ready(reply_slot& slot);
+
+ private:
+  boost::asio::awaitable<void> reader();
+  boost::asio::awaitable<void> writer();
+  void dispatch(std::span<const std::string_view> args);
+  void wake_writer();
+
+  boost::asio::ip::tcp::socket socket_;
+  loop_context& loop_;
+  std::uint64_t id_;
+  std::string tenant_ = "default";
+  bool authenticated_ = false;
+
+  resp::request_parser parser_;
+  std::string read_buffer_;
+  std::deque<reply_slot> slots_;
+  std::size_t pending_ = 0;  // slots not yet sent
+  boost::asio::steady_timer writer_wake_;
+  boost::asio::steady_timer reader_wake_;
+  bool close_after_flush_ = false;
+  bool peer_gone_ = false;
+  bool reader_waiting_for_drain_ = false;
+};
+
+/// A handler's view of one command: its arguments and its reply.
+class command_call {
+ public:
+  command_call(client_session& s, std::span<const std::string_view> a, reply_slot& slot)
+      : session(s), args(a), slot_(slot), out(slot.data, slot.protocol) {}
+
+  client_session& session;
+  std::span<const std::string_view> args;  // args[0] is the command name as sent
+
+ private:
+  reply_slot& slot_;
+
+ public:
+  /// The reply of a synchronous command goes here.
+  resp::reply_writer out;
+
+  /// Marks the reply as asynchronous: the handle completes it later, from a callback.
+  class deferred {
+   public:
+    deferred(std::shared_ptr<client_session> s, reply_slot* slot) : session_(std::move(s)), slot_(slot) {}
+    [[nodiscard]] resp::reply_writer writer() const { return {slot_->data, slot_->protocol}; }
+    void finish() const { session_->reply_ready(*slot_); }
+    [[nodiscard]] client_session& session() const { return *session_; }
+
+   private:
+    std::shared_ptr<client_session> session_;
+    reply_slot* slot_;
+  };
+  [[nodiscard]] deferred defer() {
+    deferred_ = true;
+    return {session.shared_from_this(), &slot_};
+  }
+  [[nodiscard]] bool is_deferred() const { return deferred_; }
+  /// HELLO answers in the protocol it switches to.
+  [[nodiscard]] resp::reply_writer writer_with_protocol(int protocol) {
+    slot_.protocol = protocol;
+    return {slot_.data, protocol};
+  }
+  [[nodiscard]] server_state& shared() { return session.loop().shared; }
+  [[nodiscard]] keyspace& store() { return session.loop().store; }
+
+ private:
+  bool deferred_ = false;
+};
+
+}  // namespace fpc::server

@@ -1,0 +1,128 @@
+// The command table and the two errors every dispatcher needs (unknown command, arity).
+#include "server/command_table.hpp"
+
+#include <algorithm>
+
+#include "resp/numbers.hpp"
+#include "server/handlers.hpp"
+
+namespace fpc::server {
+namespace h = handlers;
+
+const std::vector<command_spec>& command_table() {
+  // Keep sorted by name. Flags, arity and key positions follow Redis 7's COMMAND output.
+  static const std::vector<command_spec> table = [] {
+    std::vector<command_spec> t = {
+        {"auth", -2, flag_no_auth | flag_fast | flag_loading | flag_stale, 0, 0, 0, h::auth,
+         "connection", "1.0.0", "Authenticates the connection.", "[username] password"},
+        {"client", -2, 0, 0, 0, 0, h::client, "connection", "2.4.0",
+         "A container for client connection commands.", "",
+         {
+             {"client|getname", 2, flag_loading | flag_stale, 0, 0, 0, h::client, "connection",
+              "2.6.9", "Returns the name of the connection.", ""},
+             {"client|id", 2, flag_loading | flag_stale, 0, 0, 0, h::client, "connection", "5.0.0",
+              "Returns the unique client ID of the connection.", ""},
+             {"client|setinfo", 4, flag_loading | flag_stale, 0, 0, 0, h::client, "connection",
+              "7.2.0", "Sets information specific to the client or connection.",
+              "LIB-NAME libname|LIB-VER libver"},
+             {"client|setname", 3, flag_loading | flag_stale, 0, 0, 0, h::client, "connection",
+              "2.6.9", "Sets the connection name.", "connection-name"},
+         }},
+        {"command", -1, flag_loading | flag_stale, 0, 0, 0, h::command, "server", "2.8.13",
+         "Returns detailed information about all commands.", "",
+         {
+             {"command|count", 2, flag_loading | flag_stale, 0, 0, 0, h::command, "server",
+              "2.8.13", "Returns a count of commands.", ""},
+             {"command|docs", -2, flag_loading | flag_stale, 0, 0, 0, h::command, "server", "7.0.0",
+              "Returns documentary information about one, multiple or all commands.",
+              "[command-name ...]"},
+             {"command|info", -2, flag_loading | flag_stale, 0, 0, 0, h::command, "server",
+              "2.8.13", "Returns information about one, multiple or all commands.",
+              "[command-name ...]"},
+         }},
+        {"dbsize", 1, flag_readonly | flag_fast, 0, 0, 0, h::dbsize, "server", "1.0.0",
+         "Returns the number of keys in the database.", ""},
+        {"del", -2, flag_write, 1, -1, 1, h::del, "generic", "1.0.0",
+         "Deletes one or more keys.", "key [key ...]"},
+        {"echo", 2, flag_fast, 0, 0, 0, h::echo, "connection", "1.0.0",
+         "Returns the given string.", "message"},
+        {"exists", -2, flag_readonly | flag_fast, 1, -1, 1, h::exists, "generic", "1.0.0",
+         "Determines whether one or more keys exist.", "key [key ...]"},
+        {"expire", -3, flag_write | flag_fast, 1, 1, 1, h::expire, "generic", "1.0.0",
+         "Sets the expiration time of a key in seconds.", "key seconds [NX|XX|GT|LT]"},
+        {"flushall", -1, flag_write, 0, 0, 0, h::flushdb, "server", "1.0.0",
+         "Removes all keys (of the authenticated user).", "[ASYNC|SYNC]"},
+        {"flushdb", -1, flag_write, 0, 0, 0, h::flushdb, "server", "1.0.0",
+         "Removes all keys (of the authenticated user).", "[ASYNC|SYNC]"},
+        {"get", 2, flag_readonly | flag_fast, 1, 1, 1, h::get, "string", "1.0.0",
+         "Returns the string value of a key.", "key"},
+        {"hello", -1, flag_no_auth | flag_fast | flag_loading | flag_stale, 0, 0, 0, h::hello,
+         "connection", "6.0.0", "Handshakes with the Redis server.",
+         "[protover [AUTH username password] [SETNAME clientname]]"},
+        {"info", -1, flag_loading | flag_stale, 0, 0, 0, h::info, "server", "1.0.0",
+         "Returns information and statistics about the server.", "[section [section ...]]"},
+        {"persist", 2, flag_write | flag_fast, 1, 1, 1, h::persist, "generic", "2.2.0",
+         "Removes the expiration time of a key.", "key"},
+        {"pexpire", -3, flag_write | flag_fast, 1, 1, 1, h::pexpire, "generic", "2.6.0",
+         "Sets the expiration time of a key in milliseconds.", "key milliseconds [NX|XX|GT|LT]"},
+        {"ping", -1, flag_fast, 0, 0, 0, h::ping, "connection", "1.0.0",
+         "Returns the server's liveliness response.", "[message]"},
+        {"pttl", 2, flag_readonly | flag_fast, 1, 1, 1, h::pttl, "generic", "2.6.0",
+         "Returns the expiration time in milliseconds of a key.", "key"},
+        {"quit", -1, flag_no_auth | flag_fast | flag_loading | flag_stale, 0, 0, 0, h::quit,
+         "connection", "1.0.0", "Closes the connection.", ""},
+        {"select", 2, flag_fast | flag_loading | flag_stale, 0, 0, 0, h::select, "connection",
+         "1.0.0", "Changes the selected database (only 0 exists).", "index"},
+        {"set", -3, flag_write | flag_denyoom, 1, 1, 1, h::set, "string", "1.0.0",
+         "Sets the string value of a key, ignoring its type. The key is created if it doesn't "
+         "exist.",
+         "key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT "
+         "unix-time-milliseconds|KEEPTTL]"},
+        {"ttl", 2, flag_readonly | flag_fast, 1, 1, 1, h::ttl, "generic", "1.0.0",
+         "Returns the expiration time in seconds of a key.", "key"},
+        {"unlink", -2, flag_write | flag_fast, 1, -1, 1, h::del, "generic", "4.0.0",
+         "Asynchronously deletes one or more keys.", "key [key ...]"},
+    };
+    return t;
+  }();
+  return table;
+}
+
+namespace {
+const command_spec* find_in(const std::vector<command_spec>& specs, std::string_view name,
+                            std::size_t prefix) {
+  for (const auto& s : specs) {
+    if (resp::iequals(s.name.substr(prefix), name)) return &s;
+  }
+  return nullptr;
+}
+}  // namespace
+
+const command_spec* find_command(std::string_view name) {
+  // A linear scan over ~25 names beats hashing for lists this short; revisit past ~100.
+  return find_in(command_table(), name, 0);
+}
+
+const command_spec* find_subcommand(const command_spec& parent, std::string_view name) {
+  return find_in(parent.subcommands, name, parent.name.size() + 1);
+}
+
+std::string unknown_command_error(std::span<const std::string_view> args) {
+  std::string text = "ERR unknown command '";
+  text.append(args[0].substr(0, 128));
+  text.append("', with args beginning with: ");
+  std::string listed;
+  for (std::size_t i = 1; i < args.size() && listed.size() < 128; ++i) {
+    const std::size_t room = 128 - listed.size();  // as Redis's "'%.*s' " with 128 - length
+    listed += "'";
+    listed.append(args[i].substr(0, room));
+    listed += "' ";
+  }
+  return text + listed;
+}
+
+std::string arity_error(std::string_view full_name) {
+  return "ERR wrong number of arguments for '" + std::string(full_name) + "' command";
+}
+
+}  // namespace fpc::server

@@ -1,0 +1,193 @@
+// Connection commands: PING, ECHO, QUIT, AUTH, HELLO, SELECT, CLIENT.
+#include <spdlog/spdlog.h>
+
+#include "resp/numbers.hpp"
+#include "server/client_session.hpp"
+#include "server/command_table.hpp"
+#include "server/handlers.hpp"
+
+namespace fpc::server::handlers {
+namespace {
+
+constexpr std::string_view wrongpass = "WRONGPASS invalid username-password pair or user is disabled.";
+
+// Redis refuses names that would break CLIENT LIST's one-line format.
+bool valid_client_name(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+bool try_login(command_call& call, std::string_view user, std::string_view password) {
+  if (call.shared().users.check(user, password)) {
+    call.session.login(user);
+    return true;
+  }
+  // The password never reaches the log.
+  spdlog::warn("client {} ({}): failed AUTH for user '{}'", call.session.id(),
+               call.session.peer_address(), user);
+  return false;
+}
+
+}  // namespace
+
+void ping(command_call& call) {
+  if (call.args.size() > 2) {
+    call.out.error(arity_error("ping"));
+  } else if (call.args.size() == 2) {
+    call.out.bulk(call.args[1]);
+  } else {
+    call.out.simple("PONG");
+  }
+}
+
+void echo(command_call& call) { call.out.bulk(call.args[1]); }
+
+void quit(command_call& call) {
+  call.out.ok();
+  call.session.close_after_reply();
+}
+
+void auth(command_call& call) {
+  if (call.args.size() > 3) {
+    call.out.error("ERR syntax error");
+    return;
+  }
+  if (call.args.size() == 2 && call.shared().users.default_autologin()) {
+    call.out.error(
+        "ERR AUTH <password> called without any password configured for the default user. Are "
+        "you sure your configuration is correct?");
+    return;
+  }
+  const std::string_view user = call.args.size() == 3 ? call.args[1] : "default";
+  if (try_login(call, user, call.args.back())) call.out.ok();
+  else call.out.error(wrongpass);
+}
+
+void hello(command_call& call) {
+  const auto& args = call.args;
+  long long version = call.session.protocol;
+  if (args.size() >= 2) {
+    if (!resp::parse_integer(args[1], version)) {
+      call.out.error("ERR Protocol version is not an integer or out of range");
+      return;
+    }
+    if (version < 2 || version > 3) {
+      call.out.error("NOPROTO unsupported protocol version");
+      return;
+    }
+  }
+  std::string_view new_name;
+  bool set_name = false;
+  std::string_view auth_user, auth_pass;
+  bool do_auth = false;
+  for (std::size_t i = 2; i < args.size(); ++i) {
+    const bool more = args.size() - i - 1 > 0;
+    if (resp::iequals(args[i], "AUTH") && args.size() - i - 1 >= 2) {
+      auth_user = args[i + 1];
+      auth_pass = args[i + 2];
+      do_auth = true;
+      i += 2;
+    } else if (resp::iequals(args[i], "SETNAME") && more) {
+      new_name = args[i + 1];
+      set_name = true;
+      i += 1;
+    } else {
+      call.out.error("ERR Syntax error in HELLO option '" + std::string(args[i]) + "'");
+      return;
+    }
+  }
+  if (do_auth && !try_login(call, auth_user, auth_pass)) {
+    call.out.error(wrongpass);
+    return;
+  }
+  if (!call.session.authenticated()) {
+    call.out.error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+        "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
+        "RESP protocol version at the same time");
+    return;
+  }
+  if (set_name) {
+    if (!valid_client_name(new_name)) {
+      call.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+      return;
+    }
+    call.session.name.assign(new_name);
+  }
+  call.session.protocol = static_cast<int>(version);
+  // The reply already uses the new protocol, as in Redis.
+  resp::reply_writer w = call.writer_with_protocol(static_cast<int>(version));
+  w.map(7);
+  w.bulk("server");
+  w.bulk("redis");
+  w.bulk("version");
+  w.bulk(FASTPGCACHE_REDIS_VERSION);
+  w.bulk("proto");
+  w.integer(version);
+  w.bulk("id");
+  w.integer(static_cast<long long>(call.session.id()));
+  w.bulk("mode");
+  w.bulk("standalone");
+  w.bulk("role");
+  w.bulk("master");
+  w.bulk("modules");
+  w.array(0);
+}
+
+void select(command_call& call) {
+  long long index = 0;
+  if (!resp::parse_integer(call.args[1], index)) {
+    call.out.error("ERR value is not an integer or out of range");
+  } else if (index != 0) {
+    call.out.error("ERR DB index is out of range");
+  } else {
+    call.out.ok();
+  }
+}
+
+void client(command_call& call) {
+  const command_spec* parent = find_command("client");
+  const command_spec* sub = find_subcommand(*parent, call.args[1]);
+  if (sub == nullptr) {
+    call.out.error("ERR unknown subcommand '" + std::string(call.args[1].substr(0, 128)) +
+                   "'. Try CLIENT HELP.");
+    return;
+  }
+  if (!sub->arity_ok(call.args.size())) {
+    call.out.error(arity_error(sub->name));
+    return;
+  }
+  client_session& s = call.session;
+  if (sub->name == "client|id") {
+    call.out.integer(static_cast<long long>(s.id()));
+  } else if (sub->name == "client|getname") {
+    if (s.name.empty()) call.out.null();
+    else call.out.bulk(s.name);
+  } else if (sub->name == "client|setname") {
+    if (!valid_client_name(call.args[2])) {
+      call.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+      return;
+    }
+    s.name.assign(call.args[2]);
+    call.out.ok();
+  } else if (sub->name == "client|setinfo") {
+    const std::string_view attr = call.args[2];
+    const std::string_view value = call.args[3];
+    if (!valid_client_name(value)) {
+      call.out.error("ERR " + std::string(attr) +
+                     " cannot contain spaces, newlines or special characters.");
+      return;
+    }
+    if (resp::iequals(attr, "lib-name")) s.lib_name.assign(value);
+    else if (resp::iequals(attr, "lib-ver")) s.lib_version.assign(value);
+    else {
+      call.out.error("ERR Unrecognized option '" + std::string(attr) + "'");
+      return;
+    }
+    call.out.ok();
+  }
+}
+
+}  // namespace fpc::server::handlers

@@ -1,0 +1,99 @@
+// Keyspace commands: DEL/UNLINK, EXISTS, TTL/PTTL, EXPIRE/PEXPIRE, PERSIST, DBSIZE, FLUSHDB/FLUSHALL.
+#include "resp/numbers.hpp"
+#include "server/client_session.hpp"
+#include "server/expiry_args.hpp"
+#include "server/handlers.hpp"
+
+namespace fpc::server::handlers {
+namespace {
+
+using transform = long long (*)(long long);
+
+// Sends the operation's integer (through `map`) or its error.
+kv_callback integer_reply(command_call& call, transform map = nullptr) {
+  return [reply = call.defer(), map](kv_result&& r) {
+    auto w = reply.writer();
+    if (!r.ok()) w.error(r.error);
+    else w.integer(map ? map(r.integer) : r.integer);
+    reply.finish();
+  };
+}
+
+kv_callback ok_reply(command_call& call) {
+  return [reply = call.defer()](kv_result&& r) {
+    auto w = reply.writer();
+    if (!r.ok()) w.error(r.error);
+    else w.ok();
+    reply.finish();
+  };
+}
+
+void expire_generic(command_call& call, time_unit unit, std::string_view name) {
+  unsigned conditions = expire_always;
+  for (std::size_t i = 3; i < call.args.size(); ++i) {
+    const std::string_view opt = call.args[i];
+    if (resp::iequals(opt, "NX")) conditions |= expire_nx;
+    else if (resp::iequals(opt, "XX")) conditions |= expire_xx;
+    else if (resp::iequals(opt, "GT")) conditions |= expire_gt;
+    else if (resp::iequals(opt, "LT")) conditions |= expire_lt;
+    else {
+      call.out.error("ERR Unsupported option " + std::string(opt));
+      return;
+    }
+  }
+  if ((conditions & expire_nx) && (conditions & (expire_xx | expire_gt | expire_lt))) {
+    call.out.error("ERR NX and XX, GT or LT options at the same time are not compatible");
+    return;
+  }
+  if ((conditions & expire_gt) && (conditions & expire_lt)) {
+    call.out.error("ERR GT and LT options at the same time are not compatible");
+    return;
+  }
+  expiry when;
+  if (auto err = parse_expiry(call.args[2], unit, false, false, name, when)) {
+    call.out.error(*err);
+    return;
+  }
+  call.store().expire(call.session.who(), call.args[1], when, conditions, integer_reply(call));
+}
+
+}  // namespace
+
+void del(command_call& call) {
+  call.store().del(call.session.who(), call.args.subspan(1), integer_reply(call));
+}
+
+void exists(command_call& call) {
+  call.store().exists(call.session.who(), call.args.subspan(1), integer_reply(call));
+}
+
+void pttl(command_call& call) {
+  call.store().pttl(call.session.who(), call.args[1], integer_reply(call));
+}
+
+void ttl(command_call& call) {
+  // Redis rounds milliseconds to the nearest second.
+  call.store().pttl(call.session.who(), call.args[1], integer_reply(call, [](long long ms) {
+    return ms < 0 ? ms : (ms + 500) / 1000;
+  }));
+}
+
+void expire(command_call& call) { expire_generic(call, time_unit::seconds, "expire"); }
+void pexpire(command_call& call) { expire_generic(call, time_unit::milliseconds, "pexpire"); }
+
+void persist(command_call& call) {
+  call.store().persist(call.session.who(), call.args[1], integer_reply(call));
+}
+
+void dbsize(command_call& call) { call.store().count_keys(call.session.who(), integer_reply(call)); }
+
+void flushdb(command_call& call) {
+  if (call.args.size() > 2 ||
+      (call.args.size() == 2 && !resp::iequals(call.args[1], "ASYNC") && !resp::iequals(call.args[1], "SYNC"))) {
+    call.out.error("ERR syntax error");
+    return;
+  }
+  call.store().flush(call.session.who(), ok_reply(call));
+}
+
+}  // namespace fpc::server::handlers

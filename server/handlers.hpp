@@ -1,0 +1,33 @@
+// Declarations of every command handler; the command table wires them to names.
+#pragma once
+
+namespace fpc::server {
+class command_call;
+
+namespace handlers {
+// Connection (commands_connection.cpp)
+void ping(command_call&);
+void echo(command_call&);
+void quit(command_call&);
+void auth(command_call&);
+void hello(command_call&);
+void select(command_call&);
+void client(command_call&);
+// Strings (commands_strings.cpp)
+void get(command_call&);
+void set(command_call&);
+// Keys (commands_keys.cpp)
+void del(command_call&);
+void exists(command_call&);
+void ttl(command_call&);
+void pttl(command_call&);
+void expire(command_call&);
+void pexpire(command_call&);
+void persist(command_call&);
+void dbsize(command_call&);
+void flushdb(command_call&);
+// Server (commands_server.cpp, command_docs.cpp)
+void command(command_call&);
+void info(command_call&);
+}  // namespace handlers
+}  // namespace fpc::server

@@ -1,0 +1,81 @@
+// The storage interface the command handlers call; pgbackend implements it over PostgreSQL.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace fpc::server {
+
+/// Who is asking: the tenant scopes every row; client_id keeps one client's commands in order
+/// (the backend pins a client to one connection).
+struct caller {
+  std::string_view tenant;
+  std::uint64_t client_id;
+};
+
+/// When a key expires, as a SET or EXPIRE option. Times are milliseconds; the backend turns them
+/// into timestamps with PostgreSQL's clock, which is the authority for expiry.
+struct expiry {
+  enum class kind { none, keep, relative_ms, unix_ms } how = kind::none;
+  std::int64_t ms = 0;
+};
+
+/// EXPIRE's NX / XX / GT / LT, as bits that combine (XX GT is allowed, as in Redis).
+enum expire_condition : unsigned {
+  expire_always = 0,
+  expire_nx = 1,  ///< only keys without an expiry
+  expire_xx = 2,  ///< only keys with an expiry
+  expire_gt = 4,  ///< only when later than the current expiry (none counts as infinite)
+  expire_lt = 8,  ///< only when earlier than the current expiry
+};
+
+struct set_options {
+  enum class condition { always, if_absent, if_present } when = condition::always;  // NX / XX
+  expiry expires;
+  bool return_old = false;  // SET ... GET
+};
+
+/// The outcome of one storage operation. Each operation documents which fields it fills.
+struct kv_result {
+  std::string error;  // non-empty: the operation failed; a Redis error text ("ERR ...")
+  std::int64_t integer = 0;
+  std::int64_t integer2 = 0;
+  std::optional<std::string> value;
+
+  [[nodiscard]] bool ok() const { return error.empty(); }
+};
+
+using kv_callback = std::function<void(kv_result&&)>;
+
+/// Asynchronous, per-event-loop storage. Callbacks run on the caller's event loop, in the order
+/// the same client issued the operations.
+class keyspace {
+ public:
+  virtual ~keyspace() = default;
+  /// value: the live value, or nothing.
+  virtual void get(const caller& c, std::string_view key, kv_callback cb) = 0;
+  /// integer: 1 when written; value: the old live value when options.return_old.
+  virtual void set(const caller& c, std::string_view key, std::string_view value,
+                   const set_options& options, kv_callback cb) = 0;
+  /// integer: live keys deleted (each distinct key once).
+  virtual void del(const caller& c, std::span<const std::string_view> keys, kv_callback cb) = 0;
+  /// integer: live keys among `keys`, repeats counted again.
+  virtual void exists(const caller& c, std::span<const std::string_view> keys, kv_callback cb) = 0;
+  /// integer: -2 no such key, -1 no expiry, else milliseconds left.
+  virtual void pttl(const caller& c, std::string_view key, kv_callback cb) = 0;
+  /// integer: 1 when the expiry was set, or the key deleted because `when` is already past.
+  virtual void expire(const caller& c, std::string_view key, const expiry& when,
+                      unsigned conditions, kv_callback cb) = 0;
+  /// integer: 1 when an expiry was removed.
+  virtual void persist(const caller& c, std::string_view key, kv_callback cb) = 0;
+  /// integer: live keys of the tenant; integer2: those with an expiry.
+  virtual void count_keys(const caller& c, kv_callback cb) = 0;
+  /// Deletes every key of the tenant (and only of the tenant).
+  virtual void flush(const caller& c, kv_callback cb) = 0;
+};
+
+}  // namespace fpc::server

@@ -1,0 +1,48 @@
+// fastpgcache entry point: parse settings, then either initialise the schema or serve.
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "auth/user_table.hpp"
+#include "config/settings.hpp"
+#include "pgbackend/schema.hpp"
+#include "server/server.hpp"
+
+namespace {
+
+fpc::auth::user_table load_users(const fpc::config::settings& s) {
+  fpc::auth::user_table users;
+  if (!s.acl_file.empty()) {
+    std::ifstream in(s.acl_file);
+    if (!in) throw std::runtime_error("cannot read --acl-file " + s.acl_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (auto err = users.load_acl(text.str())) throw std::runtime_error(s.acl_file + ": " + *err);
+  }
+  if (!s.requirepass.empty()) users.set_default_password(s.requirepass);
+  return users;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = fpc::config::parse_command_line(argc, argv);
+  if (auto* exit = std::get_if<fpc::config::parse_exit>(&parsed)) return exit->code;
+  const auto& settings = std::get<fpc::config::settings>(parsed);
+  spdlog::set_level(spdlog::level::from_str(settings.log_level));
+  try {
+    if (settings.init_schema) {
+      fpc::pg::init_schema(settings.pg, settings.schema, settings.table, settings.force);
+      return 0;
+    }
+    auto users = load_users(settings);
+    fpc::pg::check_schema(settings.pg, settings.schema, settings.table);
+    fpc::server::run_server(settings, std::move(users));
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "fastpgcache: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,167 @@
+// Event loops, acceptor, round-robin hand-out of clients, expiry sweeper, signal handling.
+#include "server/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "pgbackend/pg_keyspace.hpp"
+#include "server/client_session.hpp"
+
+namespace fpc::server {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+struct event_loop {
+  asio::io_context io{1};  // one thread runs it: Asio may skip locking
+  std::unique_ptr<pg::pg_keyspace> store;
+  std::unique_ptr<loop_context> context;
+};
+
+asio::awaitable<void> serve_client(std::shared_ptr<client_session> session, server_state& state) {
+  co_await session->run();
+  state.counters.connected_clients.fetch_sub(1, std::memory_order_relaxed);
+}
+
+asio::awaitable<void> accept_clients(tcp::acceptor& acceptor, std::vector<std::unique_ptr<event_loop>>& loops,
+                                     server_state& state) {
+  std::size_t next = 0;
+  for (;;) {
+    event_loop& loop = *loops[next];
+    next = (next + 1) % loops.size();
+    auto [ec, socket] = co_await acceptor.async_accept(loop.io, asio::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      // EMFILE and friends: log and keep accepting; a short pause avoids a hot loop.
+      spdlog::warn("accept failed: {}", ec.message());
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    state.counters.connections_received.fetch_add(1, std::memory_order_relaxed);
+    if (state.counters.connected_clients.load() >= state.settings.maxclients) {
+      state.counters.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+      auto sock = std::make_shared<tcp::socket>(std::move(socket));
+      static const std::string msg = "-ERR max number of clients reached\r\n";
+      asio::async_write(*sock, asio::buffer(msg), [sock](auto, auto) {
+        boost::system::error_code ignored;
+        sock->close(ignored);
+      });
+      continue;
+    }
+    state.counters.connected_clients.fetch_add(1, std::memory_order_relaxed);
+    const auto id = state.counters.next_client_id.fetch_add(1, std::memory_order_relaxed);
+    auto session = std::make_shared<client_session>(std::move(socket), *loop.context, id);
+    asio::co_spawn(loop.io, serve_client(std::move(session), state), asio::detached);
+  }
+}
+
+// Deletes expired rows in bounded batches: a full batch means more are waiting, so it goes on at
+// once; otherwise it sleeps for the interval. Readers never see expired rows either way.
+asio::awaitable<void> sweep_expired(pg::pg_keyspace& store, server_state& state) {
+  const auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(state.settings.expire_sweep_interval_seconds));
+  const auto batch = static_cast<std::int64_t>(state.settings.expire_sweep_batch);
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(interval);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    std::int64_t deleted = batch;
+    while (deleted == batch) {
+      asio::steady_timer done(timer.get_executor(), asio::steady_timer::time_point::max());
+      deleted = 0;
+      bool finished = false;  // the callback may run before the wait starts (pool stopped)
+      store.sweep_expired(batch, [&](kv_result&& r) {
+        if (r.ok()) deleted = r.integer;
+        else spdlog::debug("expiry sweep failed: {}", r.error);
+        finished = true;
+        done.cancel();
+      });
+      if (!finished) co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
+      state.counters.expired_keys.fetch_add(static_cast<std::uint64_t>(deleted), std::memory_order_relaxed);
+    }
+  }
+}
+
+}  // namespace
+
+void run_server(const config::settings& settings, auth::user_table users) {
+  server_state state(settings, std::move(users));
+  const pg::statement_set statements(settings.qualified_table());
+  const unsigned threads = settings.effective_threads();
+  const std::size_t per_loop = std::max<std::size_t>(1, settings.pool_size / threads);
+
+  pg::connection_options pg_options;
+  pg_options.conninfo = settings.pg;
+  pg_options.timeout = std::chrono::milliseconds(static_cast<long long>(settings.pg_timeout_seconds * 1000));
+
+  std::vector<std::unique_ptr<event_loop>> loops;
+  for (unsigned i = 0; i < threads; ++i) {
+    auto loop = std::make_unique<event_loop>();
+    loop->store = std::make_unique<pg::pg_keyspace>(loop->io.get_executor(), pg_options, statements, per_loop, i);
+    loop->context = std::make_unique<loop_context>(loop_context{*loop->store, state, i});
+    asio::post(loop->io, [store = loop->store.get()] { store->start(); });
+    loops.push_back(std::move(loop));
+  }
+
+  asio::io_context& main_io = loops[0]->io;
+  tcp::acceptor acceptor(main_io);
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(settings.bind, ec);
+  if (ec) throw std::runtime_error("invalid --bind address '" + settings.bind + "'");
+  const tcp::endpoint endpoint(address, settings.port);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on " + settings.bind + ":" + std::to_string(settings.port) +
+                             ": " + ec.message());
+  }
+  state.bound_port = acceptor.local_endpoint().port();
+  spdlog::info("fastpgcache {} listening on {}:{} ({} threads, {} PostgreSQL connections per thread, "
+               "table {})",
+               FASTPGCACHE_VERSION, settings.bind, state.bound_port, threads, per_loop,
+               settings.qualified_table());
+
+  asio::co_spawn(main_io, accept_clients(acceptor, loops, state), asio::detached);
+  asio::co_spawn(main_io, sweep_expired(*loops[0]->store, state), asio::detached);
+
+  asio::signal_set signals(main_io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code, int sig) {
+    spdlog::info("signal {}: shutting down", sig);
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    for (auto& loop : loops) {
+      asio::post(loop->io, [l = loop.get()] {
+        l->store->stop();
+        l->io.stop();
+      });
+    }
+  });
+
+  std::vector<std::thread> workers;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (auto& loop : loops) guards.push_back(asio::make_work_guard(loop->io));
+  for (std::size_t i = 1; i < loops.size(); ++i) workers.emplace_back([&io = loops[i]->io] { io.run(); });
+  main_io.run();
+  for (auto& w : workers) w.join();
+  spdlog::info("stopped");
+}
+
+}  // namespace fpc::server
