@@ -31,7 +31,7 @@ std::optional<std::string> parse_expiry(std::string_view text, time_unit unit, b
   }
   // Redis adds the current time to a duration and rejects an overflow; so do we.
   const long long base = absolute ? 0 : now_ms();
-  if ((v > 0 && v > LLONG_MAX - base) || (v < 0 && v < LLONG_MIN - base)) return invalid;
+  if (v > LLONG_MAX - base) return invalid;
   if (v > max_pg_ms) v = max_pg_ms;
   if (v < -max_pg_ms) v = -max_pg_ms;
   out.how = absolute ? expiry::kind::unix_ms : expiry::kind::relative_ms;

@@ -1,1 +1,92 @@
-// placeholder
+// Schema initialisation, start-up failures, restarts, and the redis-cli front door.
+#include <catch2/catch.hpp>
+
+#include "tests/integration/fixture.hpp"
+
+using namespace fpc::test;
+
+namespace {
+std::string psql(const std::string& sql) {
+  return shell("psql -XAtq '" + pg_uri() + "' -c \"" + sql + "\"");
+}
+}  // namespace
+
+TEST_CASE("--init-schema is idempotent, creates an UNLOGGED table, --force recreates") {
+  const std::string schema = unique_schema();
+  auto first = run_fastpgcache({"--pg", pg_uri(), "--schema", schema, "--init-schema"});
+  REQUIRE(first.exit_code == 0);
+  CHECK(first.output.find("created UNLOGGED table") != std::string::npos);
+  auto second = run_fastpgcache({"--pg", pg_uri(), "--schema", schema, "--init-schema"});
+  REQUIRE(second.exit_code == 0);
+  CHECK(second.output.find("already exists") != std::string::npos);
+  CHECK(psql("SELECT relpersistence FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE n.nspname = '" + schema + "' AND relname = 'cache'") == "u\n");
+  CHECK(psql("SELECT indexdef LIKE '%WHERE (expires_at IS NOT NULL)%' FROM pg_indexes WHERE schemaname = '" +
+             schema + "' AND indexname = 'cache_expires_at_idx'") == "t\n");
+  psql("INSERT INTO " + schema + ".cache VALUES ('default', 'x', 'y', NULL)");
+  auto third = run_fastpgcache({"--pg", pg_uri(), "--schema", schema, "--init-schema"});
+  CHECK(third.exit_code == 0);
+  CHECK(psql("SELECT count(*) FROM " + schema + ".cache") == "1\n");
+  auto forced = run_fastpgcache({"--pg", pg_uri(), "--schema", schema, "--init-schema", "--force"});
+  CHECK(forced.exit_code == 0);
+  CHECK(psql("SELECT count(*) FROM " + schema + ".cache") == "0\n");
+}
+
+TEST_CASE("start-up failures exit non-zero with one clear line") {
+  auto missing = run_fastpgcache({"--pg", pg_uri(), "--schema", unique_schema()});
+  CHECK(missing.exit_code != 0);
+  CHECK(missing.output.find("--init-schema") != std::string::npos);
+  auto unreachable = run_fastpgcache({"--pg", "postgresql://nobody@127.0.0.1:1/x?connect_timeout=2"});
+  CHECK(unreachable.exit_code != 0);
+  CHECK(unreachable.output.find("cannot connect to PostgreSQL") != std::string::npos);
+  auto bad = run_fastpgcache({"--port", "notaport"});
+  CHECK(bad.exit_code == 2);
+  auto force_alone = run_fastpgcache({"--force"});
+  CHECK(force_alone.exit_code == 2);
+  auto help = run_fastpgcache({"--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.output.find("--pool-size") != std::string::npos);
+  CHECK(help.output.find("FASTPGCACHE_PORT") != std::string::npos);
+}
+
+TEST_CASE("settings come from environment variables and a config file") {
+  const std::string schema = unique_schema();
+  REQUIRE(run_fastpgcache({"--pg", pg_uri(), "--schema", schema, "--init-schema"}).exit_code == 0);
+  const std::string conf = "/tmp/fpc-conf-" + std::to_string(::getpid()) + ".ini";
+  shell("printf 'requirepass = fromfile\\n' > " + conf);
+  server_process server({"--config", conf}, false, schema);
+  client c(server.port());
+  CHECK(c.cmd({"GET", "k"}).str == "NOAUTH Authentication required.");
+  CHECK(c.cmd({"AUTH", "fromfile"}).str == "OK");
+  const auto env = shell("FASTPGCACHE_PORT=notaport " FASTPGCACHE_BINARY " 2>&1; echo \"exit=$?\"");
+  CHECK(env.find("exit=2") != std::string::npos);
+  std::remove(conf.c_str());
+}
+
+TEST_CASE("data survives a restart of the server") {
+  const std::string schema = unique_schema();
+  {
+    server_process server({}, true, schema);
+    client c(server.port());
+    for (int i = 0; i < 100; ++i) REQUIRE(c.cmd({"SET", "k" + std::to_string(i), std::to_string(i)}).str == "OK");
+    CHECK(server.stop() == 0);
+  }
+  server_process again({}, false, schema);
+  client c(again.port());
+  CHECK(c.cmd({"DBSIZE"}).integer == 100);
+  CHECK(c.cmd({"GET", "k42"}).str == "42");
+}
+
+TEST_CASE("redis-cli: SET with EX, GET, TTL, and --pipe") {
+  server_process server;
+  const std::string cli = "redis-cli -p " + std::to_string(server.port()) + " ";
+  CHECK(shell(cli + "SET greeting hello EX 60") == "OK\n");
+  CHECK(shell(cli + "GET greeting") == "hello\n");
+  CHECK(shell(cli + "TTL greeting") == "60\n");
+  CHECK(shell(cli + "NOSUCH 2>&1").find("ERR unknown command 'NOSUCH'") != std::string::npos);
+  const auto piped = shell("for i in $(seq 1 1000); do printf 'SET p:%s %s\\r\\n' $i $i; done | " + cli + "--pipe");
+  CHECK(piped.find("errors: 0, replies: 1000") != std::string::npos);
+  CHECK(shell(cli + "DBSIZE") == "1001\n");
+  // Interactive mode reads COMMAND DOCS at start; it must not print an error.
+  CHECK(shell("printf 'PING\\n' | " + cli + "2>&1") == "PONG\n");
+}

@@ -1,0 +1,20 @@
+# Entry points; the scripts in scripts/ do the work so Docker and CI run the same steps.
+.PHONY: run test build asan deps clean
+
+run: deps build
+	scripts/run.sh $(ARGS)
+
+test:
+	scripts/test.sh
+
+build:
+	scripts/build.sh release
+
+asan:
+	scripts/build.sh asan
+
+deps:
+	scripts/install-deps.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `make test`: installs what is missing, builds release and ASan+UBSan flavours, starts a private
+# PostgreSQL on a free port, runs every test against both builds, and stops what it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+scripts/build.sh release
+scripts/build.sh asan
+
+tmp=$(mktemp -d /tmp/fpc-test.XXXXXX)
+chmod 755 "$tmp"  # the unprivileged PostgreSQL user must reach the cluster directory
+cleanup() {
+  scripts/pg-cluster.sh stop "$tmp/pg"
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+FASTPGCACHE_TEST_PG=$(scripts/pg-cluster.sh start "$tmp/pg")
+export FASTPGCACHE_TEST_PG
+echo "test PostgreSQL: $FASTPGCACHE_TEST_PG"
+
+echo "== release build =="
+ctest --test-dir build/release --output-on-failure
+echo "== ASan + UBSan build =="
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/asan --output-on-failure

@@ -1,0 +1,95 @@
+// Integration fixture: a real fastpgcache process on a free port over the test PostgreSQL, plus
+// hiredis and raw-socket clients.
+#pragma once
+
+#include <hiredis/hiredis.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace fpc::test {
+
+/// The PostgreSQL the tests use (FASTPGCACHE_TEST_PG, set by scripts/test.sh).
+std::string pg_uri();
+
+/// A schema name no other test uses, so tests never see each other's rows.
+std::string unique_schema();
+
+/// Runs fastpgcache to completion; returns its exit code and what it printed.
+struct run_result {
+  int exit_code;
+  std::string output;
+};
+run_result run_fastpgcache(const std::vector<std::string>& args);
+
+/// A server process; stopped (SIGTERM, then SIGKILL) when destroyed.
+class server_process {
+ public:
+  /// Creates the schema (unless `init` is false) and starts the server with `extra` flags.
+  explicit server_process(std::vector<std::string> extra = {}, bool init = true,
+                          std::string schema = unique_schema());
+  ~server_process();
+  server_process(const server_process&) = delete;
+  server_process& operator=(const server_process&) = delete;
+
+  [[nodiscard]] int port() const { return port_; }
+  [[nodiscard]] const std::string& schema() const { return schema_; }
+  /// Sends SIGTERM and waits; returns the exit status.
+  int stop();
+  [[nodiscard]] std::string log() const;
+
+ private:
+  int pid_ = -1;
+  int port_ = 0;
+  std::string schema_;
+  std::string log_path_;
+};
+
+/// A copy of a hiredis reply that outlives it.
+struct reply {
+  int type = 0;  // REDIS_REPLY_*
+  std::string str;
+  long long integer = 0;
+  std::vector<reply> elements;
+
+  [[nodiscard]] bool is_nil() const { return type == REDIS_REPLY_NIL; }
+  [[nodiscard]] bool is_error() const { return type == REDIS_REPLY_ERROR; }
+};
+
+class client {
+ public:
+  explicit client(int port);
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  /// Sends one command (binary-safe arguments) and waits for its reply.
+  reply cmd(const std::vector<std::string>& args);
+  /// Queues a command without waiting (pipelining); read replies with next_reply().
+  void append(const std::vector<std::string>& args);
+  reply next_reply();
+
+ private:
+  redisContext* ctx_;
+};
+
+/// A plain TCP connection for byte-exact protocol tests.
+class raw_connection {
+ public:
+  explicit raw_connection(int port);
+  ~raw_connection();
+  void send(const std::string& bytes);
+  /// Reads until `n` bytes arrived, the peer closed, or the timeout passed.
+  std::string read_bytes(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  /// True when the server closed the connection (read returns 0) within the timeout.
+  bool closed_by_peer(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+ private:
+  int fd_;
+};
+
+/// Runs a shell command and returns its standard output.
+std::string shell(const std::string& command);
+
+}  // namespace fpc::test
