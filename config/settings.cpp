@@ -70,6 +70,9 @@ std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
   add(app, "pg-timeout", s.pg_timeout_seconds,
       "Seconds a command may wait for PostgreSQL before it fails")
       ->check(CLI::PositiveNumber);
+  add(app, "pg-pipeline-depth", s.pg_pipeline_depth,
+      "Statements in flight per PostgreSQL connection; requests arriving meanwhile are merged")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{4096}));
   add(app, "requirepass", s.requirepass, "Password of the 'default' user");
   add(app, "acl-file", s.acl_file, "Users in Redis ACL file syntax")->check(CLI::ExistingFile);
   add(app, "expire-sweep-interval", s.expire_sweep_interval_seconds,

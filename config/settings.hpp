@@ -24,6 +24,7 @@ struct settings {
   std::string schema = "fastpgcache";
   std::string table = "cache";
   double pg_timeout_seconds = 5.0;
+  std::size_t pg_pipeline_depth = 4;  // statements in flight per connection (see pg_connection.hpp)
 
   // Authentication
   std::string requirepass;

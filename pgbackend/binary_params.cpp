@@ -57,21 +57,37 @@ void param_pack::add_null() {
 }
 
 void param_pack::add_bytea_array(std::span<const std::string_view> items) {
-  begin_param();
   std::size_t total = 20;
   for (auto item : items) total += 4 + item.size();
   storage_.reserve(storage_.size() + total);
-  put_int32(1);          // dimensions
-  put_int32(0);          // has nulls
-  put_int32(bytea_oid);  // element type
-  put_int32(static_cast<std::int32_t>(items.size()));
-  put_int32(1);  // lower bound
-  for (auto item : items) {
-    put_int32(static_cast<std::int32_t>(item.size()));
-    storage_.append(item);
-  }
-  end_param();
+  begin_array(bytea_oid, items.size(), false);
+  for (auto item : items) array_item(item);
+  end_array();
 }
+
+void param_pack::begin_array(std::int32_t element_oid, std::size_t n, bool may_have_nulls) {
+  begin_param();
+  put_int32(1);
+  put_int32(may_have_nulls ? 1 : 0);
+  put_int32(element_oid);
+  put_int32(static_cast<std::int32_t>(n));
+  put_int32(1);
+}
+
+void param_pack::array_item(std::string_view bytes) {
+  put_int32(static_cast<std::int32_t>(bytes.size()));
+  storage_.append(bytes);
+}
+
+void param_pack::array_int8(std::int64_t v) {
+  put_int32(8);
+  const auto u = static_cast<std::uint64_t>(v);
+  for (int shift = 56; shift >= 0; shift -= 8) storage_.push_back(static_cast<char>(u >> shift));
+}
+
+void param_pack::array_null() { put_int32(-1); }
+
+void param_pack::end_array() { end_param(); }
 
 param_pack::views param_pack::make_views() const {
   views v;

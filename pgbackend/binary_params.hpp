@@ -20,7 +20,20 @@ class param_pack {
   void add_null();
   void add_bytea_array(std::span<const std::string_view> items);  ///< bytea[] (one dimension)
 
+  /// A one-dimensional array built element by element: begin, then exactly `n` items, then end.
+  void begin_array(std::int32_t element_oid, std::size_t n, bool may_have_nulls);
+  void array_item(std::string_view bytes);
+  void array_int8(std::int64_t v);
+  void array_null();
+  void end_array();
+
   [[nodiscard]] std::size_t size() const { return count_; }
+  [[nodiscard]] std::size_t byte_size() const { return storage_.size(); }
+  /// Reads parameter `i` back (the batcher merges requests from their packed parameters).
+  [[nodiscard]] bool is_null(std::size_t i) const { return length_[i] < 0; }
+  [[nodiscard]] std::string_view bytes(std::size_t i) const {
+    return is_null(i) ? std::string_view{} : std::string_view(storage_.data() + offset_[i], static_cast<std::size_t>(length_[i]));
+  }
 
   /// Pointers for PQsendQueryPrepared; valid while the pack is neither changed nor moved.
   struct views {

@@ -1,6 +1,8 @@
 // One PostgreSQL connection in libpq pipeline mode: connect, prepare, send, read, reconnect.
 #include "pgbackend/pg_connection.hpp"
 
+#include "pgbackend/batching.hpp"
+
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
@@ -164,8 +166,7 @@ void pg_connection::send_waiting() {
   if (state_ != state::ready) return;
   bool sent_any = false;
   while (!waiting_.empty() && in_flight_.size() < options_.max_in_flight) {
-    in_flight_.push_back(sent_request{std::move(waiting_.front()), make_result_ptr(nullptr), {}, false});
-    waiting_.pop_front();
+    in_flight_.push_back(sent_request{take_next(), make_result_ptr(nullptr), {}, false});
     const pg_request& r = in_flight_.back().request;
     const statement_text& st = statements_[r.stmt];
     const auto views = r.params.make_views();
@@ -178,6 +179,26 @@ void pg_connection::send_waiting() {
     sent_any = true;
   }
   if (sent_any) flush();
+}
+
+pg_request pg_connection::take_next() {
+  pg_request first = std::move(waiting_.front());
+  waiting_.pop_front();
+  if (!mergeable(first.stmt) || waiting_.empty() || waiting_.front().stmt != first.stmt) return first;
+  // A run of adjacent requests of one kind becomes one statement. Only adjacent ones: a run never
+  // crosses another kind, so a client's SET then GET still reach PostgreSQL in that order.
+  std::vector<pg_request> run;
+  std::size_t bytes = first.params.byte_size();
+  run.push_back(std::move(first));
+  while (!waiting_.empty() && waiting_.front().stmt == run.front().stmt &&
+         run.size() < options_.max_batch && bytes < options_.max_batch_bytes) {
+    bytes += waiting_.front().params.byte_size();
+    run.push_back(std::move(waiting_.front()));
+    waiting_.pop_front();
+  }
+  ++batches_;
+  merged_ += run.size();
+  return merge_requests(std::move(run));
 }
 
 void pg_connection::flush() {

@@ -18,7 +18,11 @@ namespace fpc::pg {
 struct connection_options {
   std::string conninfo;
   std::chrono::milliseconds timeout{5000};       // a request waits at most this long
-  std::size_t max_in_flight = 256;               // statements sent but not answered
+  // Statements sent but not answered. Small on purpose: while they run, new requests queue up
+  // and leave as one merged statement, so batches grow with load and never wait on a timer.
+  std::size_t max_in_flight = 4;
+  std::size_t max_batch = 512;                   // requests merged into one statement
+  std::size_t max_batch_bytes = 4 * 1024 * 1024;  // stop merging past this many parameter bytes
 };
 
 /// Sends queued statements without waiting for earlier answers (pipeline mode, one Sync per
@@ -40,6 +44,8 @@ class pg_connection {
   [[nodiscard]] bool ready() const { return state_ == state::ready; }
   [[nodiscard]] std::size_t in_flight() const { return in_flight_.size(); }
   [[nodiscard]] std::size_t waiting() const { return waiting_.size(); }
+  [[nodiscard]] std::uint64_t batches() const { return batches_; }
+  [[nodiscard]] std::uint64_t merged_requests() const { return merged_; }
 
  private:
   enum class state {
@@ -60,6 +66,7 @@ class pg_connection {
   void continue_connect(PostgresPollingStatusType polling);
   void on_connected();
   void send_waiting();
+  pg_request take_next();
   void flush();
   void arm_read();
   void on_readable();
@@ -86,7 +93,9 @@ class pg_connection {
   bool reading_ = false;
   bool writing_ = false;
   std::chrono::milliseconds backoff_{100};
-  std::uint64_t generation_ = 0;  // bumps on reset: stale socket handlers see a new number
+  std::uint64_t generation_ = 0;
+  std::uint64_t batches_ = 0;  // merged statements sent
+  std::uint64_t merged_ = 0;   // requests they carried  // bumps on reset: stale socket handlers see a new number
 
   std::deque<pg_request> waiting_;
   std::deque<sent_request> in_flight_;

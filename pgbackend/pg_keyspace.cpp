@@ -25,8 +25,9 @@ kv_result failed(const pg_outcome& o) {
 kv_result optional_value(const pg_outcome& o) {
   if (!o.error.empty()) return failed(o);
   kv_result r;
-  if (PQntuples(o.result) > 0 && !PQgetisnull(o.result, 0, 0)) {
-    r.value.emplace(PQgetvalue(o.result, 0, 0), static_cast<std::size_t>(PQgetlength(o.result, 0, 0)));
+  if (o.row >= 0 && o.row < PQntuples(o.result) && !PQgetisnull(o.result, o.row, o.column)) {
+    r.value.emplace(PQgetvalue(o.result, o.row, o.column),
+                    static_cast<std::size_t>(PQgetlength(o.result, o.row, o.column)));
   }
   return r;
 }

@@ -17,10 +17,14 @@ using result_ptr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
 inline result_ptr make_result_ptr(PGresult* r) { return result_ptr(r, &PQclear); }
 
-/// What a request's callback receives: a result on success, else a non-empty error text.
+/// What a request's callback receives: a result on success, else a non-empty error text. A
+/// request merged into a batch shares the batch's result: `row` is its row (-1: none) and its
+/// columns start at `column`.
 struct pg_outcome {
   const PGresult* result = nullptr;
   std::string_view error;
+  int row = 0;
+  int column = 0;
 };
 
 struct pg_request {

@@ -5,7 +5,8 @@
 namespace fpc::pg {
 namespace {
 
-constexpr Oid bool_oid = 16, bytea_oid = 17, int8_oid = 20, text_oid = 25, bytea_array_oid = 1001;
+constexpr Oid bool_oid = 16, bytea_oid = 17, int8_oid = 20, text_oid = 25, bytea_array_oid = 1001,
+              text_array_oid = 1009, int8_array_oid = 1016;
 
 const char* const live = "(expires_at IS NULL OR expires_at > now())";
 
@@ -108,6 +109,24 @@ statement_set::statement_set(const std::string& t) {
       "DELETE FROM " + t + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
           " WHERE expires_at <= now() LIMIT $1)) AND expires_at <= now()",
       {int8_oid});
+
+  // Many GETs (from one pipeline or many clients) in one statement: one index probe per key.
+  def(statement::get_batch, "fpc_get_batch",
+      "SELECT q.i, c.value FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS q(tenant, key, i) "
+      "JOIN " + t + " AS c ON c.tenant = q.tenant AND c.key = q.key "
+      "WHERE c.expires_at IS NULL OR c.expires_at > now()",
+      {text_array_oid, bytea_array_oid});
+
+  // Many plain SETs in one upsert. The batcher sends each (tenant, key) once (the last write
+  // wins) and in sorted order, so concurrent batches lock rows in the same order.
+  def(statement::set_batch, "fpc_set_batch",
+      "INSERT INTO " + t + " (tenant, key, value, expires_at) SELECT q.tenant, q.key, q.value, " +
+          expiry_expr("q.rel", "q.abs") +
+          " FROM unnest($1::text[], $2::bytea[], $3::bytea[], $4::int8[], $5::int8[]) "
+          "AS q(tenant, key, value, rel, abs) "
+          "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, "
+          "expires_at = EXCLUDED.expires_at",
+      {text_array_oid, bytea_array_oid, bytea_array_oid, int8_array_oid, int8_array_oid});
 }
 
 std::vector<std::string> schema_ddl(const std::string& s, const std::string& t,

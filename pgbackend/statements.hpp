@@ -21,6 +21,8 @@ enum class statement : int {
   count_keys,   ///< $1 tenant -> live keys, keys with expiry
   flush,        ///< $1 tenant
   sweep,        ///< $1 limit -> expired rows deleted
+  get_batch,    ///< $1 text[] tenants, $2 bytea[] keys -> (ordinal, value) of the live ones
+  set_batch,    ///< $1 text[], $2 bytea[] keys, $3 bytea[] values, $4 int8[] rel ms, $5 int8[] unix ms
   count_,
 };
 
