@@ -19,7 +19,11 @@ std::string env_name(const std::string& flag) {
 
 template <typename T>
 CLI::Option* add(CLI::App& app, const std::string& name, T& target, const std::string& help) {
-  return app.add_option("--" + name, target, help)->envname(env_name(name))->capture_default_str();
+  // The last occurrence wins, so scripts can override an earlier flag.
+  return app.add_option("--" + name, target, help)
+      ->envname(env_name(name))
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 }
 
 }  // namespace

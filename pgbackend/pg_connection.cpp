@@ -155,6 +155,8 @@ void pg_connection::on_connected() {
     };
     in_flight_.push_back(std::move(prep));
   }
+  if (ever_connected_) options_.counters->reconnects.fetch_add(1, std::memory_order_relaxed);
+  ever_connected_ = true;
   state_ = state::ready;
   backoff_ = min_backoff;
   spdlog::info("pg {}: connected", name_);
@@ -177,6 +179,7 @@ void pg_connection::send_waiting() {
       return;
     }
     sent_any = true;
+    options_.counters->statements.fetch_add(1, std::memory_order_relaxed);
   }
   if (sent_any) flush();
 }
@@ -196,8 +199,8 @@ pg_request pg_connection::take_next() {
     run.push_back(std::move(waiting_.front()));
     waiting_.pop_front();
   }
-  ++batches_;
-  merged_ += run.size();
+  options_.counters->batches.fetch_add(1, std::memory_order_relaxed);
+  options_.counters->merged_requests.fetch_add(run.size(), std::memory_order_relaxed);
   return merge_requests(std::move(run));
 }
 
@@ -278,6 +281,7 @@ void pg_connection::handle_result(PGresult* raw) {
     case PGRES_BAD_RESPONSE: {
       const char* primary = PQresultErrorField(raw, PG_DIAG_MESSAGE_PRIMARY);
       front.error = "ERR PostgreSQL: " + one_line(primary ? primary : PQresultErrorMessage(raw));
+      options_.counters->errors.fetch_add(1, std::memory_order_relaxed);
       break;
     }
     case PGRES_PIPELINE_ABORTED:

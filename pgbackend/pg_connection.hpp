@@ -5,6 +5,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -15,7 +16,17 @@
 
 namespace fpc::pg {
 
+/// Server-wide counters every connection adds to (relaxed atomics: INFO reads them).
+struct backend_counters {
+  std::atomic<std::uint64_t> statements{0};       ///< statements sent (one Sync each)
+  std::atomic<std::uint64_t> batches{0};          ///< of which merged statements
+  std::atomic<std::uint64_t> merged_requests{0};  ///< requests those carried
+  std::atomic<std::uint64_t> reconnects{0};
+  std::atomic<std::uint64_t> errors{0};           ///< statements that failed
+};
+
 struct connection_options {
+  backend_counters* counters = nullptr;  // required
   std::string conninfo;
   std::chrono::milliseconds timeout{5000};       // a request waits at most this long
   // Statements sent but not answered. Small on purpose: while they run, new requests queue up
@@ -44,8 +55,7 @@ class pg_connection {
   [[nodiscard]] bool ready() const { return state_ == state::ready; }
   [[nodiscard]] std::size_t in_flight() const { return in_flight_.size(); }
   [[nodiscard]] std::size_t waiting() const { return waiting_.size(); }
-  [[nodiscard]] std::uint64_t batches() const { return batches_; }
-  [[nodiscard]] std::uint64_t merged_requests() const { return merged_; }
+
 
  private:
   enum class state {
@@ -79,6 +89,7 @@ class pg_connection {
   void fail(pg_request& request, std::string_view error);
   void complete(sent_request&& done);
   bool send_scheduled_ = false;
+  bool ever_connected_ = false;
 
   boost::asio::any_io_executor executor_;
   connection_options options_;

@@ -1,6 +1,7 @@
 // Server commands: COMMAND (COUNT, INFO, DOCS) and INFO.
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 
@@ -171,6 +172,18 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
     append_line(out, "evicted_keys", 0);
     append_line(out, "keyspace_hits", counters.keyspace_hits.load());
     append_line(out, "keyspace_misses", counters.keyspace_misses.load());
+  }
+  if (wants(sections, "pgbackend")) {
+    section("Pgbackend");
+    const auto& b = st.backend;
+    const unsigned threads = st.settings.effective_threads();
+    append_line(out, "pool_size", std::max<std::size_t>(1, st.settings.pool_size / threads) * threads);
+    append_line(out, "pipeline_depth", st.settings.pg_pipeline_depth);
+    append_line(out, "statements", b.statements.load());
+    append_line(out, "merged_statements", b.batches.load());
+    append_line(out, "merged_requests", b.merged_requests.load());
+    append_line(out, "statement_errors", b.errors.load());
+    append_line(out, "reconnects", b.reconnects.load());
   }
   return out;
 }

@@ -109,6 +109,7 @@ void run_server(const config::settings& settings, auth::user_table users) {
   pg::connection_options pg_options;
   pg_options.conninfo = settings.pg;
   pg_options.max_in_flight = settings.pg_pipeline_depth;
+  pg_options.counters = &state.backend;
   pg_options.timeout = std::chrono::milliseconds(static_cast<long long>(settings.pg_timeout_seconds * 1000));
 
   std::vector<std::unique_ptr<event_loop>> loops;

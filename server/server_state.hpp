@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "auth/user_table.hpp"
+#include "pgbackend/pg_connection.hpp"
 #include "config/settings.hpp"
 
 namespace fpc::server {
@@ -30,6 +31,7 @@ struct server_state {
   const std::chrono::steady_clock::time_point started;
   std::uint16_t bound_port = 0;
   server_counters counters;
+  pg::backend_counters backend;
 };
 
 }  // namespace fpc::server
