@@ -1,5 +1,5 @@
 # Entry points; the scripts in scripts/ do the work so Docker and CI run the same steps.
-.PHONY: run test build asan deps clean
+.PHONY: run test build asan deps clean bench
 
 run: deps build
 	scripts/run.sh $(ARGS)
@@ -18,3 +18,8 @@ deps:
 
 clean:
 	rm -rf build
+
+# Side-by-side benchmark (several minutes): FastPgCache vs redis-server vs per-statement pgbench.
+bench: deps build
+	scripts/install-deps.sh redis-server
+	BENCH_OUT=$${BENCH_OUT:-docs/benchmarks-latest.md} bench/bench.py

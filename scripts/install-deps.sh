@@ -2,8 +2,9 @@
 # Installs the Debian 12 packages FastPgCache builds and tests with, if any is missing.
 set -euo pipefail
 
+# Extra package names on the command line are installed too (make bench adds redis-server).
 packages=(build-essential cmake pkg-config python3 libboost1.81-dev libpq-dev libspdlog-dev
-  libcli11-dev catch2 libhiredis-dev libssl-dev postgresql-15 redis-tools)
+  libcli11-dev catch2 libhiredis-dev libssl-dev postgresql-15 redis-tools "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""`make bench`: FastPgCache vs real Redis vs per-statement pgbench, side by side in one run.
+
+Starts a private PostgreSQL, FastPgCache and redis-server on free ports, runs SET (with EX) and GET
+of 100-byte values over 100,000 keys at 1/10/50 clients and -P 1/16, several runs each, and prints
+medians, spread, p50/p99 latency, FastPgCache's resident memory and CPU time, and the ratios.
+Environment: BENCH_RUNS (default 3), BENCH_SECONDS (target seconds per run, default 4),
+BENCH_OUT (markdown file to write the table to).
+"""
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "build/release/fastpgcache")
+PG_BIN = "/usr/lib/postgresql/15/bin"
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
+KEYS = 100_000
+VALUE = "v" * 100
+CLIENTS = [1, 10, 50]
+PIPELINES = [1, 16]
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+class ProcessSampler:
+    """Samples a process's resident memory; reports the peak and CPU seconds used meanwhile."""
+
+    def __init__(self, pid):
+        self.pid, self.peak_rss, self._stop = pid, 0, threading.Event()
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss(self):
+        with open(f"/proc/{self.pid}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def __enter__(self):
+        self.cpu0 = self.cpu_seconds()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        return self
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak_rss = max(self.peak_rss, self.rss())
+            time.sleep(0.05)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self.thread.join()
+        self.cpu = self.cpu_seconds() - self.cpu0
+
+
+def redis_benchmark(port, command, clients, pipeline, requests):
+    args = ["redis-benchmark", "-p", str(port), "-c", str(clients), "-P", str(pipeline),
+            "-n", str(requests), "-r", str(KEYS), "--csv"] + command
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    row = [line for line in out.splitlines() if line and not line.startswith('"test"')][-1]
+    fields = [f.strip('"') for f in row.split('","')]
+    return {"rps": float(fields[1]), "p50": float(fields[4]), "p99": float(fields[6])}
+
+
+def pgbench(uri, script, clients, seconds):
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(script)
+        path = f.name
+    os.chmod(path, 0o644)
+    out = subprocess.run([f"{PG_BIN}/pgbench", "-n", "-M", "prepared", "-c", str(clients),
+                          "-j", str(min(clients, 2)), "-T", str(int(max(seconds, 1))), "-f", path, uri],
+                         capture_output=True, text=True, check=True).stdout
+    os.unlink(path)
+    tps = latency = 0.0
+    for line in out.splitlines():
+        if line.startswith("tps ="):
+            tps = float(line.split()[2])
+        if line.startswith("latency average"):
+            latency = float(line.split()[3])
+    return {"rps": tps, "p50": latency, "p99": float("nan")}
+
+
+# The statements FastPgCache runs for one command, with redis-benchmark's key format.
+PG_KEY = "convert_to('key:' || lpad(:k::text, 12, '0'), 'UTF8')"
+PG_GET = ("\\set k random(0, %d)\nSELECT value FROM fastpgcache.cache WHERE tenant = 'default' "
+          "AND key = %s AND (expires_at IS NULL OR expires_at > now());\n" % (KEYS - 1, PG_KEY))
+PG_SET = ("\\set k random(0, %d)\nINSERT INTO fastpgcache.cache (tenant, key, value, expires_at) "
+          "VALUES ('default', %s, convert_to('%s', 'UTF8'), now() + 3600 * interval '1 second') "
+          "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, "
+          "expires_at = EXCLUDED.expires_at;\n" % (KEYS - 1, PG_KEY, VALUE))
+
+WORKLOADS = {
+    "SET EX": ["SET", "key:__rand_int__", VALUE, "EX", "3600"],
+    "GET": ["GET", "key:__rand_int__"],
+}
+PG_WORKLOADS = {"SET EX": PG_SET, "GET": PG_GET}
+
+
+def spread(values):
+    return f"{min(values):,.0f}–{max(values):,.0f}"
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="fpc-bench-")
+    os.chmod(tmp, 0o755)
+    pg_dir = os.path.join(tmp, "pg")
+    uri = subprocess.run([os.path.join(ROOT, "scripts/pg-cluster.sh"), "start", pg_dir],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    procs = []
+    try:
+        subprocess.run([BIN, "--pg", uri, "--init-schema"], check=True, capture_output=True)
+        fpc_port, redis_port = free_port(), free_port()
+        fpc = subprocess.Popen([BIN, "--pg", uri, "--port", str(fpc_port), "--log-level", "warn"])
+        redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--save", "",
+                                  "--appendonly", "no", "--protected-mode", "no"],
+                                 stdout=subprocess.DEVNULL)
+        procs += [fpc, redis]
+        wait_port(fpc_port)
+        wait_port(redis_port)
+        # Load every key so GETs hit, on both servers.
+        for port in (fpc_port, redis_port):
+            redis_benchmark(port, WORKLOADS["SET EX"], 50, 16, KEYS * 3)
+
+        rows = []
+        peak_rss_50 = 0
+        for name, command in WORKLOADS.items():
+            for clients in CLIENTS:
+                pg = [pgbench(uri, PG_WORKLOADS[name], clients, SECONDS) for _ in range(RUNS)]
+                pg_rps = statistics.median(r["rps"] for r in pg)
+                pg_lat = statistics.median(r["p50"] for r in pg)
+                for pipeline in PIPELINES:
+                    result = {"fpc": [], "redis": []}
+                    cpu = []
+                    for _ in range(RUNS):
+                        for label, port in (("fpc", fpc_port), ("redis", redis_port)):
+                            # Size each run from the last one's rate so it lasts about SECONDS.
+                            last = result[label][-1]["rps"] if result[label] else 20000 * pipeline
+                            requests = max(2000, int(last * SECONDS))
+                            if label == "fpc":
+                                with ProcessSampler(fpc.pid) as s:
+                                    r = redis_benchmark(port, command, clients, pipeline, requests)
+                                cpu.append(s.cpu / max(requests, 1) * 1e6)
+                                if clients == 50:
+                                    peak_rss_50 = max(peak_rss_50, s.peak_rss)
+                            else:
+                                r = redis_benchmark(port, command, clients, pipeline, requests)
+                            result[label].append(r)
+                    f_rps = [r["rps"] for r in result["fpc"]]
+                    r_rps = [r["rps"] for r in result["redis"]]
+                    rows.append({
+                        "workload": name, "clients": clients, "pipeline": pipeline,
+                        "fpc": statistics.median(f_rps), "fpc_spread": spread(f_rps),
+                        "fpc_p50": statistics.median(r["p50"] for r in result["fpc"]),
+                        "fpc_p99": statistics.median(r["p99"] for r in result["fpc"]),
+                        "redis": statistics.median(r_rps), "pg": pg_rps, "pg_lat": pg_lat,
+                        "cpu_us": statistics.median(cpu),
+                    })
+                    print(f"{name:7} c={clients:<3} P={pipeline:<3} fastpgcache {rows[-1]['fpc']:>10,.0f}/s "
+                          f"redis {rows[-1]['redis']:>10,.0f}/s pgbench {pg_rps:>9,.0f}/s", flush=True)
+        table = render(rows, peak_rss_50)
+        print()
+        print(table)
+        if os.environ.get("BENCH_OUT"):
+            with open(os.environ["BENCH_OUT"], "w") as f:
+                f.write(table)
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(timeout=10)
+        subprocess.run([os.path.join(ROOT, "scripts/pg-cluster.sh"), "stop", pg_dir])
+        subprocess.run(["rm", "-rf", tmp])
+
+
+def render(rows, peak_rss):
+    lines = [
+        f"Medians of {RUNS} runs of ~{SECONDS:.0f} s; machine: {os.cpu_count()} cores, "
+        f"{platform_line()}; everything on loopback.",
+        "",
+        "| workload | clients | -P | FastPgCache ops/s (spread) | p50 / p99 ms | CPU µs/op | Redis ops/s "
+        "| pgbench ops/s (avg ms) | FPC/pgbench | FPC/Redis |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['workload']} | {r['clients']} | {r['pipeline']} | {r['fpc']:,.0f} ({r['fpc_spread']}) | "
+            f"{r['fpc_p50']:.3f} / {r['fpc_p99']:.3f} | {r['cpu_us']:.1f} | {r['redis']:,.0f} | "
+            f"{r['pg']:,.0f} ({r['pg_lat']:.3f}) | {r['fpc'] / r['pg']:.2f}× | {r['fpc'] / r['redis']:.2f}× |")
+    lines += ["", f"FastPgCache peak resident memory during the 50-client runs: {peak_rss / 2**20:.1f} MiB", ""]
+    return "\n".join(lines)
+
+
+def platform_line():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
