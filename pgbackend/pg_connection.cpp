@@ -68,8 +68,14 @@ void pg_connection::submit(pg_request&& request) {
   }
   request.queued_at = clock::now();
   waiting_.push_back(std::move(request));
-  // Send once per turn of the event loop, so commands parsed from one read go out together.
-  if (state_ == state::ready && !send_scheduled_) {
+  if (state_ != state::ready) return;
+  if (in_flight_.empty()) {
+    // Idle connection: nothing to merge with, so send at once (the 1-client latency path).
+    send_waiting();
+    return;
+  }
+  // Busy: send once per turn of the event loop, so commands parsed from one read go out together.
+  if (!send_scheduled_) {
     send_scheduled_ = true;
     asio::post(executor_, [this, gen = generation_] {
       if (gen != generation_) return;
