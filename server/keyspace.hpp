@@ -44,7 +44,9 @@ struct kv_result {
   std::string error;  // non-empty: the operation failed; a Redis error text ("ERR ...")
   std::int64_t integer = 0;
   std::int64_t integer2 = 0;
-  std::optional<std::string> value;
+  // Views the backend's result buffer: valid only while the callback runs (copy to keep it).
+  // Saves a copy per GET on the hot path.
+  std::optional<std::string_view> value;
 
   [[nodiscard]] bool ok() const { return error.empty(); }
 };
