@@ -77,6 +77,9 @@ std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
   add(app, "pg-pipeline-depth", s.pg_pipeline_depth,
       "Statements in flight per PostgreSQL connection; requests arriving meanwhile are merged")
       ->check(CLI::Range(std::size_t{1}, std::size_t{4096}));
+  add(app, "shutdown-timeout", s.shutdown_timeout_seconds,
+      "On SIGTERM/SIGINT: seconds to finish in-flight commands and flush replies before exiting")
+      ->check(CLI::NonNegativeNumber);
   add(app, "requirepass", s.requirepass, "Password of the 'default' user");
   add(app, "acl-file", s.acl_file, "Users in Redis ACL file syntax")->check(CLI::ExistingFile);
   add(app, "expire-sweep-interval", s.expire_sweep_interval_seconds,

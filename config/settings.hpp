@@ -26,6 +26,8 @@ struct settings {
   double pg_timeout_seconds = 5.0;
   std::size_t pg_pipeline_depth = 4;  // statements in flight per connection (see pg_connection.hpp)
 
+  double shutdown_timeout_seconds = 10.0;
+
   // Authentication
   std::string requirepass;
   std::string acl_file;

@@ -105,7 +105,11 @@ void pg_connection::detach_socket() {
 
 void pg_connection::begin_connect() {
   state_ = state::connecting;
-  conn_ = PQconnectStart(options_.conninfo.c_str());
+  // The conninfo may be a URI or key=value string (expand_dbname); fallback_application_name
+  // labels our sessions in pg_stat_activity unless the user chose a name.
+  const char* const keys[] = {"dbname", "fallback_application_name", nullptr};
+  const char* const values[] = {options_.conninfo.c_str(), "fastpgcache", nullptr};
+  conn_ = PQconnectStartParams(keys, values, 1);
   if (conn_ == nullptr) {
     reset("out of memory starting a connection");
     return;

@@ -17,6 +17,7 @@ cleanup() {
 trap cleanup EXIT
 FASTPGCACHE_TEST_PG=$(scripts/pg-cluster.sh start "$tmp/pg")
 export FASTPGCACHE_TEST_PG
+export FASTPGCACHE_TEST_PG_DIR="$tmp/pg"  # the fault tests restart this cluster
 echo "test PostgreSQL: $FASTPGCACHE_TEST_PG"
 
 echo "== release build =="

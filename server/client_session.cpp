@@ -50,8 +50,17 @@ std::string client_session::local_address() const {
   return ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
+void client_session::stop_reading() {
+  close_after_flush_ = true;
+  boost::system::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_receive, ec);  // wakes a pending read
+  reader_wake_.cancel();
+  wake_writer();
+}
+
 asio::awaitable<void> client_session::run() {
   auto self = shared_from_this();
+  loop_.sessions.insert(this);
   asio::co_spawn(socket_.get_executor(), [self]() { return self->writer(); }, asio::detached);
   co_await reader();
   if (!close_after_flush_) {
@@ -61,6 +70,7 @@ asio::awaitable<void> client_session::run() {
     socket_.shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
   }
   wake_writer();
+  loop_.sessions.erase(this);
 }
 
 void client_session::wake_writer() { writer_wake_.cancel(); }
@@ -98,7 +108,7 @@ asio::awaitable<void> client_session::reader() {
   for (;;) {
     auto [ec, n] = co_await socket_.async_read_some(
         asio::buffer(read_buffer_.data() + filled, read_buffer_.size() - filled), use_tuple);
-    if (ec || peer_gone_) co_return;
+    if (ec || peer_gone_ || close_after_flush_) co_return;
     filled += n;
 
     std::size_t start = 0;
@@ -112,7 +122,7 @@ asio::awaitable<void> client_session::reader() {
         reader_wake_.expires_at(asio::steady_timer::time_point::max());
         co_await reader_wake_.async_wait(use_tuple);
         reader_waiting_for_drain_ = false;
-        if (peer_gone_) co_return;
+        if (peer_gone_ || close_after_flush_) co_return;
         continue;
       }
       const auto result = parser_.parse(std::string_view(read_buffer_.data() + start, filled - start));

@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <unordered_set>
 
 #include "resp/parser.hpp"
 #include "resp/writer.hpp"
@@ -20,6 +21,7 @@
 namespace fpc::server {
 
 struct command_spec;
+class client_session;
 
 /// The place a command's reply waits until every earlier reply has been sent.
 struct reply_slot {
@@ -33,6 +35,7 @@ struct loop_context {
   keyspace& store;
   server_state& shared;
   unsigned index;
+  std::unordered_set<client_session*> sessions = {};  // live clients of this loop
 };
 
 class client_session : public std::enable_shared_from_this<client_session> {
@@ -58,6 +61,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
 
   /// Sends what is queued, then closes (QUIT, protocol errors).
   void close_after_reply() { close_after_flush_ = true; }
+
+  /// Graceful shutdown: read no more commands, send every reply still owed, then close.
+  void stop_reading();
 
   /// Called when a deferred reply is complete.
   void reply_ready(reply_slot& slot);

@@ -98,6 +98,38 @@ asio::awaitable<void> sweep_expired(pg::pg_keyspace& store, server_state& state)
   }
 }
 
+// Stop accepting, let every client finish what it sent and receive its replies, then close the
+// PostgreSQL connections and stop the loops; --shutdown-timeout bounds the wait.
+asio::awaitable<void> shut_down(tcp::acceptor& acceptor, std::vector<std::unique_ptr<event_loop>>& loops,
+                                server_state& state) {
+  boost::system::error_code ignored;
+  acceptor.close(ignored);
+  for (auto& loop : loops) {
+    asio::post(loop->io, [l = loop.get()] {
+      // Copy: stop_reading() may end a session, which erases itself from the set.
+      const std::vector<client_session*> sessions(l->context->sessions.begin(), l->context->sessions.end());
+      for (auto* s : sessions) s->stop_reading();
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(state.settings.shutdown_timeout_seconds));
+  asio::steady_timer poll(co_await asio::this_coro::executor);
+  while (state.counters.connected_clients.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    poll.expires_after(std::chrono::milliseconds(10));
+    co_await poll.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  if (const auto left = state.counters.connected_clients.load(); left > 0) {
+    spdlog::warn("--shutdown-timeout passed with {} clients still connected; closing", left);
+  }
+  for (auto& loop : loops) {
+    asio::post(loop->io, [l = loop.get()] {
+      l->store->stop();
+      l->io.stop();
+    });
+  }
+}
+
 }  // namespace
 
 void run_server(const config::settings& settings, auth::user_table users) {
@@ -145,16 +177,10 @@ void run_server(const config::settings& settings, auth::user_table users) {
   asio::co_spawn(main_io, sweep_expired(*loops[0]->store, state), asio::detached);
 
   asio::signal_set signals(main_io, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code, int sig) {
-    spdlog::info("signal {}: shutting down", sig);
-    boost::system::error_code ignored;
-    acceptor.close(ignored);
-    for (auto& loop : loops) {
-      asio::post(loop->io, [l = loop.get()] {
-        l->store->stop();
-        l->io.stop();
-      });
-    }
+  signals.async_wait([&](boost::system::error_code signal_error, int sig) {
+    if (signal_error) return;
+    spdlog::info("signal {}: shutting down (finishing in-flight commands)", sig);
+    asio::co_spawn(main_io, shut_down(acceptor, loops, state), asio::detached);
   });
 
   std::vector<std::thread> workers;

@@ -1,0 +1,105 @@
+// Faults on purpose: PostgreSQL backends killed, PostgreSQL restarted, graceful shutdown under a
+// pipeline, --maxclients.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "tests/integration/fixture.hpp"
+
+using namespace fpc::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string psql(const std::string& sql) { return shell("psql -XAtq '" + pg_uri() + "' -c \"" + sql + "\""); }
+
+// Retries GET until it answers the value; every attempt must be answered (value or -ERR).
+std::chrono::milliseconds time_until_served(client& c, const std::string& key, const std::string& value) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int attempt = 0; attempt < 400; ++attempt) {
+    const reply r = c.cmd({"GET", key});
+    if (r.type == REDIS_REPLY_STRING && r.str == value) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    }
+    INFO("attempt " << attempt << ": " << r.str);
+    REQUIRE(r.is_error());
+    REQUIRE(r.str.find("PostgreSQL") != std::string::npos);
+    std::this_thread::sleep_for(10ms);
+  }
+  FAIL("not served again within 4 s");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("PostgreSQL backends killed: commands fail cleanly, then the pool reconnects") {
+  server_process server;
+  client c(server.port());
+  REQUIRE(c.cmd({"SET", "k", "v"}).str == "OK");
+  psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'fastpgcache'");
+  const auto recovery = time_until_served(c, "k", "v");
+  std::printf("served again %lld ms after pg_terminate_backend\n", static_cast<long long>(recovery.count()));
+  CHECK(recovery < 2000ms);
+  CHECK(c.cmd({"INFO", "pgbackend"}).str.find("reconnects:0\r\n") == std::string::npos);
+}
+
+TEST_CASE("PostgreSQL restarted: acknowledged writes survive, service resumes within a second") {
+  const char* dir = std::getenv("FASTPGCACHE_TEST_PG_DIR");
+  REQUIRE(dir != nullptr);  // set by scripts/test.sh
+  server_process server;
+  client c(server.port());
+  for (int i = 0; i < 200; ++i) REQUIRE(c.cmd({"SET", "k" + std::to_string(i), std::to_string(i)}).str == "OK");
+  const std::string script = std::string(FASTPGCACHE_SOURCE_DIR) + "/scripts/pg-cluster.sh";
+  REQUIRE(std::system((script + " restart " + dir).c_str()) == 0);
+  const auto recovery = time_until_served(c, "k7", "7");
+  CAPTURE(recovery.count());
+  std::printf("served again %lld ms after pg_ctl restart returned\n", static_cast<long long>(recovery.count()));
+  CHECK(recovery < 1500ms);
+  CHECK(c.cmd({"DBSIZE"}).integer == 200);
+  CHECK(c.cmd({"GET", "k199"}).str == "199");
+}
+
+TEST_CASE("SIGTERM finishes in-flight commands, flushes their replies and exits 0") {
+  const std::string schema = unique_schema();
+  std::size_t acknowledged = 0;
+  {
+    server_process server({}, true, schema);
+    raw_connection conn(server.port());
+    std::string batch;
+    constexpr int n = 3000;
+    for (int i = 0; i < n; ++i) {
+      const std::string key = "k" + std::to_string(i);
+      batch += "*3\r\n$3\r\nSET\r\n$" + std::to_string(key.size()) + "\r\n" + key + "\r\n$1\r\nv\r\n";
+    }
+    conn.send(batch);
+    std::this_thread::sleep_for(5ms);
+    CHECK(server.stop() == 0);
+    const std::string replies = conn.read_bytes(5 * n, 5s);
+    // Whatever was answered was answered completely and correctly.
+    REQUIRE(replies.size() % 5 == 0);
+    for (std::size_t i = 0; i < replies.size(); i += 5) REQUIRE(replies.substr(i, 5) == "+OK\r\n");
+    acknowledged = replies.size() / 5;
+    CHECK(acknowledged > 0);
+  }
+  // Every acknowledged write is stored.
+  server_process again({}, false, schema);
+  client c(again.port());
+  CHECK(c.cmd({"DBSIZE"}).integer >= static_cast<long long>(acknowledged));
+  CHECK(c.cmd({"GET", "k" + std::to_string(acknowledged - 1)}).str == "v");
+}
+
+TEST_CASE("--maxclients refuses the client past the limit with Redis's error") {
+  server_process server({"--maxclients", "3"});  // the fixture's readiness probe has come and gone
+  client a(server.port());
+  client b(server.port());
+  client d(server.port());
+  REQUIRE(a.cmd({"PING"}).str == "PONG");
+  REQUIRE(b.cmd({"PING"}).str == "PONG");
+  REQUIRE(d.cmd({"PING"}).str == "PONG");
+  raw_connection extra(server.port());
+  CHECK(extra.read_bytes(36) == "-ERR max number of clients reached\r\n");
+  CHECK(extra.closed_by_peer());
+  CHECK(a.cmd({"INFO", "stats"}).str.find("rejected_connections:1") != std::string::npos);
+}
