@@ -1,5 +1,5 @@
 # Entry points; the scripts in scripts/ do the work so Docker and CI run the same steps.
-.PHONY: run test build asan deps clean bench
+.PHONY: run test build asan deps clean bench fuzz
 
 run: deps build
 	scripts/run.sh $(ARGS)
@@ -23,3 +23,7 @@ clean:
 bench: deps build
 	scripts/install-deps.sh redis-server
 	BENCH_OUT=$${BENCH_OUT:-docs/benchmarks-latest.md} bench/bench.py
+
+# Long fuzz run (10 minutes per target by default); crashers are kept under tests/fuzz/regressions/.
+fuzz: deps
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-600} scripts/fuzz.sh

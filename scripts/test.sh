@@ -22,6 +22,8 @@ echo "test PostgreSQL: $FASTPGCACHE_TEST_PG"
 
 echo "== release build =="
 ctest --test-dir build/release --output-on-failure
+echo "== fuzzing (short; make fuzz runs long) =="
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} scripts/fuzz.sh
 echo "== ASan + UBSan build =="
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan --output-on-failure
