@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "pgbackend/batching.hpp"
+
 namespace fpc::pg {
 namespace {
 
@@ -174,6 +176,125 @@ void pg_keyspace::count_keys(const server::caller& c, kv_callback cb) {
 void pg_keyspace::flush(const server::caller& c, kv_callback cb) {
   auto req = make_request(statement::flush, std::move(cb), rows_affected);
   req.params.add_bytes(c.tenant);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::mget(const server::caller& c, std::span<const std::string_view> keys, kv_callback cb) {
+  const std::size_t n = keys.size();
+  auto req = make_request(statement::get_batch, std::move(cb), [n](const pg_outcome& o) {
+    if (!o.error.empty()) return failed(o);
+    kv_result r;
+    r.values.resize(n);
+    for (int row = 0; row < PQntuples(o.result); ++row) {
+      const auto i = decode_int8(PQgetvalue(o.result, row, 0)) - 1;
+      if (i >= 0 && static_cast<std::size_t>(i) < n) {
+        r.values[static_cast<std::size_t>(i)] =
+            std::string_view(PQgetvalue(o.result, row, 1), static_cast<std::size_t>(PQgetlength(o.result, row, 1)));
+      }
+    }
+    return r;
+  });
+  req.params.begin_array(25, n, false);
+  for (std::size_t i = 0; i < n; ++i) req.params.array_item(c.tenant);
+  req.params.end_array();
+  req.params.add_bytea_array(keys);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::mset(const server::caller& c, std::span<const std::string_view> pairs, kv_callback cb) {
+  // One set_plain request per pair, merged into one statement: the batcher already dedupes
+  // repeated keys (the last wins) and orders rows for locking. Reply once, after the batch.
+  const std::size_t n = pairs.size() / 2;
+  std::vector<pg_request> run;
+  run.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    pg_request r{statement::set_plain, {}, [](const pg_outcome&) {}, {}};
+    r.params.add_bytes(c.tenant);
+    r.params.add_bytes(pairs[2 * i]);
+    r.params.add_bytes(pairs[2 * i + 1]);
+    r.params.add_null();
+    r.params.add_null();
+    run.push_back(std::move(r));
+  }
+  run.back().on_done = [cb = std::move(cb)](const pg_outcome& o) { cb(o.error.empty() ? kv_result{} : failed(o)); };
+  connection_for(c.client_id).submit(n == 1 ? std::move(run.front()) : merge_requests(std::move(run)));
+}
+
+void pg_keyspace::msetnx(const server::caller& c, std::span<const std::string_view> pairs, kv_callback cb) {
+  std::vector<std::string_view> keys, values;
+  for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
+    keys.push_back(pairs[i]);
+    values.push_back(pairs[i + 1]);
+  }
+  // Repeated keys: the last value wins, as in Redis (unnest would insert both and fail).
+  std::vector<std::string_view> k2, v2;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    bool later = false;
+    for (std::size_t j = i + 1; j < keys.size(); ++j) later |= keys[j] == keys[i];
+    if (!later) {
+      k2.push_back(keys[i]);
+      v2.push_back(values[i]);
+    }
+  }
+  auto req = make_request(statement::msetnx, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytea_array(k2);
+  req.params.add_bytea_array(v2);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::getdel(const server::caller& c, std::string_view key, kv_callback cb) {
+  auto req = make_request(statement::getdel, std::move(cb), optional_value);
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::getex(const server::caller& c, std::string_view key, const server::expiry& when, bool persist,
+                        kv_callback cb) {
+  auto req = make_request(statement::getex, std::move(cb), optional_value);
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  add_expiry(req.params, when);
+  req.params.add_int8(persist ? 2 : when.how == server::expiry::kind::none ? 0 : 1);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::append(const server::caller& c, std::string_view key, std::string_view suffix, kv_callback cb) {
+  auto req = make_request(statement::append, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  req.params.add_bytes(suffix);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::strlen(const server::caller& c, std::string_view key, kv_callback cb) {
+  auto req = make_request(statement::strlen, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::incr_by(const server::caller& c, std::string_view key, std::int64_t delta, kv_callback cb) {
+  auto req = make_request(statement::incr_by, std::move(cb), [](const pg_outcome& o) {
+    if (!o.error.empty()) return failed(o);
+    kv_result r;
+    const auto status = decode_int8(PQgetvalue(o.result, 0, 0));
+    if (status == 1) r.error = "ERR value is not an integer or out of range";
+    else if (status == 2) r.error = "ERR increment or decrement would overflow";
+    else r.integer = decode_int8(PQgetvalue(o.result, 0, 1));
+    return r;
+  });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  req.params.add_int8(delta);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::expire_time(const server::caller& c, std::string_view key, kv_callback cb) {
+  auto req = make_request(statement::expire_time, std::move(cb), [](const pg_outcome& o) { return first_int8(o, -2); });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
   connection_for(c.client_id).submit(std::move(req));
 }
 

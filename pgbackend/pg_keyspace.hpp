@@ -33,6 +33,18 @@ class pg_keyspace final : public server::keyspace {
   void count_keys(const server::caller& c, server::kv_callback cb) override;
   void flush(const server::caller& c, server::kv_callback cb) override;
 
+  void mget(const server::caller& c, std::span<const std::string_view> keys, server::kv_callback cb) override;
+  void mset(const server::caller& c, std::span<const std::string_view> pairs, server::kv_callback cb) override;
+  void msetnx(const server::caller& c, std::span<const std::string_view> pairs, server::kv_callback cb) override;
+  void getdel(const server::caller& c, std::string_view key, server::kv_callback cb) override;
+  void getex(const server::caller& c, std::string_view key, const server::expiry& when, bool persist,
+             server::kv_callback cb) override;
+  void append(const server::caller& c, std::string_view key, std::string_view suffix,
+              server::kv_callback cb) override;
+  void strlen(const server::caller& c, std::string_view key, server::kv_callback cb) override;
+  void incr_by(const server::caller& c, std::string_view key, std::int64_t delta, server::kv_callback cb) override;
+  void expire_time(const server::caller& c, std::string_view key, server::kv_callback cb) override;
+
   /// Deletes up to `limit` expired rows of every tenant; integer: rows deleted.
   void sweep_expired(std::int64_t limit, server::kv_callback cb);
 

@@ -117,6 +117,66 @@ statement_set::statement_set(const std::string& t) {
       "WHERE c.expires_at IS NULL OR c.expires_at > now()",
       {text_array_oid, bytea_array_oid});
 
+  // MSETNX: all or nothing. Expired rows count as absent (the upsert replaces them).
+  def(statement::msetnx, "fpc_msetnx",
+      "WITH e AS (SELECT 1 FROM " + t + " WHERE tenant = $1 AND key = ANY($2) AND " + L +
+          "), w AS (INSERT INTO " + t + " (tenant, key, value, expires_at) "
+          "SELECT $1, q.key, q.value, NULL FROM unnest($2::bytea[], $3::bytea[]) AS q(key, value) "
+          "WHERE NOT EXISTS (SELECT 1 FROM e) "
+          "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, expires_at = NULL RETURNING 1) "
+          "SELECT CASE WHEN EXISTS (SELECT 1 FROM e) THEN 0 ELSE 1 END::int8",
+      {text_oid, bytea_array_oid, bytea_array_oid});
+
+  def(statement::getdel, "fpc_getdel",
+      "WITH d AS (DELETE FROM " + t + " WHERE tenant = $1 AND key = $2 RETURNING value, expires_at) "
+      "SELECT value FROM d WHERE " + L,
+      {text_oid, bytea_oid});
+
+  def(statement::getex, "fpc_getex",
+      "UPDATE " + t + " SET expires_at = CASE $5::int8 WHEN 1 THEN " +
+          expiry_expr("$3::int8", "$4::int8") +
+          " WHEN 2 THEN NULL ELSE expires_at END WHERE tenant = $1 AND key = $2 AND " + L +
+          " RETURNING value",
+      {text_oid, bytea_oid, int8_oid, int8_oid, int8_oid});
+
+  // APPEND to an expired row starts afresh (and drops its old expiry), as for a missing key.
+  def(statement::append, "fpc_append",
+      "INSERT INTO " + t + " AS c (tenant, key, value, expires_at) VALUES ($1, $2, $3, NULL) "
+      "ON CONFLICT (tenant, key) DO UPDATE SET "
+      "value = CASE WHEN c.expires_at IS NULL OR c.expires_at > now() THEN c.value || EXCLUDED.value "
+      "ELSE EXCLUDED.value END, "
+      "expires_at = CASE WHEN c.expires_at > now() THEN c.expires_at END "
+      "RETURNING length(c.value)::int8",
+      {text_oid, bytea_oid, bytea_oid});
+
+  def(statement::strlen, "fpc_strlen",
+      "SELECT length(value)::int8 FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L,
+      {text_oid, bytea_oid});
+
+  // INCRBY and friends, atomically in one statement. The stored value must be what Redis's
+  // string2ll accepts (no sign but '-', no leading zeros, at most 20 bytes, fits int8); the
+  // escape encoding keeps arbitrary bytes from breaking the text comparison.
+  def(statement::incr_by, "fpc_incr_by",
+      "WITH cur AS (SELECT value, expires_at FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L +
+          " FOR UPDATE), "
+          "old AS (SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM cur) THEN 0::numeric "
+          "WHEN (SELECT length(value) FROM cur) <= 20 AND encode((SELECT value FROM cur), 'escape') "
+          "~ '^(0|-?[1-9][0-9]*)$' THEN encode((SELECT value FROM cur), 'escape')::numeric END AS v), "
+          "calc AS (SELECT CASE WHEN v IS NULL OR v NOT BETWEEN -9223372036854775808 AND "
+          "9223372036854775807 THEN 1 WHEN v + $3 NOT BETWEEN -9223372036854775808 AND "
+          "9223372036854775807 THEN 2 ELSE 0 END AS status, v + $3 AS n FROM old), "
+          "w AS (INSERT INTO " + t + " AS c (tenant, key, value, expires_at) "
+          "SELECT $1, $2, convert_to(n::text, 'UTF8'), (SELECT expires_at FROM cur) FROM calc "
+          "WHERE status = 0 ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, "
+          "expires_at = EXCLUDED.expires_at RETURNING 1) "
+          "SELECT status::int8, CASE WHEN status = 0 THEN n::int8 END FROM calc",
+      {text_oid, bytea_oid, int8_oid});
+
+  def(statement::expire_time, "fpc_expire_time",
+      "SELECT CASE WHEN expires_at IS NULL THEN -1 ELSE (extract(epoch FROM expires_at) * 1000)::int8 "
+      "END FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L,
+      {text_oid, bytea_oid});
+
   // Many plain SETs in one upsert. The batcher sends each (tenant, key) once (the last write
   // wins) and in sorted order, so concurrent batches lock rows in the same order.
   def(statement::set_batch, "fpc_set_batch",

@@ -22,6 +22,13 @@ enum class statement : int {
   flush,        ///< $1 tenant
   sweep,        ///< $1 limit -> expired rows deleted
   get_batch,    ///< $1 text[] tenants, $2 bytea[] keys -> (ordinal, value) of the live ones
+  msetnx,       ///< $1 tenant, $2 bytea[] keys, $3 bytea[] values -> 1 when none existed and all set
+  getdel,       ///< $1 tenant, $2 key -> the live value it deleted
+  getex,        ///< $1 tenant, $2 key, $3 rel ms, $4 unix ms, $5 mode (0 keep, 1 set, 2 persist) -> value
+  append,       ///< $1 tenant, $2 key, $3 suffix -> new length
+  strlen,       ///< $1 tenant, $2 key -> length (no row: 0)
+  incr_by,      ///< $1 tenant, $2 key, $3 delta -> (status 0 ok / 1 not an integer / 2 overflow, new)
+  expire_time,  ///< $1 tenant, $2 key -> -1 or unix ms; no row when missing
   set_batch,    ///< $1 text[], $2 bytea[] keys, $3 bytea[] values, $4 int8[] rel ms, $5 int8[] unix ms
   count_,
 };

@@ -1,4 +1,5 @@
-// Keyspace commands: DEL/UNLINK, EXISTS, TTL/PTTL, EXPIRE/PEXPIRE, PERSIST, DBSIZE, FLUSHDB/FLUSHALL.
+// Keyspace commands: DEL/UNLINK, EXISTS/TOUCH, TTL/PTTL, the EXPIRE family, EXPIRETIME, PERSIST,
+// TYPE, DBSIZE, FLUSHDB/FLUSHALL.
 #include "resp/numbers.hpp"
 #include "server/client_session.hpp"
 #include "server/expiry_args.hpp"
@@ -28,7 +29,8 @@ kv_callback ok_reply(command_call& call) {
   };
 }
 
-void expire_generic(command_call& call, time_unit unit, std::string_view name) {
+// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT: options first, then the time, as Redis checks them.
+void expire_generic(command_call& call, time_unit unit, bool absolute, std::string_view name) {
   unsigned conditions = expire_always;
   for (std::size_t i = 3; i < call.args.size(); ++i) {
     const std::string_view opt = call.args[i];
@@ -50,7 +52,7 @@ void expire_generic(command_call& call, time_unit unit, std::string_view name) {
     return;
   }
   expiry when;
-  if (auto err = parse_expiry(call.args[2], unit, false, false, name, when)) {
+  if (auto err = parse_expiry(call.args[2], unit, absolute, false, name, when)) {
     call.out.error(*err);
     return;
   }
@@ -78,8 +80,8 @@ void ttl(command_call& call) {
   }));
 }
 
-void expire(command_call& call) { expire_generic(call, time_unit::seconds, "expire"); }
-void pexpire(command_call& call) { expire_generic(call, time_unit::milliseconds, "pexpire"); }
+void expire(command_call& call) { expire_generic(call, time_unit::seconds, false, "expire"); }
+void pexpire(command_call& call) { expire_generic(call, time_unit::milliseconds, false, "pexpire"); }
 
 void persist(command_call& call) {
   call.store().persist(call.session.who(), call.args[1], integer_reply(call));
@@ -94,6 +96,32 @@ void flushdb(command_call& call) {
     return;
   }
   call.store().flush(call.session.who(), ok_reply(call));
+}
+
+}  // namespace fpc::server::handlers
+
+// EXPIREAT/PEXPIREAT, EXPIRETIME/PEXPIRETIME, TYPE.
+namespace fpc::server::handlers {
+void expireat(command_call& call) { expire_generic(call, time_unit::seconds, true, "expireat"); }
+void pexpireat(command_call& call) { expire_generic(call, time_unit::milliseconds, true, "pexpireat"); }
+
+void expiretime(command_call& call) {
+  call.store().expire_time(call.session.who(), call.args[1], integer_reply(call, [](long long ms) {
+    return ms < 0 ? ms : (ms + 500) / 1000;
+  }));
+}
+
+void pexpiretime(command_call& call) {
+  call.store().expire_time(call.session.who(), call.args[1], integer_reply(call));
+}
+
+void type(command_call& call) {
+  call.store().exists(call.session.who(), call.args.subspan(1, 1), [reply = call.defer()](kv_result&& r) {
+    auto w = reply.writer();
+    if (!r.ok()) w.error(r.error);
+    else w.simple(r.integer > 0 ? "string" : "none");
+    reply.finish();
+  });
 }
 
 }  // namespace fpc::server::handlers

@@ -1,5 +1,8 @@
-// String commands: GET and SET with its full option set.
+// String commands: GET, SET with its full option set, and the rest of the string family.
+#include <climits>
+
 #include "resp/numbers.hpp"
+#include "server/command_table.hpp"
 #include "server/client_session.hpp"
 #include "server/expiry_args.hpp"
 #include "server/handlers.hpp"
@@ -82,6 +85,208 @@ void set(command_call& call) {
     }
     reply.finish();
   });
+}
+
+}  // namespace fpc::server::handlers
+
+// The rest of the string family: MGET/MSET/MSETNX, SETNX/SETEX/PSETEX/GETSET, GETDEL/GETEX,
+// APPEND/STRLEN/GETRANGE, INCR/DECR/INCRBY/DECRBY.
+namespace fpc::server::handlers {
+namespace {
+
+// Replies with the optional value (bulk or null) or the error.
+kv_callback value_reply(command_call& call) {
+  return [reply = call.defer()](kv_result&& r) {
+    auto w = reply.writer();
+    if (!r.ok()) w.error(r.error);
+    else if (r.value) w.bulk(*r.value);
+    else w.null();
+    reply.finish();
+  };
+}
+
+kv_callback int_reply(command_call& call) {
+  return [reply = call.defer()](kv_result&& r) {
+    auto w = reply.writer();
+    if (!r.ok()) w.error(r.error);
+    else w.integer(r.integer);
+    reply.finish();
+  };
+}
+
+void set_with(command_call& call, std::string_view key, std::string_view value, const set_options& options,
+              bool integer_result) {
+  const bool return_old = options.return_old;
+  call.store().set(call.session.who(), key, value, options,
+                   [reply = call.defer(), return_old, integer_result](kv_result&& r) {
+                     auto w = reply.writer();
+                     if (!r.ok()) w.error(r.error);
+                     else if (integer_result) w.integer(r.integer);
+                     else if (return_old && r.value) w.bulk(*r.value);
+                     else if (return_old) w.null();
+                     else w.ok();
+                     reply.finish();
+                   });
+}
+
+void setex_generic(command_call& call, time_unit unit, std::string_view name) {
+  set_options options;
+  if (auto err = parse_expiry(call.args[2], unit, false, true, name, options.expires)) {
+    call.out.error(*err);
+    return;
+  }
+  set_with(call, call.args[1], call.args[3], options, false);
+}
+
+void incr_generic(command_call& call, long long delta) {
+  call.store().incr_by(call.session.who(), call.args[1], delta, int_reply(call));
+}
+
+}  // namespace
+
+void mget(command_call& call) {
+  call.store().mget(call.session.who(), call.args.subspan(1), [reply = call.defer()](kv_result&& r) {
+    auto w = reply.writer();
+    if (!r.ok()) {
+      w.error(r.error);
+    } else {
+      w.array(r.values.size());
+      for (const auto& v : r.values) {
+        if (v) w.bulk(*v);
+        else w.null();
+      }
+    }
+    reply.finish();
+  });
+}
+
+void mset(command_call& call) {
+  if (call.args.size() % 2 == 0) {
+    call.out.error(arity_error(resp::iequals(call.args[0], "msetnx") ? "msetnx" : "mset"));
+    return;
+  }
+  if (resp::iequals(call.args[0], "msetnx")) {
+    call.store().msetnx(call.session.who(), call.args.subspan(1), int_reply(call));
+    return;
+  }
+  call.store().mset(call.session.who(), call.args.subspan(1), [reply = call.defer()](kv_result&& r) {
+    auto w = reply.writer();
+    if (!r.ok()) w.error(r.error);
+    else w.ok();
+    reply.finish();
+  });
+}
+
+void setnx(command_call& call) {
+  set_options options;
+  options.when = set_options::condition::if_absent;
+  set_with(call, call.args[1], call.args[2], options, true);
+}
+
+void setex(command_call& call) { setex_generic(call, time_unit::seconds, "setex"); }
+void psetex(command_call& call) { setex_generic(call, time_unit::milliseconds, "psetex"); }
+
+void getset(command_call& call) {
+  set_options options;
+  options.return_old = true;
+  set_with(call, call.args[1], call.args[2], options, false);
+}
+
+void getdel(command_call& call) { call.store().getdel(call.session.who(), call.args[1], value_reply(call)); }
+
+void getex(command_call& call) {
+  expiry when;
+  bool persist = false;
+  bool has_option = false;
+  const auto& args = call.args;
+  for (std::size_t i = 2; i < args.size(); ++i) {
+    const std::string_view opt = args[i];
+    const bool has_next = i + 1 < args.size();
+    if (resp::iequals(opt, "PERSIST") && !has_option) {
+      persist = true;
+      has_option = true;
+    } else if (has_next && !has_option &&
+               (resp::iequals(opt, "EX") || resp::iequals(opt, "PX") || resp::iequals(opt, "EXAT") ||
+                resp::iequals(opt, "PXAT"))) {
+      const bool seconds = resp::iequals(opt, "EX") || resp::iequals(opt, "EXAT");
+      const bool absolute = resp::iequals(opt, "EXAT") || resp::iequals(opt, "PXAT");
+      if (auto err = parse_expiry(args[i + 1], seconds ? time_unit::seconds : time_unit::milliseconds,
+                                  absolute, true, "getex", when)) {
+        // Redis looks the key up before it checks the time: a missing key answers nil.
+        call.store().get(call.session.who(), args[1], [reply = call.defer(), e = *err](kv_result&& r) {
+          auto w = reply.writer();
+          if (!r.ok()) w.error(r.error);
+          else if (!r.value) w.null();
+          else w.error(e);
+          reply.finish();
+        });
+        return;
+      }
+      has_option = true;
+      ++i;
+    } else {
+      call.out.error("ERR syntax error");
+      return;
+    }
+  }
+  call.store().getex(call.session.who(), args[1], when, persist, value_reply(call));
+}
+
+void append(command_call& call) {
+  call.store().append(call.session.who(), call.args[1], call.args[2], int_reply(call));
+}
+
+void strlen(command_call& call) { call.store().strlen(call.session.who(), call.args[1], int_reply(call)); }
+
+void getrange(command_call& call) {
+  long long start = 0, end = 0;
+  if (!resp::parse_integer(call.args[2], start) || !resp::parse_integer(call.args[3], end)) {
+    call.out.error("ERR value is not an integer or out of range");
+    return;
+  }
+  call.store().get(call.session.who(), call.args[1], [reply = call.defer(), start, end](kv_result&& r) mutable {
+    auto w = reply.writer();
+    if (!r.ok()) {
+      w.error(r.error);
+      reply.finish();
+      return;
+    }
+    // Redis 7's index rules, including the empty answer for a missing key.
+    const std::string_view v = r.value.value_or(std::string_view{});
+    const auto len = static_cast<long long>(v.size());
+    if ((start < 0 && end < 0 && start > end) || len == 0) {
+      w.bulk("");
+      reply.finish();
+      return;
+    }
+    if (start < 0) start = len + start;
+    if (end < 0) end = len + end;
+    if (start < 0) start = 0;
+    if (end < 0) end = 0;
+    if (end >= len) end = len - 1;
+    if (start > end) w.bulk("");
+    else w.bulk(v.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(end - start + 1)));
+    reply.finish();
+  });
+}
+
+void incr(command_call& call) { incr_generic(call, 1); }
+void decr(command_call& call) { incr_generic(call, -1); }
+
+void incrby(command_call& call) {
+  long long delta = 0;
+  if (!resp::parse_integer(call.args[2], delta)) {
+    call.out.error("ERR value is not an integer or out of range");
+    return;
+  }
+  if (resp::iequals(call.args[0], "decrby")) {
+    if (delta == LLONG_MIN) {
+      call.out.error("ERR decrement would overflow");
+      return;
+    }
+    delta = -delta;
+  }
+  incr_generic(call, delta);
 }
 
 }  // namespace fpc::server::handlers

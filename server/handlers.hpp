@@ -16,6 +16,20 @@ void client(command_call&);
 // Strings (commands_strings.cpp)
 void get(command_call&);
 void set(command_call&);
+void mget(command_call&);
+void mset(command_call&);  // MSET and MSETNX
+void setnx(command_call&);
+void setex(command_call&);
+void psetex(command_call&);
+void getset(command_call&);
+void getdel(command_call&);
+void getex(command_call&);
+void append(command_call&);
+void strlen(command_call&);
+void getrange(command_call&);
+void incr(command_call&);
+void decr(command_call&);
+void incrby(command_call&);  // INCRBY and DECRBY
 // Keys (commands_keys.cpp)
 void del(command_call&);
 void exists(command_call&);
@@ -24,10 +38,17 @@ void pttl(command_call&);
 void expire(command_call&);
 void pexpire(command_call&);
 void persist(command_call&);
+void expireat(command_call&);
+void pexpireat(command_call&);
+void expiretime(command_call&);
+void pexpiretime(command_call&);
+void type(command_call&);
 void dbsize(command_call&);
 void flushdb(command_call&);
 // Server (commands_server.cpp, command_docs.cpp)
 void command(command_call&);
 void info(command_call&);
+void time(command_call&);
+void config(command_call&);
 }  // namespace handlers
 }  // namespace fpc::server

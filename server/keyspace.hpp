@@ -7,6 +7,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace fpc::server {
 
@@ -47,6 +49,7 @@ struct kv_result {
   // Views the backend's result buffer: valid only while the callback runs (copy to keep it).
   // Saves a copy per GET on the hot path.
   std::optional<std::string_view> value;
+  std::vector<std::optional<std::string_view>> values;  // MGET; same lifetime as `value`
 
   [[nodiscard]] bool ok() const { return error.empty(); }
 };
@@ -78,6 +81,27 @@ class keyspace {
   virtual void count_keys(const caller& c, kv_callback cb) = 0;
   /// Deletes every key of the tenant (and only of the tenant).
   virtual void flush(const caller& c, kv_callback cb) = 0;
+
+  /// values: one per key, in order.
+  virtual void mget(const caller& c, std::span<const std::string_view> keys, kv_callback cb) = 0;
+  /// Sets every pair in one statement (the last of repeated keys wins); no expiry.
+  virtual void mset(const caller& c, std::span<const std::string_view> pairs, kv_callback cb) = 0;
+  /// integer: 1 when no key existed and all were set, else 0 and nothing changed.
+  virtual void msetnx(const caller& c, std::span<const std::string_view> pairs, kv_callback cb) = 0;
+  /// value: the live value deleted, if any.
+  virtual void getdel(const caller& c, std::string_view key, kv_callback cb) = 0;
+  /// value: the live value; its expiry becomes `when` (kind::none: unchanged; persist: removed).
+  virtual void getex(const caller& c, std::string_view key, const expiry& when, bool persist,
+                     kv_callback cb) = 0;
+  /// integer: the length after appending.
+  virtual void append(const caller& c, std::string_view key, std::string_view suffix, kv_callback cb) = 0;
+  /// integer: the value's length, 0 when missing.
+  virtual void strlen(const caller& c, std::string_view key, kv_callback cb) = 0;
+  /// integer: the new value. Fails with Redis's error when the value is not an integer or the
+  /// result would overflow.
+  virtual void incr_by(const caller& c, std::string_view key, std::int64_t delta, kv_callback cb) = 0;
+  /// integer: -2 missing, -1 no expiry, else the expiry as unix milliseconds.
+  virtual void expire_time(const caller& c, std::string_view key, kv_callback cb) = 0;
 };
 
 }  // namespace fpc::server

@@ -157,6 +157,42 @@ server_process::~server_process() {
 
 std::string server_process::log() const { return read_file(log_path_); }
 
+redis_server_process::redis_server_process() : port_(free_port()) {
+  pid_ = spawn({"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no"},
+               "/dev/null");
+  for (int i = 0; i < 200; ++i) {
+    redisContext* c = redisConnect("127.0.0.1", port_);
+    const bool up = c != nullptr && c->err == 0;
+    if (c) redisFree(c);
+    if (up) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  throw std::runtime_error("redis-server did not start");
+}
+
+redis_server_process::~redis_server_process() {
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+}
+
+std::string reply::render() const {
+  switch (type) {
+    case REDIS_REPLY_NIL: return "nil";
+    case REDIS_REPLY_INTEGER: return std::to_string(integer);
+    case REDIS_REPLY_STATUS: return "+" + str;
+    case REDIS_REPLY_ERROR: return "-" + str;
+    case REDIS_REPLY_STRING: return "\"" + str + "\"";
+    case REDIS_REPLY_ARRAY: {
+      std::string out = "[";
+      for (std::size_t i = 0; i < elements.size(); ++i) out += (i ? ", " : "") + elements[i].render();
+      return out + "]";
+    }
+    default: return "?";
+  }
+}
+
 client::client(int port) : ctx_(redisConnect("127.0.0.1", port)) {
   if (ctx_ == nullptr || ctx_->err) throw std::runtime_error("cannot connect to the server");
   timeval tv{10, 0};

@@ -46,6 +46,20 @@ class server_process {
   std::string log_path_;
 };
 
+/// A reference redis-server (Debian's) on a free port, without persistence; killed when destroyed.
+class redis_server_process {
+ public:
+  redis_server_process();
+  ~redis_server_process();
+  redis_server_process(const redis_server_process&) = delete;
+  redis_server_process& operator=(const redis_server_process&) = delete;
+  [[nodiscard]] int port() const { return port_; }
+
+ private:
+  int pid_ = -1;
+  int port_ = 0;
+};
+
 /// A copy of a hiredis reply that outlives it.
 struct reply {
   int type = 0;  // REDIS_REPLY_*
@@ -55,6 +69,8 @@ struct reply {
 
   [[nodiscard]] bool is_nil() const { return type == REDIS_REPLY_NIL; }
   [[nodiscard]] bool is_error() const { return type == REDIS_REPLY_ERROR; }
+  /// A readable, comparable rendering, e.g. `[1, "a", nil]`.
+  [[nodiscard]] std::string render() const;
 };
 
 class client {
