@@ -90,3 +90,12 @@ TEST_CASE("redis-cli: SET with EX, GET, TTL, and --pipe") {
   // Interactive mode reads COMMAND DOCS at start; it must not print an error.
   CHECK(shell("printf 'PING\\n' | " + cli + "2>&1") == "PONG\n");
 }
+
+TEST_CASE("redis-py: the calls a cache layer makes") {
+  server_process server;
+  // Debian's interpreter: python3-redis is installed for it (a pyenv python3 may come first).
+  const std::string out = shell("/usr/bin/python3 " FASTPGCACHE_SOURCE_DIR "/tests/clients/redis_py_check.py " +
+                                std::to_string(server.port()) + " 2>&1");
+  CAPTURE(out);
+  CHECK(out.find("redis-py: ok") != std::string::npos);
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""redis-py (Debian's python3-redis) against a running FastPgCache: the calls a cache layer makes.
+Usage: redis_py_check.py PORT. Prints "redis-py: ok" and exits 0, or raises."""
+import sys
+import time
+
+import redis
+
+port = int(sys.argv[1])
+r = redis.Redis(host="127.0.0.1", port=port)
+assert r.ping() is True
+r.flushdb()
+
+# Plain cache calls, binary-safe.
+assert r.set("greeting", "hello", ex=60) is True
+assert r.get("greeting") == b"hello"
+assert r.ttl("greeting") == 60
+assert 59000 < r.pttl("greeting") <= 60000
+assert r.set("greeting", "x", nx=True) is None
+assert r.set(b"\x00bin\xff", b"\x01\x02\x00") is True
+assert r.get(b"\x00bin\xff") == b"\x01\x02\x00"
+assert r.setex("s", 100, "v") is True and r.ttl("s") == 100
+assert r.psetex("ps", 5000, "v") is True
+assert r.getset("s", "w") == b"v"
+assert r.getdel("s") == b"w" and r.get("s") is None
+assert r.mset({"a": "1", "b": "2"}) is True
+assert r.mget(["a", "b", "missing"]) == [b"1", b"2", None]
+assert r.msetnx({"a": "9", "c": "3"}) is False
+assert r.incr("counter") == 1 and r.incrby("counter", 10) == 11 and r.decr("counter") == 10
+try:
+    r.incr("greeting")
+    raise AssertionError("INCR on a string must fail")
+except redis.exceptions.ResponseError as e:
+    assert "not an integer" in str(e)
+assert r.append("greeting", "!") == 6 and r.strlen("greeting") == 6
+assert r.getrange("greeting", 0, 1) == b"he"
+assert r.exists("a", "b", "missing") == 2
+assert r.expire("a", 100) is True and r.persist("a") is True and r.ttl("a") == -1
+assert r.type("a") == b"string" and r.type("missing") == b"none"
+assert r.delete("a", "b", "missing") == 2
+assert r.dbsize() == 4  # greeting, the binary key, ps, counter
+
+# Expiry observed in real time.
+r.set("short", "v", px=100)
+time.sleep(0.15)
+assert r.get("short") is None
+
+# A non-transactional pipeline: many commands, one round trip, replies in order.
+p = r.pipeline(transaction=False)
+for i in range(500):
+    p.set(f"p:{i}", i)
+    p.get(f"p:{i}")
+out = p.execute()
+assert out[0::2] == [True] * 500
+assert out[1::2] == [str(i).encode() for i in range(500)]
+
+# Server and client introspection that libraries call on connect.
+info = r.info()
+assert info["redis_version"] and "connected_clients" in info
+assert r.client_setname("cache-layer") is True and r.client_getname() == "cache-layer"
+assert r.config_get("maxmemory") == {"maxmemory": "0"}
+assert isinstance(r.time()[0], int)
+
+# Unsupported commands fail loudly, never with a fake success.
+try:
+    r.execute_command("RENAME", "a", "b")
+    raise AssertionError("RENAME is not implemented yet and must say so")
+except redis.exceptions.ResponseError as e:
+    assert "unknown command" in str(e)
+
+print("redis-py: ok")
