@@ -291,6 +291,28 @@ void pg_keyspace::incr_by(const server::caller& c, std::string_view key, std::in
   connection_for(c.client_id).submit(std::move(req));
 }
 
+void pg_keyspace::key_range(const server::caller& c, std::string_view from, std::optional<std::string_view> below,
+                            std::size_t limit, kv_callback cb) {
+  auto req = make_request(statement::key_range, std::move(cb), [](const pg_outcome& o) {
+    if (!o.error.empty()) return failed(o);
+    kv_result r;
+    const int rows = PQntuples(o.result);
+    r.values.reserve(static_cast<std::size_t>(rows));
+    for (int row = 0; row < rows; ++row) {
+      r.values.emplace_back(std::string_view(PQgetvalue(o.result, row, 0),
+                                             static_cast<std::size_t>(PQgetlength(o.result, row, 0))));
+    }
+    return r;
+  });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(from);
+  if (below) req.params.add_bytes(*below);
+  else req.params.add_null();
+  if (limit > 0) req.params.add_int8(static_cast<std::int64_t>(limit));
+  else req.params.add_null();
+  connection_for(c.client_id).submit(std::move(req));
+}
+
 void pg_keyspace::expire_time(const server::caller& c, std::string_view key, kv_callback cb) {
   auto req = make_request(statement::expire_time, std::move(cb), [](const pg_outcome& o) { return first_int8(o, -2); });
   req.params.add_bytes(c.tenant);

@@ -177,6 +177,13 @@ statement_set::statement_set(const std::string& t) {
       "END FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L,
       {text_oid, bytea_oid});
 
+  // KEYS and SCAN walk the primary key in order: a range from the pattern's literal prefix, and
+  // for SCAN a start just after the last key returned (keyset pagination, stable under writes).
+  def(statement::key_range, "fpc_key_range",
+      "SELECT key FROM " + t + " WHERE tenant = $1 AND key >= $2 AND ($3::bytea IS NULL OR key < $3) AND " +
+          L + " ORDER BY key LIMIT $4",
+      {text_oid, bytea_oid, bytea_oid, int8_oid});
+
   // Many plain SETs in one upsert. The batcher sends each (tenant, key) once (the last write
   // wins) and in sorted order, so concurrent batches lock rows in the same order.
   def(statement::set_batch, "fpc_set_batch",

@@ -43,6 +43,8 @@ void pexpireat(command_call&);
 void expiretime(command_call&);
 void pexpiretime(command_call&);
 void type(command_call&);
+void keys(command_call&);
+void scan(command_call&);
 void dbsize(command_call&);
 void flushdb(command_call&);
 // Server (commands_server.cpp, command_docs.cpp)

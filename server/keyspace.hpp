@@ -100,6 +100,10 @@ class keyspace {
   /// integer: the new value. Fails with Redis's error when the value is not an integer or the
   /// result would overflow.
   virtual void incr_by(const caller& c, std::string_view key, std::int64_t delta, kv_callback cb) = 0;
+  /// values: live keys k with from <= k < below (no upper bound when `below` is empty), in
+  /// byte order, at most `limit` of them (0: all).
+  virtual void key_range(const caller& c, std::string_view from, std::optional<std::string_view> below,
+                         std::size_t limit, kv_callback cb) = 0;
   /// integer: -2 missing, -1 no expiry, else the expiry as unix milliseconds.
   virtual void expire_time(const caller& c, std::string_view key, kv_callback cb) = 0;
 };

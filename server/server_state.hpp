@@ -7,6 +7,7 @@
 
 #include "auth/user_table.hpp"
 #include "pgbackend/pg_connection.hpp"
+#include "server/scan_cursors.hpp"
 #include "config/settings.hpp"
 
 namespace fpc::server {
@@ -32,6 +33,7 @@ struct server_state {
   std::uint16_t bound_port = 0;
   server_counters counters;
   pg::backend_counters backend;
+  scan_cursors cursors;
 };
 
 }  // namespace fpc::server
