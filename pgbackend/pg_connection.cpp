@@ -151,6 +151,7 @@ void pg_connection::on_connected() {
   // Prepare every statement ahead of the queued requests; pipeline order guarantees the
   // PREPAREs run first.
   for (const auto& s : statements_.all()) {
+    if (!s.prepared) continue;
     if (PQsendPrepare(conn_, s.name, s.sql.c_str(), static_cast<int>(s.param_types.size()),
                       s.param_types.data()) != 1 ||
         PQpipelineSync(conn_) != 1) {
@@ -182,9 +183,11 @@ void pg_connection::send_waiting() {
     const pg_request& r = in_flight_.back().request;
     const statement_text& st = statements_[r.stmt];
     const auto views = r.params.make_views();
-    if (PQsendQueryPrepared(conn_, st.name, static_cast<int>(r.params.size()), views.values.data(),
-                            views.lengths.data(), views.formats.data(), 1) != 1 ||
-        PQpipelineSync(conn_) != 1) {
+    const int queued =
+        st.prepared ? PQsendQueryPrepared(conn_, st.name, static_cast<int>(r.params.size()), views.values.data(),
+                                          views.lengths.data(), views.formats.data(), 1)
+                    : PQsendQueryParams(conn_, st.sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1);
+    if (queued != 1 || PQpipelineSync(conn_) != 1) {
       reset("cannot send: " + one_line(PQerrorMessage(conn_)));
       return;
     }

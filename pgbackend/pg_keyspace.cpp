@@ -313,6 +313,24 @@ void pg_keyspace::key_range(const server::caller& c, std::string_view from, std:
   connection_for(c.client_id).submit(std::move(req));
 }
 
+void pg_keyspace::begin_transaction(const server::caller& c) {
+  // Its failure shows in the statements after it and in the commit; nothing to report here.
+  connection_for(c.client_id).submit(pg_request{statement::begin, {}, [](const pg_outcome&) {}, {}});
+}
+
+void pg_keyspace::commit_transaction(const server::caller& c, kv_callback cb) {
+  auto req = make_request(statement::commit, std::move(cb), [](const pg_outcome& o) {
+    if (!o.error.empty()) return failed(o);
+    kv_result r;
+    // PostgreSQL answers COMMIT with a ROLLBACK tag when a statement of the transaction failed.
+    if (std::string_view(PQcmdStatus(const_cast<PGresult*>(o.result))) != "COMMIT") {
+      r.error = "EXECABORT Transaction discarded because PostgreSQL rolled it back";
+    }
+    return r;
+  });
+  connection_for(c.client_id).submit(std::move(req));
+}
+
 void pg_keyspace::expire_time(const server::caller& c, std::string_view key, kv_callback cb) {
   auto req = make_request(statement::expire_time, std::move(cb), [](const pg_outcome& o) { return first_int8(o, -2); });
   req.params.add_bytes(c.tenant);

@@ -45,6 +45,8 @@ class pg_keyspace final : public server::keyspace {
   void incr_by(const server::caller& c, std::string_view key, std::int64_t delta, server::kv_callback cb) override;
   void key_range(const server::caller& c, std::string_view from, std::optional<std::string_view> below,
                  std::size_t limit, server::kv_callback cb) override;
+  void begin_transaction(const server::caller& c) override;
+  void commit_transaction(const server::caller& c, server::kv_callback cb) override;
   void expire_time(const server::caller& c, std::string_view key, server::kv_callback cb) override;
 
   /// Deletes up to `limit` expired rows of every tenant; integer: rows deleted.

@@ -184,6 +184,14 @@ statement_set::statement_set(const std::string& t) {
           L + " ORDER BY key LIMIT $4",
       {text_oid, bytea_oid, bytea_oid, int8_oid});
 
+  // EXEC runs its commands between these on the client's connection, nothing else in between.
+  // REPEATABLE READ: the commands see one snapshot, as Redis runs them with nobody in between; a
+  // concurrent write to the same row fails the transaction rather than being lost.
+  def(statement::begin, "fpc_begin", "BEGIN ISOLATION LEVEL REPEATABLE READ", {});
+  texts_[static_cast<std::size_t>(statement::begin)].prepared = false;
+  def(statement::commit, "fpc_commit", "COMMIT", {});
+  texts_[static_cast<std::size_t>(statement::commit)].prepared = false;
+
   // Many plain SETs in one upsert. The batcher sends each (tenant, key) once (the last write
   // wins) and in sorted order, so concurrent batches lock rows in the same order.
   def(statement::set_batch, "fpc_set_batch",

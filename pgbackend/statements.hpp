@@ -30,6 +30,8 @@ enum class statement : int {
   incr_by,      ///< $1 tenant, $2 key, $3 delta -> (status 0 ok / 1 not an integer / 2 overflow, new)
   expire_time,  ///< $1 tenant, $2 key -> -1 or unix ms; no row when missing
   key_range,    ///< $1 tenant, $2 from key (inclusive), $3 below key or NULL, $4 limit or NULL -> keys
+  begin,        ///< MULTI/EXEC: opens the transaction (not preparable: sent as plain text)
+  commit,       ///< MULTI/EXEC: its command tag says COMMIT, or ROLLBACK when a statement failed
   set_batch,    ///< $1 text[], $2 bytea[] keys, $3 bytea[] values, $4 int8[] rel ms, $5 int8[] unix ms
   count_,
 };
@@ -38,6 +40,7 @@ struct statement_text {
   const char* name;
   std::string sql;
   std::vector<Oid> param_types;
+  bool prepared = true;  // transaction control cannot be PREPAREd
 };
 
 /// The statements for one table (`"schema"."table"`, already quoted).

@@ -75,7 +75,24 @@ asio::awaitable<void> client_session::run() {
 
 void client_session::wake_writer() { writer_wake_.cancel(); }
 
+void client_session::exec_part_done(exec_group& group) {
+  if (--group.remaining > 0) return;
+  reply_slot& parent = *group.parent;
+  resp::reply_writer w(parent.data, parent.protocol);
+  if (!group.commit_error.empty()) {
+    w.error(group.commit_error);
+  } else {
+    w.array(group.children.size());
+    for (const auto& child : group.children) parent.data += child.data;
+  }
+  reply_ready(parent);
+}
+
 void client_session::reply_ready(reply_slot& slot) {
+  if (slot.group != nullptr) {
+    exec_part_done(*slot.group);
+    return;
+  }
   slot.ready = true;
   if (&slot == &slots_.front()) wake_writer();
 }
@@ -87,6 +104,35 @@ void client_session::dispatch(std::span<const std::string_view> args) {
   ++pending_;
   loop_.shared.counters.commands_processed.fetch_add(1, std::memory_order_relaxed);
 
+  if (in_multi) {
+    const command_spec* spec = find_command(args[0]);
+    if (spec != nullptr && !(spec->flags & flag_no_queue)) {
+      // Inside MULTI: check now (Redis refuses unknown commands and bad arity at once), run at EXEC.
+      resp::reply_writer w(slot.data, slot.protocol);
+      if (!authenticated_) {
+        w.error("NOAUTH Authentication required.");
+        multi_failed = true;
+      } else if (!spec->arity_ok(args.size())) {
+        w.error(arity_error(spec->name));
+        multi_failed = true;
+      } else {
+        queued.emplace_back(args.begin(), args.end());
+        w.simple("QUEUED");
+      }
+      reply_ready(slot);
+      return;
+    }
+    if (spec == nullptr) {
+      resp::reply_writer(slot.data, slot.protocol).error(unknown_command_error(args));
+      multi_failed = true;
+      reply_ready(slot);
+      return;
+    }
+  }
+  execute(args, slot);
+}
+
+void client_session::execute(std::span<const std::string_view> args, reply_slot& slot) {
   command_call call(*this, args, slot);
   const command_spec* spec = find_command(args[0]);
   if (spec == nullptr) {
@@ -98,7 +144,7 @@ void client_session::dispatch(std::span<const std::string_view> args) {
   } else {
     spec->handler(call);
   }
-  if (!call.is_deferred()) slot.ready = true;
+  if (!call.is_deferred()) reply_ready(slot);
 }
 
 asio::awaitable<void> client_session::reader() {

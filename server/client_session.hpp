@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "resp/parser.hpp"
 #include "resp/writer.hpp"
@@ -23,11 +24,23 @@ namespace fpc::server {
 struct command_spec;
 class client_session;
 
+struct exec_group;
+
 /// The place a command's reply waits until every earlier reply has been sent.
 struct reply_slot {
   std::string data;
   int protocol = 2;  // the protocol in force when the command arrived
   bool ready = false;
+  exec_group* group = nullptr;  // set for a command run by EXEC: its reply joins EXEC's array
+};
+
+/// The replies of one EXEC: the commands' own slots, gathered into EXEC's slot once the last one
+/// and the COMMIT are done.
+struct exec_group {
+  reply_slot* parent = nullptr;
+  std::deque<reply_slot> children;  // a deque: slots keep their addresses as they are added
+  std::size_t remaining = 0;        // children not yet complete, plus the commit
+  std::string commit_error;
 };
 
 /// What belongs to one event loop and is shared by its clients.
@@ -65,8 +78,19 @@ class client_session : public std::enable_shared_from_this<client_session> {
   /// Graceful shutdown: read no more commands, send every reply still owed, then close.
   void stop_reading();
 
-  /// Called when a deferred reply is complete.
+  /// Called when a reply is complete (deferred ones from their callback).
   void reply_ready(reply_slot& slot);
+
+  /// One command of an EXEC, or its COMMIT, is done; the last one completes EXEC's reply.
+  void exec_part_done(exec_group& group);
+
+  /// Runs one command (lookup, auth, arity, handler) with its reply going to `slot`.
+  void execute(std::span<const std::string_view> args, reply_slot& slot);
+
+  /// MULTI state: commands are queued (copied) until EXEC or DISCARD.
+  bool in_multi = false;
+  bool multi_failed = false;  // a queued command was refused: EXEC answers EXECABORT
+  std::vector<std::vector<std::string>> queued;
 
  private:
   boost::asio::awaitable<void> reader();
@@ -114,6 +138,7 @@ class command_call {
     [[nodiscard]] resp::reply_writer writer() const { return {slot_->data, slot_->protocol}; }
     void finish() const { session_->reply_ready(*slot_); }
     [[nodiscard]] client_session& session() const { return *session_; }
+    [[nodiscard]] reply_slot* slot() const { return slot_; }
 
    private:
     std::shared_ptr<client_session> session_;

@@ -22,6 +22,7 @@ enum command_flag : std::uint32_t {
   flag_denyoom = 1u << 5,
   flag_loading = 1u << 6,
   flag_stale = 1u << 7,
+  flag_no_queue = 1u << 8,  ///< runs at once inside MULTI (EXEC, DISCARD, MULTI, QUIT, WATCH)
 };
 
 struct command_spec {

@@ -52,5 +52,9 @@ void command(command_call&);
 void info(command_call&);
 void time(command_call&);
 void config(command_call&);
+// Transactions (commands_transactions.cpp)
+void multi(command_call&);
+void exec(command_call&);
+void discard(command_call&);
 }  // namespace handlers
 }  // namespace fpc::server

@@ -104,6 +104,10 @@ class keyspace {
   /// byte order, at most `limit` of them (0: all).
   virtual void key_range(const caller& c, std::string_view from, std::optional<std::string_view> below,
                          std::size_t limit, kv_callback cb) = 0;
+  /// MULTI/EXEC: every operation the caller submits between these runs as one transaction, with
+  /// no other client's statement in between. The commit callback fails when it rolled back.
+  virtual void begin_transaction(const caller& c) = 0;
+  virtual void commit_transaction(const caller& c, kv_callback cb) = 0;
   /// integer: -2 missing, -1 no expiry, else the expiry as unix milliseconds.
   virtual void expire_time(const caller& c, std::string_view key, kv_callback cb) = 0;
 };

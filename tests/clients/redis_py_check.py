@@ -54,6 +54,11 @@ out = p.execute()
 assert out[0::2] == [True] * 500
 assert out[1::2] == [str(i).encode() for i in range(500)]
 
+# The default pipeline is a MULTI/EXEC transaction.
+with r.pipeline() as tx:
+    tx.set("tx:a", 1).incr("tx:a").get("tx:a")
+    assert tx.execute() == [True, 2, b"2"]
+
 # Server and client introspection that libraries call on connect.
 info = r.info()
 assert info["redis_version"] and "connected_clients" in info

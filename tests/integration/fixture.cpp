@@ -140,7 +140,10 @@ int server_process::stop() {
   for (int i = 0; i < 400; ++i) {
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      // A sanitizer report or crash is in the server's log: show it with the failure.
+      if (code != 0) std::fprintf(stderr, "server exited with %d; its log:\n%s\n", code, log().c_str());
+      return code;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
