@@ -50,16 +50,16 @@ const std::vector<command_spec>& command_table() {
          "Decrements the integer value of a key by one.", "key"},
         {"decrby", 3, flag_write | flag_denyoom | flag_fast, 1, 1, 1, h::incrby, "string", "1.0.0",
          "Decrements a number from the integer value of a key.", "key decrement"},
-        {"discard", 1, flag_no_queue | flag_fast | flag_loading | flag_stale, 0, 0, 0, h::discard,
-         "transactions", "2.0.0", "Discards a transaction.", ""},
         {"del", -2, flag_write, 1, -1, 1, h::del, "generic", "1.0.0",
          "Deletes one or more keys.", "key [key ...]"},
+        {"discard", 1, flag_no_queue | flag_fast | flag_loading | flag_stale, 0, 0, 0, h::discard,
+         "transactions", "2.0.0", "Discards a transaction.", ""},
         {"echo", 2, flag_fast, 0, 0, 0, h::echo, "connection", "1.0.0",
          "Returns the given string.", "message"},
-        {"exists", -2, flag_readonly | flag_fast, 1, -1, 1, h::exists, "generic", "1.0.0",
-         "Determines whether one or more keys exist.", "key [key ...]"},
         {"exec", 1, flag_no_queue | flag_loading | flag_stale, 0, 0, 0, h::exec, "transactions", "1.2.0",
          "Executes all commands in a transaction.", ""},
+        {"exists", -2, flag_readonly | flag_fast, 1, -1, 1, h::exists, "generic", "1.0.0",
+         "Determines whether one or more keys exist.", "key [key ...]"},
         {"expire", -3, flag_write | flag_fast, 1, 1, 1, h::expire, "generic", "1.0.0",
          "Sets the expiration time of a key in seconds.", "key seconds [NX|XX|GT|LT]"},
         {"expireat", -3, flag_write | flag_fast, 1, 1, 1, h::expireat, "generic", "1.2.0",
@@ -144,7 +144,6 @@ const std::vector<command_spec>& command_table() {
          "Determines the type of value stored at a key.", "key"},
         {"unlink", -2, flag_write | flag_fast, 1, -1, 1, h::del, "generic", "4.0.0",
          "Asynchronously deletes one or more keys.", "key [key ...]"},
-
     };
     return t;
   }();
