@@ -80,6 +80,13 @@ std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
   add(app, "shutdown-timeout", s.shutdown_timeout_seconds,
       "On SIGTERM/SIGINT: seconds to finish in-flight commands and flush replies before exiting")
       ->check(CLI::NonNegativeNumber);
+  add(app, "timeout", s.idle_timeout_seconds,
+      "Close a client after this many idle seconds (0: never), as Redis's timeout");
+  app.add_option("--protected-mode", s.protected_mode,
+                 "yes/no: without a password for 'default', accept only loopback clients")
+      ->envname("FASTPGCACHE_PROTECTED_MODE")
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   add(app, "requirepass", s.requirepass, "Password of the 'default' user");
   add(app, "acl-file", s.acl_file, "Users in Redis ACL file syntax")->check(CLI::ExistingFile);
   add(app, "expire-sweep-interval", s.expire_sweep_interval_seconds,

@@ -27,6 +27,8 @@ struct settings {
   std::size_t pg_pipeline_depth = 4;  // statements in flight per connection (see pg_connection.hpp)
 
   double shutdown_timeout_seconds = 10.0;
+  unsigned idle_timeout_seconds = 0;  // --timeout: close clients idle this long (0: never)
+  bool protected_mode = true;         // without a password, refuse clients not on loopback
 
   // Authentication
   std::string requirepass;

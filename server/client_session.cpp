@@ -33,6 +33,13 @@ client_session::client_session(asio::ip::tcp::socket socket, loop_context& loop,
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
+bool is_loopback(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).is_loopback();
+  }
+  return a.is_loopback();
+}
+
 void client_session::login(std::string_view username) {
   tenant_.assign(username);
   authenticated_ = true;
@@ -61,6 +68,13 @@ void client_session::stop_reading() {
 asio::awaitable<void> client_session::run() {
   auto self = shared_from_this();
   loop_.sessions.insert(this);
+  if (refused_by_protected_mode()) {
+    slots_.emplace_back();
+    resp::reply_writer(slots_.back().data, 2).error(protected_mode_error);
+    slots_.back().ready = true;
+    ++pending_;
+    close_after_flush_ = true;
+  }
   asio::co_spawn(socket_.get_executor(), [self]() { return self->writer(); }, asio::detached);
   co_await reader();
   if (!close_after_flush_) {
@@ -71,6 +85,13 @@ asio::awaitable<void> client_session::run() {
   }
   wake_writer();
   loop_.sessions.erase(this);
+}
+
+bool client_session::refused_by_protected_mode() const {
+  if (!loop_.shared.settings.protected_mode || !loop_.shared.users.default_autologin()) return false;
+  boost::system::error_code ec;
+  const auto peer = socket_.remote_endpoint(ec);
+  return !ec && !is_loopback(peer.address());
 }
 
 void client_session::wake_writer() { writer_wake_.cancel(); }
@@ -156,6 +177,7 @@ asio::awaitable<void> client_session::reader() {
         asio::buffer(read_buffer_.data() + filled, read_buffer_.size() - filled), use_tuple);
     if (ec || peer_gone_ || close_after_flush_) co_return;
     filled += n;
+    last_active_ = std::chrono::steady_clock::now();
 
     std::size_t start = 0;
     bool any = false;

@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -78,6 +79,10 @@ class client_session : public std::enable_shared_from_this<client_session> {
   /// Graceful shutdown: read no more commands, send every reply still owed, then close.
   void stop_reading();
 
+  /// For --timeout: idle means no command read and no reply owed since `last_active()`.
+  [[nodiscard]] std::chrono::steady_clock::time_point last_active() const { return last_active_; }
+  [[nodiscard]] bool has_pending_replies() const { return pending_ > 0; }
+
   /// Called when a reply is complete (deferred ones from their callback).
   void reply_ready(reply_slot& slot);
 
@@ -88,6 +93,10 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void execute(std::span<const std::string_view> args, reply_slot& slot);
 
   /// MULTI state: commands are queued (copied) until EXEC or DISCARD.
+  unsigned failed_auths = 0;  // consecutive wrong passwords on this connection
+  std::chrono::steady_clock::time_point next_wrongpass_reply{};
+  [[nodiscard]] boost::asio::any_io_executor executor() { return socket_.get_executor(); }
+
   bool in_multi = false;
   bool multi_failed = false;  // a queued command was refused: EXEC answers EXECABORT
   std::vector<std::vector<std::string>> queued;
@@ -96,11 +105,13 @@ class client_session : public std::enable_shared_from_this<client_session> {
   boost::asio::awaitable<void> reader();
   boost::asio::awaitable<void> writer();
   void dispatch(std::span<const std::string_view> args);
+  [[nodiscard]] bool refused_by_protected_mode() const;
   void wake_writer();
 
   boost::asio::ip::tcp::socket socket_;
   loop_context& loop_;
   std::uint64_t id_;
+  std::chrono::steady_clock::time_point last_active_ = std::chrono::steady_clock::now();
   std::string tenant_ = "default";
   bool authenticated_ = false;
 
@@ -114,6 +125,17 @@ class client_session : public std::enable_shared_from_this<client_session> {
   bool peer_gone_ = false;
   bool reader_waiting_for_drain_ = false;
 };
+
+/// Redis's protected-mode refusal, with this server's options in place of Redis's config file.
+inline constexpr std::string_view protected_mode_error =
+    "DENIED Redis is running in protected mode because protected mode is enabled and no password "
+    "is set for the default user. In this mode connections are only accepted from the loopback "
+    "interface. If you want to connect from external computers, either set a password "
+    "(--requirepass or --acl-file) or, if the network is trusted, start the server with "
+    "--protected-mode no.";
+
+/// True for 127.0.0.0/8, ::1 and IPv4-mapped loopback.
+[[nodiscard]] bool is_loopback(const boost::asio::ip::address& a);
 
 /// A handler's view of one command: its arguments and its reply.
 class command_call {

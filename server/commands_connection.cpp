@@ -1,5 +1,10 @@
 // Connection commands: PING, ECHO, QUIT, AUTH, HELLO, SELECT, CLIENT.
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
 
 #include "resp/numbers.hpp"
 #include "server/client_session.hpp"
@@ -22,12 +27,29 @@ bool valid_client_name(std::string_view name) {
 bool try_login(command_call& call, std::string_view user, std::string_view password) {
   if (call.shared().users.check(user, password)) {
     call.session.login(user);
+    call.session.failed_auths = 0;
     return true;
   }
+  ++call.session.failed_auths;
   // The password never reaches the log.
-  spdlog::warn("client {} ({}): failed AUTH for user '{}'", call.session.id(),
-               call.session.peer_address(), user);
+  spdlog::warn("client {} ({}): failed AUTH for user '{}' ({} in a row)", call.session.id(),
+               call.session.peer_address(), user, call.session.failed_auths);
   return false;
+}
+
+// A wrong password is answered late, later on each retry of the connection (100 ms doubling to
+// 2 s), so guessing costs time; other clients are not slowed, the reply slot just waits.
+void reply_wrongpass_slowly(command_call& call) {
+  const unsigned shift = std::min(call.session.failed_auths, 5u) - 1;
+  const auto delay = std::chrono::milliseconds(100) * (1u << shift);
+  // Pipelined guesses queue behind each other rather than waiting side by side.
+  auto& not_before = call.session.next_wrongpass_reply;
+  not_before = std::max(not_before, std::chrono::steady_clock::now()) + delay;
+  auto timer = std::make_shared<boost::asio::steady_timer>(call.session.executor(), not_before);
+  timer->async_wait([timer, reply = call.defer()](boost::system::error_code) {
+    reply.writer().error(wrongpass);
+    reply.finish();
+  });
 }
 
 }  // namespace
@@ -62,7 +84,7 @@ void auth(command_call& call) {
   }
   const std::string_view user = call.args.size() == 3 ? call.args[1] : "default";
   if (try_login(call, user, call.args.back())) call.out.ok();
-  else call.out.error(wrongpass);
+  else reply_wrongpass_slowly(call);
 }
 
 void hello(command_call& call) {
@@ -99,7 +121,7 @@ void hello(command_call& call) {
     }
   }
   if (do_auth && !try_login(call, auth_user, auth_pass)) {
-    call.out.error(wrongpass);
+    reply_wrongpass_slowly(call);
     return;
   }
   if (!call.session.authenticated()) {

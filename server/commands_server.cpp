@@ -305,7 +305,8 @@ void config(command_call& call) {
       {"port", std::to_string(call.shared().bound_port)},
       {"proto-max-bulk-len", std::to_string(s.proto_max_bulk_len)},
       {"save", ""},
-      {"timeout", "0"},
+      {"protected-mode", s.protected_mode ? "yes" : "no"},
+      {"timeout", std::to_string(s.idle_timeout_seconds)},
   };
   std::vector<const std::pair<std::string, std::string>*> found;
   for (const auto& p : params) {

@@ -98,6 +98,23 @@ asio::awaitable<void> sweep_expired(pg::pg_keyspace& store, server_state& state)
   }
 }
 
+// --timeout: once a second, each loop closes its clients that sent nothing and are owed nothing
+// for that long (Redis does the same in its cron).
+asio::awaitable<void> close_idle_clients(loop_context& loop, unsigned timeout_seconds) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const auto timeout = std::chrono::seconds(timeout_seconds);
+  for (;;) {
+    timer.expires_after(std::chrono::seconds(1));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    const auto now = std::chrono::steady_clock::now();
+    const std::vector<client_session*> sessions(loop.sessions.begin(), loop.sessions.end());
+    for (auto* s : sessions) {
+      if (!s->has_pending_replies() && now - s->last_active() >= timeout) s->stop_reading();
+    }
+  }
+}
+
 // Stop accepting, let every client finish what it sent and receive its replies, then close the
 // PostgreSQL connections and stop the loops; --shutdown-timeout bounds the wait.
 asio::awaitable<void> shut_down(tcp::acceptor& acceptor, std::vector<std::unique_ptr<event_loop>>& loops,
@@ -175,6 +192,11 @@ void run_server(const config::settings& settings, auth::user_table users) {
 
   asio::co_spawn(main_io, accept_clients(acceptor, loops, state), asio::detached);
   asio::co_spawn(main_io, sweep_expired(*loops[0]->store, state), asio::detached);
+  if (settings.idle_timeout_seconds > 0) {
+    for (auto& loop : loops) {
+      asio::co_spawn(loop->io, close_idle_clients(*loop->context, settings.idle_timeout_seconds), asio::detached);
+    }
+  }
 
   asio::signal_set signals(main_io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code signal_error, int sig) {

@@ -103,3 +103,50 @@ TEST_CASE("--maxclients refuses the client past the limit with Redis's error") {
   CHECK(extra.closed_by_peer());
   CHECK(a.cmd({"INFO", "stats"}).str.find("rejected_connections:1") != std::string::npos);
 }
+
+TEST_CASE("--timeout closes idle clients only") {
+  server_process server({"--timeout", "1"});
+  raw_connection idle(server.port());
+  raw_connection busy(server.port());
+  for (int i = 0; i < 8; ++i) {
+    busy.send("PING\r\n");
+    REQUIRE(busy.read_bytes(7) == "+PONG\r\n");
+    std::this_thread::sleep_for(300ms);
+  }
+  CHECK(idle.closed_by_peer(3s));
+  busy.send("PING\r\n");
+  CHECK(busy.read_bytes(7) == "+PONG\r\n");
+  client c(server.port());
+  CHECK(c.cmd({"CONFIG", "GET", "timeout"}).elements[1].str == "1");
+}
+
+TEST_CASE("failed AUTH is answered slowly, without slowing anyone else") {
+  server_process server({"--requirepass", "right"});
+  client guesser(server.port());
+  client other(server.port());
+  REQUIRE(other.cmd({"AUTH", "right"}).str == "OK");
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3; ++i) guesser.append({"AUTH", "wrong" + std::to_string(i)});
+  // Meanwhile the other client is served at once.
+  const auto other_start = std::chrono::steady_clock::now();
+  CHECK(other.cmd({"PING"}).str == "PONG");
+  CHECK(std::chrono::steady_clock::now() - other_start < 100ms);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(guesser.next_reply().str == "WRONGPASS invalid username-password pair or user is disabled.");
+  }
+  CHECK(std::chrono::steady_clock::now() - start >= 700ms);  // 100 + 200 + 400 ms
+  CHECK(guesser.cmd({"AUTH", "right"}).str == "OK");
+}
+
+TEST_CASE("start-up refuses a port in use, and protected mode is on by default") {
+  server_process first;
+  auto second = run_fastpgcache({"--pg", pg_uri(), "--schema", first.schema(), "--port", std::to_string(first.port())});
+  CHECK(second.exit_code == 1);
+  CHECK(second.output.find("cannot listen on 127.0.0.1:" + std::to_string(first.port()) + ": Address already in use") !=
+        std::string::npos);
+  client c(first.port());  // loopback clients are always accepted
+  CHECK(c.cmd({"CONFIG", "GET", "protected-mode"}).elements[1].str == "yes");
+  server_process open({"--protected-mode", "no"});
+  client d(open.port());
+  CHECK(d.cmd({"CONFIG", "GET", "protected-mode"}).elements[1].str == "no");
+}

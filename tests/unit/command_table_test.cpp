@@ -4,6 +4,7 @@
 #include <climits>
 #include <vector>
 
+#include "server/client_session.hpp"
 #include "server/command_docs.hpp"
 #include "server/command_table.hpp"
 #include "server/expiry_args.hpp"
@@ -67,4 +68,15 @@ TEST_CASE("expiry arguments: Redis's validation and overflow rules") {
   CHECK(e.ms == -5000);
   CHECK(parse_expiry("1700000000", time_unit::seconds, true, true, "set", e) == std::nullopt);
   CHECK(e.how == expiry::kind::unix_ms);
+}
+
+TEST_CASE("protected mode's loopback test") {
+  using boost::asio::ip::make_address;
+  CHECK(is_loopback(make_address("127.0.0.1")));
+  CHECK(is_loopback(make_address("127.9.9.9")));
+  CHECK(is_loopback(make_address("::1")));
+  CHECK(is_loopback(make_address("::ffff:127.0.0.1")));
+  CHECK_FALSE(is_loopback(make_address("10.0.0.1")));
+  CHECK_FALSE(is_loopback(make_address("::ffff:192.168.1.1")));
+  CHECK_FALSE(is_loopback(make_address("2001:db8::1")));
 }
