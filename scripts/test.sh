@@ -20,6 +20,9 @@ export FASTPGCACHE_TEST_PG
 export FASTPGCACHE_TEST_PG_DIR="$tmp/pg"  # the fault tests restart this cluster
 echo "test PostgreSQL: $FASTPGCACHE_TEST_PG"
 
+# The 10,000-connection test needs that many descriptors in the test and in the server.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
 echo "== release build =="
 ctest --test-dir build/release --output-on-failure
 echo "== fuzzing (short; make fuzz runs long) =="

@@ -1,6 +1,9 @@
 // fastpgcache entry point: parse settings, then either initialise the schema or serve.
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -27,6 +30,19 @@ fpc::auth::user_table load_users(const fpc::config::settings& s) {
 
 }  // namespace
 
+// Like Redis, take the file descriptors --maxclients needs (soft limit up to the hard limit).
+void raise_fd_limit(std::size_t maxclients, std::size_t pool_size) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(maxclients + pool_size + 64);
+  if (lim.rlim_cur >= wanted) return;
+  lim.rlim_cur = std::min(wanted, lim.rlim_max);
+  ::setrlimit(RLIMIT_NOFILE, &lim);
+  if (lim.rlim_cur < wanted) {
+    spdlog::warn("open file limit {} is below what --maxclients {} needs", lim.rlim_cur, maxclients);
+  }
+}
+
 int main(int argc, char** argv) {
   auto parsed = fpc::config::parse_command_line(argc, argv);
   if (auto* exit = std::get_if<fpc::config::parse_exit>(&parsed)) return exit->code;
@@ -38,6 +54,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     auto users = load_users(settings);
+    raise_fd_limit(settings.maxclients, settings.pool_size);
     fpc::pg::check_schema(settings.pg, settings.schema, settings.table);
     fpc::server::run_server(settings, std::move(users));
     return 0;
