@@ -87,6 +87,16 @@ std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
       ->envname("FASTPGCACHE_PROTECTED_MODE")
       ->capture_default_str()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  add(app, "pg-password-file", s.pg_password_file,
+      "File holding the PostgreSQL password, read at each new connection (rotated secrets)");
+  add(app, "pg-password-command", s.pg_password_command,
+      "Command printing the PostgreSQL password or token; rerun every --pg-password-refresh and "
+      "when PostgreSQL rejects a login");
+  add(app, "pg-password-refresh", s.pg_password_refresh_seconds,
+      "Seconds between runs of --pg-password-command")->check(CLI::PositiveNumber);
+  add(app, "pg-max-conn-age", s.pg_max_conn_age_seconds,
+      "Replace each PostgreSQL connection after this many seconds (0: never), so new credentials "
+      "take over gradually");
   add(app, "requirepass", s.requirepass, "Password of the 'default' user");
   add(app, "acl-file", s.acl_file, "Users in Redis ACL file syntax")->check(CLI::ExistingFile);
   add(app, "expire-sweep-interval", s.expire_sweep_interval_seconds,
@@ -111,6 +121,10 @@ std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
     return parse_exit{0};
   } catch (const CLI::ParseError& e) {
     std::cerr << "fastpgcache: " << e.what() << " (see --help)\n";
+    return parse_exit{2};
+  }
+  if (!s.pg_password_file.empty() && !s.pg_password_command.empty()) {
+    std::cerr << "fastpgcache: give --pg-password-file or --pg-password-command, not both\n";
     return parse_exit{2};
   }
   if (s.force && !s.init_schema) {

@@ -24,7 +24,11 @@ struct settings {
   std::string schema = "fastpgcache";
   std::string table = "cache";
   double pg_timeout_seconds = 5.0;
-  std::size_t pg_pipeline_depth = 4;  // statements in flight per connection (see pg_connection.hpp)
+  std::size_t pg_pipeline_depth = 4;
+  std::string pg_password_file;     // rotating credentials: read at each new connection
+  std::string pg_password_command;  // rotating credentials: its stdout is the password
+  unsigned pg_password_refresh_seconds = 300;
+  unsigned pg_max_conn_age_seconds = 0;  // replace connections this old (0: never)  // statements in flight per connection (see pg_connection.hpp)
 
   double shutdown_timeout_seconds = 10.0;
   unsigned idle_timeout_seconds = 0;  // --timeout: close clients idle this long (0: never)

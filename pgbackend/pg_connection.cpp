@@ -2,6 +2,7 @@
 #include "pgbackend/pg_connection.hpp"
 
 #include "pgbackend/batching.hpp"
+#include "pgbackend/password_source.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -107,8 +108,12 @@ void pg_connection::begin_connect() {
   state_ = state::connecting;
   // The conninfo may be a URI or key=value string (expand_dbname); fallback_application_name
   // labels our sessions in pg_stat_activity unless the user chose a name.
-  const char* const keys[] = {"dbname", "fallback_application_name", nullptr};
-  const char* const values[] = {options_.conninfo.c_str(), "fastpgcache", nullptr};
+  // The password goes in as its own keyword, so it never sits in the conninfo (or in `ps`).
+  std::optional<std::string> password;
+  if (options_.password) password = options_.password->current();
+  const char* keys[] = {"dbname", "fallback_application_name", password ? "password" : nullptr, nullptr};
+  const char* values[] = {options_.conninfo.c_str(), "fastpgcache", password ? password->c_str() : nullptr,
+                          nullptr};
   conn_ = PQconnectStartParams(keys, values, 1);
   if (conn_ == nullptr) {
     reset("out of memory starting a connection");
@@ -126,9 +131,16 @@ void pg_connection::continue_connect(PostgresPollingStatusType polling) {
     case PGRES_POLLING_OK:
       on_connected();
       return;
-    case PGRES_POLLING_FAILED:
-      reset(one_line(PQerrorMessage(conn_)));
+    case PGRES_POLLING_FAILED: {
+      std::string message = one_line(PQerrorMessage(conn_));
+      // A rejected password: the secret may have rotated; ask for the new one now.
+      if (options_.password && (message.find("password") != std::string::npos ||
+                                message.find("authentication") != std::string::npos)) {
+        options_.password->refresh_now();
+      }
+      reset(message);
       return;
+    }
     default:
       break;
   }
@@ -168,6 +180,14 @@ void pg_connection::on_connected() {
   }
   if (ever_connected_) options_.counters->reconnects.fetch_add(1, std::memory_order_relaxed);
   ever_connected_ = true;
+  recycling_ = false;
+  connected_at_ = clock::now();
+  if (options_.max_age.count() > 0) {
+    const auto jitter = std::chrono::milliseconds(
+        static_cast<long long>(static_cast<double>(options_.max_age.count()) * 0.2 *
+                               static_cast<double>(std::hash<std::string>{}(name_) % 1000) / 1000.0));
+    age_limit_ = options_.max_age - jitter;
+  }
   state_ = state::ready;
   backoff_ = min_backoff;
   spdlog::info("pg {}: connected", name_);
@@ -176,7 +196,7 @@ void pg_connection::on_connected() {
 }
 
 void pg_connection::send_waiting() {
-  if (state_ != state::ready) return;
+  if (state_ != state::ready || recycling_) return;
   bool sent_any = false;
   while (!waiting_.empty() && in_flight_.size() < options_.max_in_flight) {
     in_flight_.push_back(sent_request{take_next(), make_result_ptr(nullptr), {}, false});
@@ -269,8 +289,25 @@ void pg_connection::on_readable() {
     reset(one_line(PQerrorMessage(conn_)));
     return;
   }
+  if (recycling_ && in_flight_.empty()) {
+    recycle();
+    return;
+  }
   send_waiting();  // answers made room in the pipeline
   arm_read();
+}
+
+void pg_connection::recycle() {
+  // Nothing is in flight, so no client sees an error: queued requests wait for the new connection.
+  spdlog::info("pg {}: replacing the connection (--pg-max-conn-age)", name_);
+  ++generation_;
+  reading_ = writing_ = send_scheduled_ = false;
+  detach_socket();
+  PQfinish(conn_);
+  conn_ = nullptr;
+  recycling_ = false;
+  backoff_ = min_backoff;
+  begin_connect();
 }
 
 void pg_connection::handle_result(PGresult* raw) {
@@ -357,6 +394,10 @@ void pg_connection::check_timeouts() {
   }
   if (state_ == state::ready && !in_flight_.empty() && in_flight_.front().request.queued_at < deadline) {
     reset("no answer within --pg-timeout");
+  }
+  if (state_ == state::ready && !recycling_ && age_limit_.count() > 0 && now - connected_at_ > age_limit_) {
+    recycling_ = true;
+    if (in_flight_.empty()) recycle();
   }
   const auto period = std::clamp(options_.timeout / 10, std::chrono::milliseconds(20),
                                  std::chrono::milliseconds(500));

@@ -25,8 +25,14 @@ struct backend_counters {
   std::atomic<std::uint64_t> errors{0};           ///< statements that failed
 };
 
+class password_source;
+
 struct connection_options {
   backend_counters* counters = nullptr;  // required
+  std::shared_ptr<password_source> password;  // optional: rotating credentials
+  // Replace a connection after this long (0: never), so rotated credentials take over
+  // gradually; each connection adds up to 20% jitter so they do not all reconnect at once.
+  std::chrono::milliseconds max_age{0};
   std::string conninfo;
   std::chrono::milliseconds timeout{5000};       // a request waits at most this long
   // Statements sent but not answered. Small on purpose: while they run, new requests queue up
@@ -86,10 +92,14 @@ class pg_connection {
   void attach_socket();
   void detach_socket();
   void check_timeouts();
+  void recycle();
   void fail(pg_request& request, std::string_view error);
   void complete(sent_request&& done);
   bool send_scheduled_ = false;
   bool ever_connected_ = false;
+  bool recycling_ = false;  // past max age: send nothing more, reconnect once answers are in
+  std::chrono::steady_clock::time_point connected_at_{};
+  std::chrono::milliseconds age_limit_{0};
 
   boost::asio::any_io_executor executor_;
   connection_options options_;

@@ -23,8 +23,10 @@ std::string trimmed(const char* s) {
   return out;
 }
 
-conn_ptr connect(const std::string& conninfo) {
-  conn_ptr c(PQconnectdb(conninfo.c_str()), &PQfinish);
+conn_ptr connect(const std::string& conninfo, const std::optional<std::string>& password) {
+  const char* keys[] = {"dbname", "fallback_application_name", password ? "password" : nullptr, nullptr};
+  const char* values[] = {conninfo.c_str(), "fastpgcache", password ? password->c_str() : nullptr, nullptr};
+  conn_ptr c(PQconnectdbParams(keys, values, 1), &PQfinish);
   if (!c || PQstatus(c.get()) != CONNECTION_OK) {
     throw std::runtime_error("cannot connect to PostgreSQL: " +
                              trimmed(c ? PQerrorMessage(c.get()) : "out of memory"));
@@ -55,9 +57,9 @@ std::string persistence(PGconn* c, const std::string& schema, const std::string&
 
 }  // namespace
 
-void init_schema(const std::string& conninfo, const std::string& schema, const std::string& table,
-                 bool force) {
-  auto c = connect(conninfo);
+void init_schema(const std::string& conninfo, const std::optional<std::string>& password,
+                 const std::string& schema, const std::string& table, bool force) {
+  auto c = connect(conninfo, password);
   const std::string qs = config::quote_identifier(schema);
   const std::string qt = qs + "." + config::quote_identifier(table);
   const std::string qi = config::quote_identifier(table + "_expires_at_idx");
@@ -81,8 +83,9 @@ void init_schema(const std::string& conninfo, const std::string& schema, const s
             << "_expires_at_idx on expires_at); verified UNLOGGED in pg_class\n";
 }
 
-void check_schema(const std::string& conninfo, const std::string& schema, const std::string& table) {
-  auto c = connect(conninfo);
+void check_schema(const std::string& conninfo, const std::optional<std::string>& password,
+                  const std::string& schema, const std::string& table) {
+  auto c = connect(conninfo, password);
   const std::string p = persistence(c.get(), schema, table);
   if (p.empty()) {
     throw std::runtime_error("table " + schema + "." + table +

@@ -43,6 +43,12 @@ case "$cmd" in
       run_as_owner "$PG_BIN/initdb" -D "$dir/data" -U fastpgcache --auth=trust -E UTF8 \
         --no-locale >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
+    # One role must log in with a password (the credential-rotation tests); all others are trusted.
+    hba="$dir/data/pg_hba.conf"
+    if ! grep -q fpc_rotating "$hba"; then
+      run_as_owner sed -i '1i host all fpc_rotating 127.0.0.1/32 scram-sha-256' "$hba"
+      run_as_owner "$PG_BIN/pg_ctl" -D "$dir/data" reload >/dev/null 2>&1 || true
+    fi
     port=${3:-}
     if [ -z "$port" ] && [ -f "$dir/port" ]; then port=$(cat "$dir/port"); fi
     if [ -z "$port" ]; then port=$(free_port); fi

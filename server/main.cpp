@@ -10,6 +10,7 @@
 
 #include "auth/user_table.hpp"
 #include "config/settings.hpp"
+#include "pgbackend/password_source.hpp"
 #include "pgbackend/schema.hpp"
 #include "server/server.hpp"
 
@@ -49,14 +50,22 @@ int main(int argc, char** argv) {
   const auto& settings = std::get<fpc::config::settings>(parsed);
   spdlog::set_level(spdlog::level::from_str(settings.log_level));
   try {
+    std::shared_ptr<fpc::pg::password_source> password;
+    if (!settings.pg_password_file.empty()) {
+      password = fpc::pg::password_source::from_file(settings.pg_password_file);
+    } else if (!settings.pg_password_command.empty()) {
+      password = fpc::pg::password_source::from_command(
+          settings.pg_password_command, std::chrono::seconds(settings.pg_password_refresh_seconds));
+    }
+    const auto first_password = password ? password->current() : std::nullopt;
     if (settings.init_schema) {
-      fpc::pg::init_schema(settings.pg, settings.schema, settings.table, settings.force);
+      fpc::pg::init_schema(settings.pg, first_password, settings.schema, settings.table, settings.force);
       return 0;
     }
     auto users = load_users(settings);
     raise_fd_limit(settings.maxclients, settings.pool_size);
-    fpc::pg::check_schema(settings.pg, settings.schema, settings.table);
-    fpc::server::run_server(settings, std::move(users));
+    fpc::pg::check_schema(settings.pg, first_password, settings.schema, settings.table);
+    fpc::server::run_server(settings, std::move(users), std::move(password));
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "fastpgcache: " << e.what() << "\n";

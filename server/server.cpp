@@ -149,7 +149,8 @@ asio::awaitable<void> shut_down(tcp::acceptor& acceptor, std::vector<std::unique
 
 }  // namespace
 
-void run_server(const config::settings& settings, auth::user_table users) {
+void run_server(const config::settings& settings, auth::user_table users,
+                std::shared_ptr<pg::password_source> password) {
   server_state state(settings, std::move(users));
   const pg::statement_set statements(settings.qualified_table());
   const unsigned threads = settings.effective_threads();
@@ -159,6 +160,8 @@ void run_server(const config::settings& settings, auth::user_table users) {
   pg_options.conninfo = settings.pg;
   pg_options.max_in_flight = settings.pg_pipeline_depth;
   pg_options.counters = &state.backend;
+  pg_options.password = std::move(password);
+  pg_options.max_age = std::chrono::seconds(settings.pg_max_conn_age_seconds);
   pg_options.timeout = std::chrono::milliseconds(static_cast<long long>(settings.pg_timeout_seconds * 1000));
 
   std::vector<std::unique_ptr<event_loop>> loops;
