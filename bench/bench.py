@@ -159,7 +159,7 @@ def main():
                     for _ in range(RUNS):
                         for label, port in (("fpc", fpc_port), ("redis", redis_port)):
                             # Size each run from the last one's rate so it lasts about SECONDS.
-                            last = result[label][-1]["rps"] if result[label] else 20000 * pipeline
+                            last = result[label][-1]["rps"] if result[label] else 5000 * pipeline
                             requests = max(2000, int(last * SECONDS))
                             if label == "fpc":
                                 with ProcessSampler(fpc.pid) as s:

@@ -80,6 +80,8 @@ std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
   add(app, "shutdown-timeout", s.shutdown_timeout_seconds,
       "On SIGTERM/SIGINT: seconds to finish in-flight commands and flush replies before exiting")
       ->check(CLI::NonNegativeNumber);
+  add(app, "metrics-port", s.metrics_port, "Port for Prometheus /metrics and /healthz over HTTP (0: off)");
+  add(app, "metrics-bind", s.metrics_bind, "Address for the metrics endpoint");
   add(app, "timeout", s.idle_timeout_seconds,
       "Close a client after this many idle seconds (0: never), as Redis's timeout");
   app.add_option("--protected-mode", s.protected_mode,

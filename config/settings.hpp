@@ -31,6 +31,8 @@ struct settings {
   unsigned pg_max_conn_age_seconds = 0;  // replace connections this old (0: never)  // statements in flight per connection (see pg_connection.hpp)
 
   double shutdown_timeout_seconds = 10.0;
+  std::uint16_t metrics_port = 0;  // 0: no metrics endpoint
+  std::string metrics_bind = "127.0.0.1";
   unsigned idle_timeout_seconds = 0;  // --timeout: close clients idle this long (0: never)
   bool protected_mode = true;         // without a password, refuse clients not on loopback
 

@@ -45,7 +45,7 @@ void pg_connection::start() {
 }
 
 void pg_connection::stop() {
-  state_ = state::stopped;
+  set_state(state::stopped);
   retry_timer_.cancel();
   timeout_timer_.cancel();
   ++generation_;
@@ -105,7 +105,7 @@ void pg_connection::detach_socket() {
 }
 
 void pg_connection::begin_connect() {
-  state_ = state::connecting;
+  set_state(state::connecting);
   // The conninfo may be a URI or key=value string (expand_dbname); fallback_application_name
   // labels our sessions in pg_stat_activity unless the user chose a name.
   // The password goes in as its own keyword, so it never sits in the conninfo (or in `ps`).
@@ -188,7 +188,7 @@ void pg_connection::on_connected() {
                                static_cast<double>(std::hash<std::string>{}(name_) % 1000) / 1000.0));
     age_limit_ = options_.max_age - jitter;
   }
-  state_ = state::ready;
+  set_state(state::ready);
   backoff_ = min_backoff;
   spdlog::info("pg {}: connected", name_);
   send_waiting();
@@ -297,6 +297,15 @@ void pg_connection::on_readable() {
   arm_read();
 }
 
+void pg_connection::set_state(enum state next) {
+  if (state_ == state::ready && next != state::ready) {
+    options_.counters->connections_ready.fetch_sub(1, std::memory_order_relaxed);
+  } else if (state_ != state::ready && next == state::ready) {
+    options_.counters->connections_ready.fetch_add(1, std::memory_order_relaxed);
+  }
+  state_ = next;
+}
+
 void pg_connection::recycle() {
   // Nothing is in flight, so no client sees an error: queued requests wait for the new connection.
   spdlog::info("pg {}: replacing the connection (--pg-max-conn-age)", name_);
@@ -363,7 +372,7 @@ void pg_connection::reset(const std::string& reason) {
     PQfinish(conn_);
     conn_ = nullptr;
   }
-  state_ = state::backoff;
+  set_state(state::backoff);
   // What was sent may or may not have run: fail it rather than risk running a write twice.
   auto sent = std::move(in_flight_);
   in_flight_.clear();

@@ -23,6 +23,7 @@ struct backend_counters {
   std::atomic<std::uint64_t> merged_requests{0};  ///< requests those carried
   std::atomic<std::uint64_t> reconnects{0};
   std::atomic<std::uint64_t> errors{0};           ///< statements that failed
+  std::atomic<std::int64_t> connections_ready{0}; ///< connections in the ready state now
 };
 
 class password_source;
@@ -93,6 +94,7 @@ class pg_connection {
   void detach_socket();
   void check_timeouts();
   void recycle();
+  void set_state(enum state next);  // the one place state_ changes, so the ready gauge stays true
   void fail(pg_request& request, std::string_view error);
   void complete(sent_request&& done);
   bool send_scheduled_ = false;

@@ -110,6 +110,11 @@ void client_session::exec_part_done(exec_group& group) {
 }
 
 void client_session::reply_ready(reply_slot& slot) {
+  if (slot.spec != nullptr) {
+    const bool failed = !slot.data.empty() && slot.data[0] == '-';
+    loop_.shared.stats.record(loop_.index, *slot.spec, std::chrono::steady_clock::now() - slot.started, failed);
+    slot.spec = nullptr;
+  }
   if (slot.group != nullptr) {
     exec_part_done(*slot.group);
     return;
@@ -156,6 +161,8 @@ void client_session::dispatch(std::span<const std::string_view> args) {
 void client_session::execute(std::span<const std::string_view> args, reply_slot& slot) {
   command_call call(*this, args, slot);
   const command_spec* spec = find_command(args[0]);
+  slot.spec = spec;
+  slot.started = std::chrono::steady_clock::now();
   if (spec == nullptr) {
     call.out.error(unknown_command_error(args));
   } else if (!authenticated_ && !(spec->flags & flag_no_auth)) {

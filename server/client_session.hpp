@@ -33,6 +33,8 @@ struct reply_slot {
   int protocol = 2;  // the protocol in force when the command arrived
   bool ready = false;
   exec_group* group = nullptr;  // set for a command run by EXEC: its reply joins EXEC's array
+  const command_spec* spec = nullptr;  // for per-command statistics (unknown commands: none)
+  std::chrono::steady_clock::time_point started{};
 };
 
 /// The replies of one EXEC: the commands' own slots, gathered into EXEC's slot once the last one

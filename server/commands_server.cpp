@@ -174,6 +174,24 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
     append_line(out, "keyspace_hits", counters.keyspace_hits.load());
     append_line(out, "keyspace_misses", counters.keyspace_misses.load());
   }
+  // Like Redis, a plain INFO leaves commandstats out; "all", "everything" or its name bring it.
+  const bool commandstats = std::any_of(sections.begin(), sections.end(), [](std::string_view s) {
+    return resp::iequals(s, "commandstats") || resp::iequals(s, "all") || resp::iequals(s, "everything");
+  });
+  if (commandstats) {
+    section("Commandstats");
+    const auto totals = st.stats.totals();
+    const auto& table = command_table();
+    for (std::size_t i = 0; i < totals.size(); ++i) {
+      const auto& t = totals[i];
+      if (t.calls == 0) continue;
+      char per_call[32];
+      std::snprintf(per_call, sizeof per_call, "%.2f", static_cast<double>(t.usec) / static_cast<double>(t.calls));
+      out += "cmdstat_" + std::string(table[i].name) + ":calls=" + std::to_string(t.calls) +
+             ",usec=" + std::to_string(t.usec) + ",usec_per_call=" + per_call +
+             ",rejected_calls=0,failed_calls=" + std::to_string(t.failed) + "\r\n";
+    }
+  }
   if (wants(sections, "pgbackend")) {
     section("Pgbackend");
     const auto& b = st.backend;

@@ -19,6 +19,7 @@
 
 #include "pgbackend/pg_keyspace.hpp"
 #include "server/client_session.hpp"
+#include "server/metrics.hpp"
 
 namespace fpc::server {
 namespace asio = boost::asio;
@@ -193,6 +194,15 @@ void run_server(const config::settings& settings, auth::user_table users,
                FASTPGCACHE_VERSION, settings.bind, state.bound_port, threads, per_loop,
                settings.qualified_table());
 
+  std::unique_ptr<metrics_server> metrics;
+  if (settings.metrics_port != 0) {
+    try {
+      metrics = std::make_unique<metrics_server>(settings.metrics_bind, settings.metrics_port, state);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("cannot serve metrics on " + settings.metrics_bind + ":" +
+                               std::to_string(settings.metrics_port) + ": " + e.what());
+    }
+  }
   asio::co_spawn(main_io, accept_clients(acceptor, loops, state), asio::detached);
   asio::co_spawn(main_io, sweep_expired(*loops[0]->store, state), asio::detached);
   if (settings.idle_timeout_seconds > 0) {

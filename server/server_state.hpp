@@ -7,6 +7,7 @@
 
 #include "auth/user_table.hpp"
 #include "pgbackend/pg_connection.hpp"
+#include "server/command_stats.hpp"
 #include "server/scan_cursors.hpp"
 #include "config/settings.hpp"
 
@@ -34,6 +35,7 @@ struct server_state {
   server_counters counters;
   pg::backend_counters backend;
   scan_cursors cursors;
+  command_stats stats{settings.effective_threads()};
 };
 
 }  // namespace fpc::server

@@ -1,0 +1,64 @@
+// Observability: INFO commandstats, the Prometheus endpoint and /healthz, scraped over HTTP.
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "tests/integration/fixture.hpp"
+
+using namespace fpc::test;
+
+namespace {
+
+int free_tcp_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string http_get(int port, const std::string& path) {
+  raw_connection conn(port);
+  conn.send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  return conn.read_bytes(1 << 20, std::chrono::seconds(2));
+}
+
+}  // namespace
+
+TEST_CASE("INFO commandstats counts calls and failures per command") {
+  server_process server;
+  client c(server.port());
+  for (int i = 0; i < 5; ++i) REQUIRE(c.cmd({"SET", "k", "v"}).str == "OK");
+  REQUIRE(c.cmd({"INCR", "k"}).is_error());
+  const std::string stats = c.cmd({"INFO", "commandstats"}).str;
+  CAPTURE(stats);
+  CHECK(stats.find("cmdstat_set:calls=5,") != std::string::npos);
+  CHECK(stats.find("cmdstat_incr:calls=1,") != std::string::npos);
+  CHECK(stats.find("failed_calls=1\r\n") != std::string::npos);
+  CHECK(c.cmd({"INFO"}).str.find("# Commandstats") == std::string::npos);  // as in Redis
+}
+
+TEST_CASE("Prometheus /metrics and /healthz over HTTP") {
+  const int metrics_port = free_tcp_port();
+  server_process server({"--metrics-port", std::to_string(metrics_port)});
+  client c(server.port());
+  for (int i = 0; i < 10; ++i) REQUIRE(c.cmd({"GET", "nokey"}).is_nil());
+  const std::string metrics = http_get(metrics_port, "/metrics");
+  CAPTURE(metrics);
+  CHECK(metrics.rfind("HTTP/1.1 200 OK", 0) == 0);
+  CHECK(metrics.find("fastpgcache_keyspace_misses_total 10\n") != std::string::npos);
+  CHECK(metrics.find("fastpgcache_command_calls_total{cmd=\"get\"} 10\n") != std::string::npos);
+  CHECK(metrics.find("fastpgcache_command_duration_seconds_bucket{cmd=\"get\",le=\"+Inf\"} 10\n") != std::string::npos);
+  CHECK(metrics.find("fastpgcache_pg_connections_ready 4\n") != std::string::npos);
+  const std::string health = http_get(metrics_port, "/healthz");
+  CHECK(health.rfind("HTTP/1.1 200 OK", 0) == 0);
+  CHECK(http_get(metrics_port, "/nope").rfind("HTTP/1.1 404", 0) == 0);
+  // Scraping does not disturb the clients.
+  CHECK(c.cmd({"PING"}).str == "PONG");
+}
