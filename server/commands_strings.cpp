@@ -53,13 +53,8 @@ void set(command_call& call) {
       options.return_old = true;
     } else if (resp::iequals(opt, "KEEPTTL") && !has_expiry) {
       options.expires.how = expiry::kind::keep;
-    } else if (has_next && !has_expiry && options.expires.how != expiry::kind::keep &&
-               (resp::iequals(opt, "EX") || resp::iequals(opt, "PX") || resp::iequals(opt, "EXAT") ||
-                resp::iequals(opt, "PXAT"))) {
-      const bool seconds = resp::iequals(opt, "EX") || resp::iequals(opt, "EXAT");
-      const bool absolute = resp::iequals(opt, "EXAT") || resp::iequals(opt, "PXAT");
-      if (auto err = parse_expiry(args[i + 1], seconds ? time_unit::seconds : time_unit::milliseconds,
-                                  absolute, true, "set", options.expires)) {
+    } else if (has_next && !has_expiry && options.expires.how != expiry::kind::keep && is_expiry_option(opt)) {
+      if (auto err = parse_expiry_option(opt, args[i + 1], "set", options.expires)) {
         call.out.error(*err);
         return;
       }
@@ -205,13 +200,8 @@ void getex(command_call& call) {
     if (resp::iequals(opt, "PERSIST") && !has_option) {
       persist = true;
       has_option = true;
-    } else if (has_next && !has_option &&
-               (resp::iequals(opt, "EX") || resp::iequals(opt, "PX") || resp::iequals(opt, "EXAT") ||
-                resp::iequals(opt, "PXAT"))) {
-      const bool seconds = resp::iequals(opt, "EX") || resp::iequals(opt, "EXAT");
-      const bool absolute = resp::iequals(opt, "EXAT") || resp::iequals(opt, "PXAT");
-      if (auto err = parse_expiry(args[i + 1], seconds ? time_unit::seconds : time_unit::milliseconds,
-                                  absolute, true, "getex", when)) {
+    } else if (has_next && !has_option && is_expiry_option(opt)) {
+      if (auto err = parse_expiry_option(opt, args[i + 1], "getex", when)) {
         // Redis looks the key up before it checks the time: a missing key answers nil.
         call.store().get(call.session.who(), args[1], [reply = call.defer(), e = *err](kv_result&& r) {
           auto w = reply.writer();

@@ -39,4 +39,15 @@ std::optional<std::string> parse_expiry(std::string_view text, time_unit unit, b
   return std::nullopt;
 }
 
+bool is_expiry_option(std::string_view o) {
+  return resp::iequals(o, "EX") || resp::iequals(o, "PX") || resp::iequals(o, "EXAT") || resp::iequals(o, "PXAT");
+}
+
+std::optional<std::string> parse_expiry_option(std::string_view option, std::string_view value,
+                                               std::string_view command, expiry& out) {
+  const bool seconds = resp::iequals(option, "EX") || resp::iequals(option, "EXAT");
+  const bool absolute = resp::iequals(option, "EXAT") || resp::iequals(option, "PXAT");
+  return parse_expiry(value, seconds ? time_unit::seconds : time_unit::milliseconds, absolute, true, command, out);
+}
+
 }  // namespace fpc::server

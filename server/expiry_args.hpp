@@ -18,4 +18,11 @@ enum class time_unit { seconds, milliseconds };
                                                       bool absolute, bool must_be_positive,
                                                       std::string_view command, expiry& out);
 
+/// True for SET's and GETEX's EX, PX, EXAT and PXAT (any case).
+[[nodiscard]] bool is_expiry_option(std::string_view option);
+
+/// Parses the value of one of those options (positive, in its unit, relative or absolute).
+[[nodiscard]] std::optional<std::string> parse_expiry_option(std::string_view option, std::string_view value,
+                                                             std::string_view command, expiry& out);
+
 }  // namespace fpc::server

@@ -127,10 +127,9 @@ const std::vector<command> handwritten = {
 }  // namespace
 
 TEST_CASE("hand-written sequences give Redis's replies byte for byte") {
-  server_process server;
-  redis_server_process redis;
-  client ours(server.port());
-  client theirs(redis.port());
+  beside_redis pair;
+  auto& ours = pair.ours;
+  auto& theirs = pair.theirs;
   for (const auto& c : handwritten) {
     const std::string diff = compare(ours, theirs, {c});
     CHECK(diff.empty());
@@ -139,10 +138,9 @@ TEST_CASE("hand-written sequences give Redis's replies byte for byte") {
 }
 
 TEST_CASE("seeded random commands, pipelined, give Redis's replies") {
-  server_process server;
-  redis_server_process redis;
-  client ours(server.port());
-  client theirs(redis.port());
+  beside_redis pair;
+  auto& ours = pair.ours;
+  auto& theirs = pair.theirs;
   const char* fixed = std::getenv("FPC_DIFF_SEED");
   const unsigned seed = fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10)) : std::random_device{}();
   CAPTURE(seed);  // replay with FPC_DIFF_SEED=<seed>

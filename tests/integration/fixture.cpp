@@ -18,8 +18,6 @@
 #include <thread>
 
 namespace fpc::test {
-namespace {
-
 int free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -32,6 +30,8 @@ int free_port() {
   ::close(fd);
   return ntohs(addr.sin_port);
 }
+
+namespace {
 
 int spawn(const std::vector<std::string>& args, const std::string& output_path) {
   const int pid = ::fork();

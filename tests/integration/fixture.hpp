@@ -13,6 +13,9 @@ namespace fpc::test {
 /// The PostgreSQL the tests use (FASTPGCACHE_TEST_PG, set by scripts/test.sh).
 std::string pg_uri();
 
+/// A loopback TCP port that was free a moment ago.
+int free_port();
+
 /// A schema name no other test uses, so tests never see each other's rows.
 std::string unique_schema();
 
@@ -103,6 +106,14 @@ class raw_connection {
 
  private:
   int fd_;
+};
+
+/// FastPgCache and a reference Redis side by side, with one client each (differential tests).
+struct beside_redis {
+  server_process server;
+  redis_server_process redis;
+  client ours{server.port()};
+  client theirs{redis.port()};
 };
 
 /// Runs a shell command and returns its standard output.

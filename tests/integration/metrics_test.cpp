@@ -1,27 +1,11 @@
 // Observability: INFO commandstats, the Prometheus endpoint and /healthz, scraped over HTTP.
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include "tests/integration/fixture.hpp"
 
 using namespace fpc::test;
 
 namespace {
-
-int free_tcp_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 std::string http_get(int port, const std::string& path) {
   raw_connection conn(port);
@@ -45,7 +29,7 @@ TEST_CASE("INFO commandstats counts calls and failures per command") {
 }
 
 TEST_CASE("Prometheus /metrics and /healthz over HTTP") {
-  const int metrics_port = free_tcp_port();
+  const int metrics_port = free_port();
   server_process server({"--metrics-port", std::to_string(metrics_port)});
   client c(server.port());
   for (int i = 0; i < 10; ++i) REQUIRE(c.cmd({"GET", "nokey"}).is_nil());

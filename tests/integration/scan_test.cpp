@@ -21,10 +21,9 @@ std::vector<std::string> sorted_strings(const reply& r) {
 }  // namespace
 
 TEST_CASE("KEYS matches what Redis matches (order aside)") {
-  server_process server;
-  redis_server_process redis;
-  client ours(server.port());
-  client theirs(redis.port());
+  beside_redis pair;
+  auto& ours = pair.ours;
+  auto& theirs = pair.theirs;
   const std::vector<std::string> names{"user:1", "user:10", "user:2", "users", "a[b", "a*b", "axb", "h\xffllo",
                                        "hello", "hallo", "", "k\\x"};
   for (const auto& n : names) {
