@@ -7,6 +7,9 @@ packages=(build-essential cmake pkg-config python3 libboost1.81-dev libpq-dev li
   libcli11-dev catch2 libhiredis-dev libssl-dev postgresql-15 redis-tools redis-server python3-redis clang libclang-rt-14-dev
   "$@")
 
+# Node.js runs the ioredis client test; this machine kind ships it, a bare Debian gets Debian's.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

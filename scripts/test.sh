@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+# The client libraries the client tests use, pinned by the committed lockfile.
+npm ci --prefix tests/clients/node --no-audit --no-fund --silent
 scripts/build.sh release
 scripts/build.sh asan
 

@@ -99,3 +99,11 @@ TEST_CASE("redis-py: the calls a cache layer makes") {
   CAPTURE(out);
   CHECK(out.find("redis-py: ok") != std::string::npos);
 }
+
+TEST_CASE("ioredis (npm): plain calls, pipelines, MULTI, scanStream") {
+  server_process server;
+  const std::string out = shell("node " FASTPGCACHE_SOURCE_DIR "/tests/clients/node/ioredis_check.js " +
+                                std::to_string(server.port()) + " 2>&1");
+  CAPTURE(out);
+  CHECK(out.find("ioredis: ok") != std::string::npos);
+}

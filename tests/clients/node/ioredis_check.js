@@ -1,0 +1,50 @@
+// ioredis against a running FastPgCache: plain calls, pipelines, MULTI, scanStream.
+// Usage: node ioredis_check.js PORT. Prints "ioredis: ok" and exits 0, or exits 1.
+const Redis = require("ioredis");
+const assert = require("assert");
+
+async function main() {
+  const redis = new Redis({ port: Number(process.argv[2]), host: "127.0.0.1", maxRetriesPerRequest: 1 });
+  await redis.flushdb();
+  assert.strictEqual(await redis.set("greeting", "hello", "EX", 60), "OK");
+  assert.strictEqual(await redis.get("greeting"), "hello");
+  assert.strictEqual(await redis.ttl("greeting"), 60);
+  assert.strictEqual(await redis.incrby("n", 5), 5);
+  assert.deepStrictEqual(await redis.mget("greeting", "n", "missing"), ["hello", "5", null]);
+  const binary = Buffer.from([0, 255, 1, 128]);
+  await redis.set("bin", binary);
+  assert.ok((await redis.getBuffer("bin")).equals(binary));
+
+  // Pipeline: many commands in one write, replies in order.
+  const pipe = redis.pipeline();
+  for (let i = 0; i < 300; i++) pipe.set(`p:${i}`, String(i)).get(`p:${i}`);
+  const results = await pipe.exec();
+  for (let i = 0; i < 300; i++) {
+    assert.deepStrictEqual(results[2 * i], [null, "OK"]);
+    assert.deepStrictEqual(results[2 * i + 1], [null, String(i)]);
+  }
+
+  // MULTI/EXEC.
+  const tx = await redis.multi().set("tx", "1").incr("tx").get("tx").exec();
+  assert.deepStrictEqual(tx, [[null, "OK"], [null, 2], [null, "2"]]);
+
+  // scanStream walks every key once.
+  const seen = new Set();
+  await new Promise((resolve, reject) => {
+    redis.scanStream({ match: "p:*", count: 50 })
+      .on("data", (keys) => keys.forEach((k) => seen.add(k)))
+      .on("end", resolve)
+      .on("error", reject);
+  });
+  assert.strictEqual(seen.size, 300);
+
+  // An unsupported command is an error, never a fake success.
+  await assert.rejects(redis.call("RENAME", "a", "b"), /unknown command/);
+  await redis.quit();
+  console.log("ioredis: ok");
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
