@@ -10,7 +10,7 @@ mkdir -p "$out"
 clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. \
   tests/fuzz/parser_fuzz.cpp resp/parser.cpp resp/numbers.cpp -o "$out/parser_fuzz"
 corpus="$out/corpus-parser"
-mkdir -p "$corpus"
+mkdir -p "$corpus" tests/fuzz/regressions/parser  # git keeps no empty directory
 cp -n tests/fuzz/corpus/parser/* "$corpus"/ 2>/dev/null || true
 regressions=(tests/fuzz/regressions/parser/*)
 if [ -e "${regressions[0]}" ]; then
