@@ -68,6 +68,11 @@ void pg_connection::submit(pg_request&& request) {
     return;
   }
   request.queued_at = clock::now();
+  // EXEC submits BEGIN, its commands and COMMIT in one go: remember which requests belong to it,
+  // so a lost connection fails them together and nothing runs outside the transaction.
+  if (request.stmt == statement::begin) marking_transaction_ = true;
+  request.in_transaction = marking_transaction_;
+  if (request.stmt == statement::commit) marking_transaction_ = false;
   waiting_.push_back(std::move(request));
   if (state_ != state::ready) return;
   if (in_flight_.empty()) {
@@ -196,10 +201,14 @@ void pg_connection::on_connected() {
 }
 
 void pg_connection::send_waiting() {
-  if (state_ != state::ready || recycling_) return;
+  // A connection due for replacement sends nothing new, but finishes a transaction it started.
+  if (state_ != state::ready || (recycling_ && !transaction_open_)) return;
   bool sent_any = false;
   while (!waiting_.empty() && in_flight_.size() < options_.max_in_flight) {
+    if (recycling_ && !transaction_open_) break;
     in_flight_.push_back(sent_request{take_next(), make_result_ptr(nullptr), {}, false});
+    if (in_flight_.back().request.stmt == statement::begin) transaction_open_ = true;
+    if (in_flight_.back().request.stmt == statement::commit) transaction_open_ = false;
     const pg_request& r = in_flight_.back().request;
     const statement_text& st = statements_[r.stmt];
     const auto views = r.params.make_views();
@@ -289,7 +298,7 @@ void pg_connection::on_readable() {
     reset(one_line(PQerrorMessage(conn_)));
     return;
   }
-  if (recycling_ && in_flight_.empty()) {
+  if (recycling_ && in_flight_.empty() && !transaction_open_) {
     recycle();
     return;
   }
@@ -377,7 +386,19 @@ void pg_connection::reset(const std::string& reason) {
   auto sent = std::move(in_flight_);
   in_flight_.clear();
   const std::string error = "ERR PostgreSQL connection lost: " + reason;
+  // A transaction cut in half is rolled back by PostgreSQL: its unsent rest must not run alone.
+  std::vector<pg_request> rest_of_transaction;
+  if (transaction_open_) {
+    while (!waiting_.empty() && waiting_.front().in_transaction) {
+      const bool commit = waiting_.front().stmt == statement::commit;
+      rest_of_transaction.push_back(std::move(waiting_.front()));
+      waiting_.pop_front();
+      if (commit) break;
+    }
+    transaction_open_ = false;
+  }
   for (auto& s : sent) fail(s.request, error);
+  for (auto& r : rest_of_transaction) fail(r, error);
   schedule_reconnect();
 }
 
@@ -398,15 +419,26 @@ void pg_connection::check_timeouts() {
   while (!waiting_.empty() && waiting_.front().queued_at < deadline) {
     pg_request r = std::move(waiting_.front());
     waiting_.pop_front();
-    fail(r, state_ == state::ready ? "ERR PostgreSQL did not answer in time (--pg-timeout)"
-                                   : "ERR PostgreSQL unavailable (--pg-timeout passed while reconnecting)");
+    const std::string_view error = state_ == state::ready
+                                       ? "ERR PostgreSQL did not answer in time (--pg-timeout)"
+                                       : "ERR PostgreSQL unavailable (--pg-timeout passed while reconnecting)";
+    // A transaction never starts without its BEGIN: its other requests fail with it.
+    const bool begin = r.stmt == statement::begin;
+    fail(r, error);
+    while (begin && !waiting_.empty() && waiting_.front().in_transaction) {
+      pg_request part = std::move(waiting_.front());
+      waiting_.pop_front();
+      const bool commit = part.stmt == statement::commit;
+      fail(part, error);
+      if (commit) break;
+    }
   }
   if (state_ == state::ready && !in_flight_.empty() && in_flight_.front().request.queued_at < deadline) {
     reset("no answer within --pg-timeout");
   }
   if (state_ == state::ready && !recycling_ && age_limit_.count() > 0 && now - connected_at_ > age_limit_) {
     recycling_ = true;
-    if (in_flight_.empty()) recycle();
+    if (in_flight_.empty() && !transaction_open_) recycle();
   }
   const auto period = std::clamp(options_.timeout / 10, std::chrono::milliseconds(20),
                                  std::chrono::milliseconds(500));

@@ -32,6 +32,7 @@ struct pg_request {
   param_pack params;
   std::function<void(const pg_outcome&)> on_done;
   std::chrono::steady_clock::time_point queued_at{};
+  bool in_transaction = false;  // BEGIN, COMMIT and what was submitted between them (set by submit)
 };
 
 }  // namespace fpc::pg
