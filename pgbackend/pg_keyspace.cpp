@@ -268,6 +268,16 @@ void pg_keyspace::append(const server::caller& c, std::string_view key, std::str
   connection_for(c.client_id).submit(std::move(req));
 }
 
+void pg_keyspace::setrange(const server::caller& c, std::string_view key, std::int64_t offset,
+                           std::string_view piece, kv_callback cb) {
+  auto req = make_request(statement::setrange, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  req.params.add_int8(offset);
+  req.params.add_bytes(piece);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
 void pg_keyspace::strlen(const server::caller& c, std::string_view key, kv_callback cb) {
   auto req = make_request(statement::strlen, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);

@@ -41,6 +41,8 @@ class pg_keyspace final : public server::keyspace {
              server::kv_callback cb) override;
   void append(const server::caller& c, std::string_view key, std::string_view suffix,
               server::kv_callback cb) override;
+  void setrange(const server::caller& c, std::string_view key, std::int64_t offset, std::string_view piece,
+                server::kv_callback cb) override;
   void strlen(const server::caller& c, std::string_view key, server::kv_callback cb) override;
   void incr_by(const server::caller& c, std::string_view key, std::int64_t delta, server::kv_callback cb) override;
   void key_range(const server::caller& c, std::string_view from, std::optional<std::string_view> below,

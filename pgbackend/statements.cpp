@@ -177,6 +177,22 @@ statement_set::statement_set(const std::string& t) {
       "END FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L,
       {text_oid, bytea_oid});
 
+  // SETRANGE: zero-pad to the offset, overlay, keep the expiry. An empty piece changes nothing
+  // (and creates nothing) but still answers the length.
+  def(statement::setrange, "fpc_setrange",
+      "WITH cur AS (SELECT value, expires_at FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L +
+          " FOR UPDATE), "
+          "base AS (SELECT coalesce((SELECT value FROM cur), ''::bytea) AS v), "
+          "res AS (SELECT CASE WHEN length($4) = 0 THEN v ELSE overlay(CASE WHEN length(v) < $3 THEN "
+          "v || decode(repeat('00', ($3 - length(v))::int), 'hex') ELSE v END "
+          "PLACING $4 FROM ($3 + 1)::int FOR length($4)) END AS v FROM base), "
+          "w AS (INSERT INTO " + t + " AS c (tenant, key, value, expires_at) "
+          "SELECT $1, $2, res.v, (SELECT expires_at FROM cur) FROM res WHERE length($4) > 0 "
+          "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at "
+          "RETURNING 1) "
+          "SELECT length(v)::int8 FROM res",
+      {text_oid, bytea_oid, int8_oid, bytea_oid});
+
   // KEYS and SCAN walk the primary key in order: a range from the pattern's literal prefix, and
   // for SCAN a start just after the last key returned (keyset pagination, stable under writes).
   def(statement::key_range, "fpc_key_range",

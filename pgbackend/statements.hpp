@@ -29,6 +29,7 @@ enum class statement : int {
   strlen,       ///< $1 tenant, $2 key -> length (no row: 0)
   incr_by,      ///< $1 tenant, $2 key, $3 delta -> (status 0 ok / 1 not an integer / 2 overflow, new)
   expire_time,  ///< $1 tenant, $2 key -> -1 or unix ms; no row when missing
+  setrange,     ///< $1 tenant, $2 key, $3 offset, $4 bytes -> new length
   key_range,    ///< $1 tenant, $2 from key (inclusive), $3 below key or NULL, $4 limit or NULL -> keys
   begin,        ///< MULTI/EXEC: opens the transaction (not preparable: sent as plain text)
   commit,       ///< MULTI/EXEC: its command tag says COMMIT, or ROLLBACK when a statement failed

@@ -40,6 +40,11 @@ bool is_loopback(const asio::ip::address& a) {
   return a.is_loopback();
 }
 
+void client_session::logout() {
+  tenant_ = "default";
+  authenticated_ = loop_.shared.users.default_autologin();
+}
+
 void client_session::login(std::string_view username) {
   tenant_.assign(username);
   authenticated_ = true;

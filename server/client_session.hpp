@@ -66,6 +66,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   [[nodiscard]] caller who() const { return caller{tenant_, id_}; }
   [[nodiscard]] bool authenticated() const { return authenticated_; }
   void login(std::string_view username);
+  /// RESET: the `default` user again, logged in only if it needs no password.
+  void logout();
   [[nodiscard]] const std::string& username() const { return tenant_; }
   int protocol = 2;
   std::string name;

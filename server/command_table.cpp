@@ -118,6 +118,8 @@ const std::vector<command_spec>& command_table() {
          "Returns the expiration time in milliseconds of a key.", "key"},
         {"quit", -1, flag_no_auth | flag_no_queue | flag_fast | flag_loading | flag_stale, 0, 0, 0, h::quit,
          "connection", "1.0.0", "Closes the connection.", ""},
+        {"reset", 1, flag_no_auth | flag_no_queue | flag_fast | flag_loading | flag_stale, 0, 0, 0, h::reset,
+         "connection", "6.2.0", "Resets the connection.", ""},
         {"scan", -2, flag_readonly, 0, 0, 0, h::scan, "generic", "2.8.0",
          "Iterates over the key names in the database.",
          "cursor [MATCH pattern] [COUNT count] [TYPE type]"},
@@ -128,6 +130,9 @@ const std::vector<command_spec>& command_table() {
          "exist.",
          "key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT "
          "unix-time-milliseconds|KEEPTTL]"},
+        {"setrange", 4, flag_write | flag_denyoom, 1, 1, 1, h::setrange, "string", "2.2.0",
+         "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
+         "key offset value"},
         {"setex", 4, flag_write | flag_denyoom, 1, 1, 1, h::setex, "string", "2.0.0",
          "Sets the string value and expiration time of a key.", "key seconds value"},
         {"setnx", 3, flag_write | flag_denyoom | flag_fast, 1, 1, 1, h::setnx, "string", "1.0.0",

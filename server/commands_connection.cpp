@@ -158,6 +158,18 @@ void hello(command_call& call) {
   w.array(0);
 }
 
+void reset(command_call& call) {
+  // Back to a fresh connection's state, as Redis 6.2+: no MULTI, RESP2, no name, default user.
+  client_session& s = call.session;
+  s.in_multi = false;
+  s.multi_failed = false;
+  s.queued.clear();
+  s.name.clear();
+  s.protocol = 2;
+  s.logout();
+  call.out.simple("RESET");
+}
+
 void select(command_call& call) {
   long long index = 0;
   if (!resp::parse_integer(call.args[1], index)) {

@@ -226,6 +226,25 @@ void append(command_call& call) {
   call.store().append(call.session.who(), call.args[1], call.args[2], int_reply(call));
 }
 
+void setrange(command_call& call) {
+  long long offset = 0;
+  if (!resp::parse_integer(call.args[2], offset)) {
+    call.out.error("ERR value is not an integer or out of range");
+    return;
+  }
+  if (offset < 0) {
+    call.out.error("ERR offset is out of range");
+    return;
+  }
+  const std::string_view piece = call.args[3];
+  if (!piece.empty() &&
+      static_cast<unsigned long long>(offset) + piece.size() > call.shared().settings.proto_max_bulk_len) {
+    call.out.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    return;
+  }
+  call.store().setrange(call.session.who(), call.args[1], offset, piece, int_reply(call));
+}
+
 void strlen(command_call& call) { call.store().strlen(call.session.who(), call.args[1], int_reply(call)); }
 
 void getrange(command_call& call) {

@@ -13,6 +13,7 @@ void auth(command_call&);
 void hello(command_call&);
 void select(command_call&);
 void client(command_call&);
+void reset(command_call&);
 // Strings (commands_strings.cpp)
 void get(command_call&);
 void set(command_call&);
@@ -26,6 +27,7 @@ void getdel(command_call&);
 void getex(command_call&);
 void append(command_call&);
 void strlen(command_call&);
+void setrange(command_call&);
 void getrange(command_call&);
 void incr(command_call&);
 void decr(command_call&);

@@ -95,6 +95,9 @@ class keyspace {
                      kv_callback cb) = 0;
   /// integer: the length after appending.
   virtual void append(const caller& c, std::string_view key, std::string_view suffix, kv_callback cb) = 0;
+  /// integer: the length after writing `piece` at `offset` (zero-padding as needed).
+  virtual void setrange(const caller& c, std::string_view key, std::int64_t offset, std::string_view piece,
+                        kv_callback cb) = 0;
   /// integer: the value's length, 0 when missing.
   virtual void strlen(const caller& c, std::string_view key, kv_callback cb) = 0;
   /// integer: the new value. Fails with Redis's error when the value is not an integer or the

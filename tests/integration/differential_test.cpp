@@ -121,6 +121,12 @@ const std::vector<command> handwritten = {
     {"MULTI"}, {"SET", "t"}, {"GET", "t"}, {"EXEC"}, {"EXEC"}, {"DISCARD"}, {"MULTI"}, {"MULTI"}, {"DISCARD"},
     {"MULTI"}, {"EXEC"}, {"MULTI"}, {"NOSUCH"}, {"EXEC"}, {"MULTI"}, {"SET", "t", "x"}, {"INCR", "t"},
     {"GET", "t"}, {"EXEC"},
+    {"SETRANGE", "sr", "0", "abc"}, {"SETRANGE", "sr", "5", "xy"}, {"GET", "sr"}, {"SETRANGE", "sr", "1", ""},
+    {"SETRANGE", "none", "3", ""}, {"EXISTS", "none"}, {"SETRANGE", "sr", "-1", "x"}, {"SETRANGE", "sr", "x", "x"},
+    {"SETRANGE", "sr", "536870911", "xx"}, {"SET", "sr", "v", "EX", "100"}, {"SETRANGE", "sr", "1", "zz"},
+    {"TTL", "sr"}, {"GET", "sr"},
+    {"MULTI"}, {"SET", "r", "1"}, {"RESET"}, {"EXEC"}, {"CLIENT", "SETNAME", "n"}, {"RESET"},
+    {"CLIENT", "GETNAME"}, {"GET", "r"},
     {"DBSIZE"}, {"FLUSHALL"}, {"DBSIZE"},
 };
 
@@ -169,7 +175,10 @@ TEST_CASE("seeded random commands, pipelined, give Redis's replies") {
         case 6: batch.push_back({pick({"INCR", "DECR"}), k}); break;
         case 7: batch.push_back({pick({"INCRBY", "DECRBY"}), k, pick(ints)}); break;
         case 8: batch.push_back({"APPEND", k, v}); break;
-        case 9: batch.push_back({"STRLEN", k}); break;
+        case 9:
+          if (rng() % 2) batch.push_back({"STRLEN", k});
+          else batch.push_back({"SETRANGE", k, pick({"0", "1", "3", "10", "-1", "x"}), v});
+          break;
         case 10: batch.push_back({"GETRANGE", k, pick(ints), pick(ints)}); break;
         case 11: batch.push_back({"MGET", k, pick(keys), pick(keys)}); break;
         case 12: batch.push_back({"MSET", k, v, pick(keys), pick(values)}); break;
