@@ -318,11 +318,7 @@ void pg_connection::set_state(enum state next) {
 void pg_connection::recycle() {
   // Nothing is in flight, so no client sees an error: queued requests wait for the new connection.
   spdlog::info("pg {}: replacing the connection (--pg-max-conn-age)", name_);
-  ++generation_;
-  reading_ = writing_ = send_scheduled_ = false;
-  detach_socket();
-  PQfinish(conn_);
-  conn_ = nullptr;
+  close_connection();
   recycling_ = false;
   backoff_ = min_backoff;
   begin_connect();
@@ -372,15 +368,19 @@ void pg_connection::complete(sent_request&& done) {
   }
 }
 
-void pg_connection::reset(const std::string& reason) {
-  spdlog::warn("pg {}: {}; reconnecting", name_, reason);
-  ++generation_;
+void pg_connection::close_connection() {
+  ++generation_;  // handlers still pending for the old socket see a stale number and return
   reading_ = writing_ = send_scheduled_ = false;
   detach_socket();
   if (conn_) {
     PQfinish(conn_);
     conn_ = nullptr;
   }
+}
+
+void pg_connection::reset(const std::string& reason) {
+  spdlog::warn("pg {}: {}; reconnecting", name_, reason);
+  close_connection();
   set_state(state::backoff);
   // What was sent may or may not have run: fail it rather than risk running a write twice.
   auto sent = std::move(in_flight_);

@@ -94,6 +94,7 @@ class pg_connection {
   void detach_socket();
   void check_timeouts();
   void recycle();
+  void close_connection();  // the teardown reset() and recycle() share
   void set_state(enum state next);  // the one place state_ changes, so the ready gauge stays true
   void fail(pg_request& request, std::string_view error);
   void complete(sent_request&& done);

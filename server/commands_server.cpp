@@ -11,6 +11,7 @@
 #include "server/command_table.hpp"
 #include "server/glob.hpp"
 #include "server/handlers.hpp"
+#include "server/metrics.hpp"
 
 namespace fpc::server::handlers {
 namespace {
@@ -95,13 +96,6 @@ void write_docs(resp::reply_writer& w, const command_spec& c) {
   }
 }
 
-std::size_t resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  std::size_t pages_total = 0, pages_resident = 0;
-  statm >> pages_total >> pages_resident;
-  return pages_resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-}
-
 bool wants(std::span<const std::string_view> sections, std::string_view name) {
   if (sections.empty()) return true;
   for (auto s : sections) {
@@ -153,7 +147,7 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
   }
   if (wants(sections, "memory")) {
     section("Memory");
-    const auto rss = resident_bytes();
+    const auto rss = resident_memory_bytes();
     append_line(out, "used_memory_rss", rss);
     append_line(out, "maxmemory", 0);
     append_line(out, "maxmemory_policy", std::string_view("noeviction"));

@@ -34,13 +34,6 @@ void metric(std::string& out, const char* name, const char* type, const char* he
   out += "\n";
 }
 
-std::size_t resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  std::size_t total = 0, resident = 0;
-  statm >> total >> resident;
-  return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-}
-
 std::string seconds_label(std::uint64_t us) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", static_cast<double>(us) / 1e6);
@@ -48,6 +41,13 @@ std::string seconds_label(std::uint64_t us) {
 }
 
 }  // namespace
+
+std::size_t resident_memory_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t total = 0, resident = 0;
+  statm >> total >> resident;
+  return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
 
 std::string render_metrics(const server_state& st) {
   std::string out;
@@ -62,7 +62,7 @@ std::string render_metrics(const server_state& st) {
   metric(out, "fastpgcache_keyspace_misses_total", "counter", "GETs that found nothing.", d(c.keyspace_misses));
   metric(out, "fastpgcache_expired_keys_total", "counter", "Expired rows deleted by the sweeper.", d(c.expired_keys));
   metric(out, "fastpgcache_resident_memory_bytes", "gauge", "Resident memory of the process.",
-         static_cast<double>(resident_bytes()));
+         static_cast<double>(resident_memory_bytes()));
   metric(out, "fastpgcache_pg_connections_ready", "gauge", "PostgreSQL connections ready now.",
          static_cast<double>(b.connections_ready.load(std::memory_order_relaxed)));
   metric(out, "fastpgcache_pg_statements_total", "counter", "Statements sent to PostgreSQL.", d(b.statements));

@@ -1,11 +1,15 @@
 // The Prometheus text exposition of the server's counters, gauges and latency histograms.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace fpc::server {
 
 struct server_state;
+
+/// The process's resident memory (from /proc/self/statm), for INFO and /metrics.
+[[nodiscard]] std::size_t resident_memory_bytes();
 
 /// Everything INFO counts, in Prometheus text format 0.0.4 (commands that ran at least once).
 [[nodiscard]] std::string render_metrics(const server_state& state);

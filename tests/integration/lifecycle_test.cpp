@@ -91,19 +91,20 @@ TEST_CASE("redis-cli: SET with EX, GET, TTL, and --pipe") {
   CHECK(shell("printf 'PING\\n' | " + cli + "2>&1") == "PONG\n");
 }
 
-TEST_CASE("redis-py: the calls a cache layer makes") {
+// Runs a client library's check script against a fresh server; it prints "<name>: ok".
+static void check_client_library(const std::string& interpreter, const std::string& script, const std::string& name) {
   server_process server;
-  // Debian's interpreter: python3-redis is installed for it (a pyenv python3 may come first).
-  const std::string out = shell("/usr/bin/python3 " FASTPGCACHE_SOURCE_DIR "/tests/clients/redis_py_check.py " +
+  const std::string out = shell(interpreter + " " FASTPGCACHE_SOURCE_DIR "/tests/clients/" + script + " " +
                                 std::to_string(server.port()) + " 2>&1");
   CAPTURE(out);
-  CHECK(out.find("redis-py: ok") != std::string::npos);
+  CHECK(out.find(name + ": ok") != std::string::npos);
+}
+
+TEST_CASE("redis-py: the calls a cache layer makes") {
+  // Debian's interpreter: python3-redis is installed for it (a pyenv python3 may come first).
+  check_client_library("/usr/bin/python3", "redis_py_check.py", "redis-py");
 }
 
 TEST_CASE("ioredis (npm): plain calls, pipelines, MULTI, scanStream") {
-  server_process server;
-  const std::string out = shell("node " FASTPGCACHE_SOURCE_DIR "/tests/clients/node/ioredis_check.js " +
-                                std::to_string(server.port()) + " 2>&1");
-  CAPTURE(out);
-  CHECK(out.find("ioredis: ok") != std::string::npos);
+  check_client_library("node", "node/ioredis_check.js", "ioredis");
 }
