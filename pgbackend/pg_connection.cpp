@@ -70,7 +70,7 @@ void pg_connection::submit(pg_request&& request) {
   request.queued_at = clock::now();
   // EXEC submits BEGIN, its commands and COMMIT in one go: remember which requests belong to it,
   // so a lost connection fails them together and nothing runs outside the transaction.
-  if (request.stmt == statement::begin) marking_transaction_ = true;
+  if (is_begin(request.stmt)) marking_transaction_ = true;
   request.in_transaction = marking_transaction_;
   if (request.stmt == statement::commit) marking_transaction_ = false;
   waiting_.push_back(std::move(request));
@@ -206,8 +206,11 @@ void pg_connection::send_waiting() {
   bool sent_any = false;
   while (!waiting_.empty() && in_flight_.size() < options_.max_in_flight) {
     if (recycling_ && !transaction_open_) break;
+    // A request with late parameters waits for every earlier answer (on_readable sends it then).
+    if (waiting_.front().late_params && !in_flight_.empty()) break;
     in_flight_.push_back(sent_request{take_next(), make_result_ptr(nullptr), {}, false});
-    if (in_flight_.back().request.stmt == statement::begin) transaction_open_ = true;
+    if (auto& late = in_flight_.back().request.late_params) late(in_flight_.back().request.params);
+    if (is_begin(in_flight_.back().request.stmt)) transaction_open_ = true;
     if (in_flight_.back().request.stmt == statement::commit) transaction_open_ = false;
     const pg_request& r = in_flight_.back().request;
     const statement_text& st = statements_[r.stmt];
@@ -423,7 +426,7 @@ void pg_connection::check_timeouts() {
                                        ? "ERR PostgreSQL did not answer in time (--pg-timeout)"
                                        : "ERR PostgreSQL unavailable (--pg-timeout passed while reconnecting)";
     // A transaction never starts without its BEGIN: its other requests fail with it.
-    const bool begin = r.stmt == statement::begin;
+    const bool begin = is_begin(r.stmt);
     fail(r, error);
     while (begin && !waiting_.empty() && waiting_.front().in_transaction) {
       pg_request part = std::move(waiting_.front());

@@ -58,6 +58,8 @@ class pg_connection {
   void start();
   void stop();
   void submit(pg_request&& request);
+  /// True between a submitted BEGIN and its COMMIT (EXEC's statements are being submitted).
+  [[nodiscard]] bool submitting_transaction() const { return marking_transaction_; }
 
   [[nodiscard]] bool ready() const { return state_ == state::ready; }
   [[nodiscard]] std::size_t in_flight() const { return in_flight_.size(); }

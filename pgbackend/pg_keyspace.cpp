@@ -1,6 +1,7 @@
 // Keyspace operations as prepared statements, and their results as kv_result.
 #include "pgbackend/pg_keyspace.hpp"
 
+#include <cstdlib>
 #include <string>
 
 #include "pgbackend/batching.hpp"
@@ -353,6 +354,158 @@ void pg_keyspace::sweep_expired(std::int64_t limit, kv_callback cb) {
   req.params.add_int8(limit);
   // The last connection: clients are pinned round-robin, so this spreads sweeps' cost evenly enough.
   connections_.back()->submit(std::move(req));
+}
+
+void pg_keyspace::watch(const server::caller& c, std::span<const std::string_view> keys, kv_callback cb) {
+  const std::size_t n = keys.size();
+  auto req = make_request(statement::watch_versions, std::move(cb), [n](const pg_outcome& o) {
+    if (!o.error.empty()) return failed(o);
+    kv_result r;
+    r.integers.assign(n, server::watched_keys::no_key);
+    for (int row = 0; row < PQntuples(o.result); ++row) {
+      const auto i = decode_int8(PQgetvalue(o.result, row, 0)) - 1;
+      if (i >= 0 && static_cast<std::size_t>(i) < n) {
+        r.integers[static_cast<std::size_t>(i)] = decode_int8(PQgetvalue(o.result, row, 1));
+      }
+    }
+    return r;
+  });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytea_array(keys);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::verify_watched(const server::caller& c, std::shared_ptr<const server::watched_keys> watched,
+                                 kv_callback cb) {
+  auto req = make_request(statement::watch_verify, std::move(cb), [](const pg_outcome& o) {
+    kv_result r;
+    r.integer = 1;
+    if (o.error.find(watch_conflict_marker) != std::string_view::npos) {
+      r.integer = 0;
+    } else if (!o.error.empty()) {
+      return failed(o);
+    }
+    return r;
+  });
+  // The WATCHes before it fill the versions as their answers arrive: read them at sending time.
+  req.late_params = [tenant = std::string(c.tenant), watched = std::move(watched)](param_pack& p) {
+    p.add_bytes(tenant);
+    const std::vector<std::string_view> keys(watched->keys.begin(), watched->keys.end());
+    p.add_bytea_array(keys);
+    p.begin_array(20, watched->versions.size(), false);
+    for (const std::int64_t v : watched->versions) p.array_int8(v);
+    p.end_array();
+  };
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+namespace {
+// One read-modify-write on its way: what the read found, what to write, and the answer so far.
+struct modify_state {
+  server::modify_function modify;
+  kv_callback done;
+  std::string next;
+  std::string error;
+  std::int64_t version = server::watched_keys::no_key;
+  bool write = false;
+};
+}  // namespace
+
+void pg_keyspace::read_modify_write(const server::caller& c, std::string_view key, server::modify_function modify,
+                                    kv_callback cb) {
+  pg_connection& conn = connection_for(c.client_id);
+  // Inside EXEC the transaction is already open; otherwise this opens its own, so the row lock
+  // taken by the read lasts until the write.
+  const bool own_transaction = !conn.submitting_transaction();
+  auto state = std::make_shared<modify_state>();
+  state->modify = std::move(modify);
+  state->done = std::move(cb);
+  auto finish = [state] {
+    kv_result r;
+    r.error = state->error;
+    if (r.ok()) r.value = state->next;
+    state->done(std::move(r));
+  };
+
+  if (own_transaction) conn.submit(pg_request{statement::begin_read_committed, {}, {}, {}});
+
+  pg_request read{statement::read_for_update, {}, {}, {}};
+  read.params.add_bytes(c.tenant);
+  read.params.add_bytes(key);
+  read.on_done = [state](const pg_outcome& o) {
+    if (!o.error.empty()) {
+      state->error = std::string(o.error);
+      return;
+    }
+    std::optional<std::string_view> current;
+    if (PQntuples(o.result) > 0) {
+      current.emplace(PQgetvalue(o.result, 0, 0), static_cast<std::size_t>(PQgetlength(o.result, 0, 0)));
+      state->version = decode_int8(PQgetvalue(o.result, 0, 1));
+    }
+    state->write = state->modify(current, state->next, state->error);
+  };
+  conn.submit(std::move(read));
+
+  pg_request write{statement::write_if_unchanged, {}, {}, {}};
+  write.late_params = [state, tenant = std::string(c.tenant), key = std::string(key)](param_pack& p) {
+    p.add_bytes(tenant);
+    p.add_bytes(key);
+    p.add_bytes(state->next);
+    p.add_int8(state->version);
+    p.add_bool(state->write && state->error.empty());
+  };
+  write.on_done = [state, own_transaction, finish](const pg_outcome& o) {
+    if (!o.error.empty()) {
+      if (state->error.empty()) state->error = std::string(o.error);
+    } else if (state->write && state->error.empty() &&
+               std::strtoll(PQcmdTuples(const_cast<PGresult*>(o.result)), nullptr, 10) == 0) {
+      // The key was absent when read and another client created it before the write.
+      state->error = "ERR the key was created by another client meanwhile; nothing was changed, try again";
+    }
+    if (!own_transaction) finish();
+  };
+  conn.submit(std::move(write));
+
+  if (own_transaction) {
+    pg_request commit{statement::commit, {}, {}, {}};
+    commit.on_done = [state, finish](const pg_outcome& o) {
+      if (state->error.empty()) {
+        if (!o.error.empty()) {
+          state->error = std::string(o.error);
+        } else if (std::string_view(PQcmdStatus(const_cast<PGresult*>(o.result))) != "COMMIT") {
+          state->error = "ERR PostgreSQL rolled the change back";
+        }
+      }
+      finish();
+    };
+    conn.submit(std::move(commit));
+  }
+}
+
+void pg_keyspace::rename(const server::caller& c, std::string_view from, std::string_view to, bool nx,
+                         kv_callback cb) {
+  auto req = make_request(statement::rename, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(from);
+  req.params.add_bytes(to);
+  req.params.add_bool(nx);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::copy(const server::caller& c, std::string_view from, std::string_view to, bool replace,
+                       kv_callback cb) {
+  auto req = make_request(statement::copy, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(from);
+  req.params.add_bytes(to);
+  req.params.add_bool(replace);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::random_key(const server::caller& c, kv_callback cb) {
+  auto req = make_request(statement::random_key, std::move(cb), optional_value);
+  req.params.add_bytes(c.tenant);
+  connection_for(c.client_id).submit(std::move(req));
 }
 
 }  // namespace fpc::pg

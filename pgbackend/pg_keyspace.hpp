@@ -50,6 +50,16 @@ class pg_keyspace final : public server::keyspace {
   void begin_transaction(const server::caller& c) override;
   void commit_transaction(const server::caller& c, server::kv_callback cb) override;
   void expire_time(const server::caller& c, std::string_view key, server::kv_callback cb) override;
+  void watch(const server::caller& c, std::span<const std::string_view> keys, server::kv_callback cb) override;
+  void verify_watched(const server::caller& c, std::shared_ptr<const server::watched_keys> watched,
+                      server::kv_callback cb) override;
+  void read_modify_write(const server::caller& c, std::string_view key, server::modify_function modify,
+                         server::kv_callback cb) override;
+  void rename(const server::caller& c, std::string_view from, std::string_view to, bool nx,
+              server::kv_callback cb) override;
+  void copy(const server::caller& c, std::string_view from, std::string_view to, bool replace,
+            server::kv_callback cb) override;
+  void random_key(const server::caller& c, server::kv_callback cb) override;
 
   /// Deletes up to `limit` expired rows of every tenant; integer: rows deleted.
   void sweep_expired(std::int64_t limit, server::kv_callback cb);

@@ -33,6 +33,11 @@ struct pg_request {
   std::function<void(const pg_outcome&)> on_done;
   std::chrono::steady_clock::time_point queued_at{};
   bool in_transaction = false;  // BEGIN, COMMIT and what was submitted between them (set by submit)
+  // Parameters that depend on an earlier statement's result (WATCH's versions, INCRBYFLOAT's sum):
+  // the connection waits until every earlier request has completed, then calls this to fill
+  // `params` just before sending. Costs one round trip of pipeline stall, so only rare commands
+  // use it.
+  std::function<void(param_pack&)> late_params{};
 };
 
 }  // namespace fpc::pg

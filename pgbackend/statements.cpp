@@ -132,11 +132,15 @@ statement_set::statement_set(const std::string& t) {
       "SELECT value FROM d WHERE " + L,
       {text_oid, bytea_oid});
 
+  // Only a real change writes the row: GETEX without options, or PERSIST on a key without
+  // expiry, leaves its version alone (WATCH does not see them as changes, as in Redis).
   def(statement::getex, "fpc_getex",
-      "UPDATE " + t + " SET expires_at = CASE $5::int8 WHEN 1 THEN " +
+      "WITH cur AS (SELECT value FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L + "), "
+          "u AS (UPDATE " + t + " SET expires_at = CASE $5::int8 WHEN 1 THEN " +
           expiry_expr("$3::int8", "$4::int8") +
-          " WHEN 2 THEN NULL ELSE expires_at END WHERE tenant = $1 AND key = $2 AND " + L +
-          " RETURNING value",
+          " ELSE NULL END WHERE tenant = $1 AND key = $2 AND " + L +
+          " AND ($5::int8 = 1 OR ($5::int8 = 2 AND expires_at IS NOT NULL)) RETURNING 1) "
+          "SELECT value FROM cur",
       {text_oid, bytea_oid, int8_oid, int8_oid, int8_oid});
 
   // APPEND to an expired row starts afresh (and drops its old expiry), as for a missing key.
@@ -218,6 +222,72 @@ statement_set::statement_set(const std::string& t) {
           "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, "
           "expires_at = EXCLUDED.expires_at",
       {text_array_oid, bytea_array_oid, bytea_array_oid, int8_array_oid, int8_array_oid});
+
+  // WATCH: a key's version is the xmin of its live row (every write makes a new row version, so a
+  // new xmin), -1 when it has none. Comparing versions at EXEC catches writes from any client or
+  // server on the database, and expiry (a live row that is no longer live).
+  const std::string version = "c.xmin::text::int8";
+  def(statement::watch_versions, "fpc_watch_versions",
+      "SELECT w.i, " + version + " FROM unnest($2::bytea[]) WITH ORDINALITY AS w(key, i) JOIN " + t +
+          " AS c ON c.tenant = $1 AND c.key = w.key WHERE " + L,
+      {text_oid, bytea_array_oid});
+  // The first statement of EXEC's transaction (so it shares the commands' snapshot). It must
+  // fail the transaction when a version differs: plain SQL has no RAISE, so it casts a marker
+  // text to int8, which PostgreSQL refuses with an error that names the marker. HAVING keeps the
+  // cast from being evaluated (or folded) unless a key changed.
+  def(statement::watch_verify, "fpc_watch_verify",
+      std::string("SELECT ('") + watch_conflict_marker + " ' || count(*))::int8 "
+          "FROM unnest($2::bytea[], $3::int8[]) AS w(key, version) LEFT JOIN " + t +
+          " AS c ON c.tenant = $1 AND c.key = w.key AND " + L +
+          " WHERE coalesce(" + version + ", -1) <> w.version HAVING count(*) > 0",
+      {text_oid, bytea_array_oid, int8_array_oid});
+
+  // INCRBYFLOAT computes in C++ (long double, as Redis): read with a lock, then write back only
+  // if the version is still the one read (a key created meanwhile by another client is the one
+  // case the lock cannot cover). READ COMMITTED: a concurrent increment waits for the lock and
+  // then reads the newest value, instead of failing as under REPEATABLE READ.
+  def(statement::begin_read_committed, "fpc_begin_rc", "BEGIN ISOLATION LEVEL READ COMMITTED", {});
+  texts_[static_cast<std::size_t>(statement::begin_read_committed)].prepared = false;
+  def(statement::read_for_update, "fpc_read_for_update",
+      "SELECT value, " + version + " FROM " + t + " AS c WHERE tenant = $1 AND key = $2 AND " + L +
+          " FOR UPDATE",
+      {text_oid, bytea_oid});
+  def(statement::write_if_unchanged, "fpc_write_if_unchanged",
+      "INSERT INTO " + t + " AS c (tenant, key, value, expires_at) SELECT $1, $2, $3, NULL WHERE $5::bool "
+      "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, "
+      "expires_at = CASE WHEN c.expires_at > now() THEN c.expires_at END "
+      "WHERE CASE WHEN c.expires_at IS NULL OR c.expires_at > now() THEN " + version + " ELSE -1 END = $4",
+      {text_oid, bytea_oid, bytea_oid, int8_oid, bool_oid});
+
+  // RENAME moves value and expiry. The handler answers RENAME k k itself: here source and
+  // destination differ, so the DELETE and the upsert touch different rows.
+  def(statement::rename, "fpc_rename",
+      "WITH src AS (DELETE FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L +
+          " AND NOT ($4::bool AND EXISTS (SELECT 1 FROM " + t + " WHERE tenant = $1 AND key = $3 AND " + L +
+          ")) RETURNING value, expires_at), "
+          "w AS (INSERT INTO " + t + " (tenant, key, value, expires_at) SELECT $1, $3, value, expires_at FROM src "
+          "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at "
+          "RETURNING 1) "
+          "SELECT CASE WHEN EXISTS (SELECT 1 FROM w) THEN 1 WHEN EXISTS (SELECT 1 FROM " + t +
+          " WHERE tenant = $1 AND key = $2 AND " + L + ") THEN 2 ELSE 0 END::int8",
+      {text_oid, bytea_oid, bytea_oid, bool_oid});
+
+  // COPY keeps the expiry; without REPLACE an expired destination counts as absent.
+  def(statement::copy, "fpc_copy",
+      "WITH src AS (SELECT value, expires_at FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L + "), "
+          "w AS (INSERT INTO " + t + " AS c (tenant, key, value, expires_at) "
+          "SELECT $1, $3, value, expires_at FROM src ON CONFLICT (tenant, key) DO UPDATE SET "
+          "value = EXCLUDED.value, expires_at = EXCLUDED.expires_at "
+          "WHERE $4::bool OR (c.expires_at IS NOT NULL AND c.expires_at <= now()) RETURNING 1) "
+          "SELECT count(*) FROM w",
+      {text_oid, bytea_oid, bytea_oid, bool_oid});
+
+  // Uniform over the tenant's live keys, at the cost of walking the tenant's part of the primary
+  // key (RANDOMKEY is rare in caches; a skewed cheap probe would keep returning the same key).
+  def(statement::random_key, "fpc_random_key",
+      "SELECT key FROM " + t + " WHERE tenant = $1 AND " + L + " ORDER BY key OFFSET "
+          "floor(random() * (SELECT count(*) FROM " + t + " WHERE tenant = $1 AND " + L + ")) LIMIT 1",
+      {text_oid});
 }
 
 std::vector<std::string> schema_ddl(const std::string& s, const std::string& t,

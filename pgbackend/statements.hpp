@@ -34,8 +34,24 @@ enum class statement : int {
   begin,        ///< MULTI/EXEC: opens the transaction (not preparable: sent as plain text)
   commit,       ///< MULTI/EXEC: its command tag says COMMIT, or ROLLBACK when a statement failed
   set_batch,    ///< $1 text[], $2 bytea[] keys, $3 bytea[] values, $4 int8[] rel ms, $5 int8[] unix ms
+  watch_versions,  ///< $1 tenant, $2 bytea[] keys -> (ordinal, version) of the live ones
+  watch_verify,    ///< $1 tenant, $2 bytea[] keys, $3 int8[] versions -> raises when one changed
+  begin_read_committed,  ///< a short read-modify-write (INCRBYFLOAT) outside MULTI
+  read_for_update,       ///< $1 tenant, $2 key -> (value, version) of the live row, locked
+  write_if_unchanged,    ///< $1 tenant, $2 key, $3 value, $4 version read (-1 none), $5 write? -> rows
+  rename,          ///< $1 tenant, $2 source, $3 destination, $4 nx -> 0 no source, 1 renamed, 2 refused
+  copy,            ///< $1 tenant, $2 source, $3 destination, $4 replace -> 1 copied
+  random_key,      ///< $1 tenant -> one live key, uniformly chosen
   count_,
 };
+
+/// The statements that open a transaction (COMMIT closes either).
+[[nodiscard]] inline bool is_begin(statement s) {
+  return s == statement::begin || s == statement::begin_read_committed;
+}
+
+/// The text WATCH's check raises when a watched key changed (in an int8 cast error).
+inline constexpr const char* watch_conflict_marker = "fpc-watched-key-changed";
 
 struct statement_text {
   const char* name;

@@ -1,7 +1,12 @@
-// Redis's strict integer syntax and case-insensitive option matching.
+// Redis's strict number syntax and case-insensitive option matching.
 #include "resp/numbers.hpp"
 
+#include <cctype>
+#include <cerrno>
 #include <climits>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace fpc::resp {
 
@@ -42,6 +47,37 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     if (x != y) return false;
   }
   return true;
+}
+
+namespace {
+constexpr std::size_t max_long_double_chars = 5 * 1024;  // Redis's MAX_LONG_DOUBLE_CHARS
+}
+
+bool parse_long_double(std::string_view s, long double& out) {
+  if (s.empty() || s.size() >= max_long_double_chars) return false;
+  if (std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  const std::string text(s);  // strtold needs the terminating NUL
+  char* end = nullptr;
+  errno = 0;
+  const long double v = std::strtold(text.c_str(), &end);
+  if (end != text.c_str() + text.size()) return false;  // trailing junk or an embedded NUL
+  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || std::fpclassify(v) == FP_ZERO)) return false;
+  if (errno == EINVAL || std::isnan(v)) return false;
+  out = v;
+  return true;
+}
+
+std::string format_long_double_human(long double v) {
+  std::string out(max_long_double_chars, '\0');
+  int n = std::snprintf(out.data(), out.size(), "%.17Lf", v);
+  if (n < 0) return "0";
+  out.resize(std::min<std::size_t>(static_cast<std::size_t>(n), out.size() - 1));
+  if (out.find('.') != std::string::npos) {
+    while (!out.empty() && out.back() == '0') out.pop_back();
+    if (!out.empty() && out.back() == '.') out.pop_back();
+  }
+  if (out == "-0") out = "0";
+  return out;
 }
 
 }  // namespace fpc::resp

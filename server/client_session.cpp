@@ -105,7 +105,9 @@ void client_session::exec_part_done(exec_group& group) {
   if (--group.remaining > 0) return;
   reply_slot& parent = *group.parent;
   resp::reply_writer w(parent.data, parent.protocol);
-  if (!group.commit_error.empty()) {
+  if (group.watched_key_changed) {
+    w.null_array();
+  } else if (!group.commit_error.empty()) {
     w.error(group.commit_error);
   } else {
     w.array(group.children.size());

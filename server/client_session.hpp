@@ -44,6 +44,7 @@ struct exec_group {
   std::deque<reply_slot> children;  // a deque: slots keep their addresses as they are added
   std::size_t remaining = 0;        // children not yet complete, plus the commit
   std::string commit_error;
+  bool watched_key_changed = false;  // EXEC answers a null array
 };
 
 /// What belongs to one event loop and is shared by its clients.
@@ -104,6 +105,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   bool in_multi = false;
   bool multi_failed = false;  // a queued command was refused: EXEC answers EXECABORT
   std::vector<std::vector<std::string>> queued;
+  std::shared_ptr<watched_keys> watched;  // WATCH; cleared by EXEC, DISCARD, UNWATCH, RESET
 
  private:
   boost::asio::awaitable<void> reader();

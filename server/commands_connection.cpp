@@ -164,6 +164,7 @@ void reset(command_call& call) {
   s.in_multi = false;
   s.multi_failed = false;
   s.queued.clear();
+  s.watched.reset();
   s.name.clear();
   s.protocol = 2;
   s.logout();

@@ -1,5 +1,6 @@
 // String commands: GET, SET with its full option set, and the rest of the string family.
 #include <climits>
+#include <cmath>
 
 #include "resp/numbers.hpp"
 #include "server/command_table.hpp"
@@ -296,6 +297,34 @@ void incrby(command_call& call) {
     delta = -delta;
   }
   incr_generic(call, delta);
+}
+
+void incrbyfloat(command_call& call) {
+  long double increment = 0;
+  if (!resp::parse_long_double(call.args[2], increment)) {
+    call.out.error("ERR value is not a valid float");
+    return;
+  }
+  auto add = [increment](std::optional<std::string_view> current, std::string& next, std::string& error) {
+    long double value = 0;
+    if (current && !resp::parse_long_double(*current, value)) {
+      error = "ERR value is not a valid float";
+      return false;
+    }
+    value += increment;
+    if (std::isnan(value) || std::isinf(value)) {
+      error = "ERR increment would produce NaN or Infinity";
+      return false;
+    }
+    next = resp::format_long_double_human(value);
+    return true;
+  };
+  call.store().read_modify_write(call.session.who(), call.args[1], add, [reply = call.defer()](kv_result&& r) {
+    auto w = reply.writer();
+    if (r.ok()) w.bulk(*r.value);
+    else w.error(r.error);
+    reply.finish();
+  });
 }
 
 }  // namespace fpc::server::handlers

@@ -32,6 +32,7 @@ void getrange(command_call&);
 void incr(command_call&);
 void decr(command_call&);
 void incrby(command_call&);  // INCRBY and DECRBY
+void incrbyfloat(command_call&);
 // Keys (commands_keys.cpp)
 void del(command_call&);
 void exists(command_call&);
@@ -49,6 +50,11 @@ void keys(command_call&);
 void scan(command_call&);
 void dbsize(command_call&);
 void flushdb(command_call&);
+// Moving and picking keys (commands_rename.cpp)
+void rename(command_call&);
+void renamenx(command_call&);
+void copy(command_call&);
+void randomkey(command_call&);
 // Server (commands_server.cpp, command_docs.cpp)
 void command(command_call&);
 void info(command_call&);
@@ -58,5 +64,7 @@ void config(command_call&);
 void multi(command_call&);
 void exec(command_call&);
 void discard(command_call&);
+void watch(command_call&);
+void unwatch(command_call&);
 }  // namespace handlers
 }  // namespace fpc::server

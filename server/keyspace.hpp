@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -50,11 +51,25 @@ struct kv_result {
   // Saves a copy per GET on the hot path.
   std::optional<std::string_view> value;
   std::vector<std::optional<std::string_view>> values;  // MGET; same lifetime as `value`
+  std::vector<std::int64_t> integers;                   // WATCH's versions
 
   [[nodiscard]] bool ok() const { return error.empty(); }
 };
 
 using kv_callback = std::function<void(kv_result&&)>;
+
+/// The keys a client WATCHes and the version of each when it was watched.
+struct watched_keys {
+  static constexpr std::int64_t no_key = -1;    ///< the key was absent (or expired)
+  static constexpr std::int64_t unknown = -2;   ///< WATCH failed or is still running: EXEC aborts
+  std::vector<std::string> keys;
+  std::vector<std::int64_t> versions;  // one per key
+};
+
+/// INCRBYFLOAT and other read-modify-writes: from the current value (none when absent), the new
+/// value, or false with `error` set to refuse (nothing is written then).
+using modify_function = std::function<bool(std::optional<std::string_view> current, std::string& next,
+                                           std::string& error)>;
 
 /// Asynchronous, per-event-loop storage. Callbacks run on the caller's event loop, in the order
 /// the same client issued the operations.
@@ -113,6 +128,24 @@ class keyspace {
   virtual void commit_transaction(const caller& c, kv_callback cb) = 0;
   /// integer: -2 missing, -1 no expiry, else the expiry as unix milliseconds.
   virtual void expire_time(const caller& c, std::string_view key, kv_callback cb) = 0;
+
+  /// WATCH. integers: one version per key (watched_keys::no_key when absent).
+  virtual void watch(const caller& c, std::span<const std::string_view> keys, kv_callback cb) = 0;
+  /// EXEC: submitted right after begin_transaction, before the commands. integer: 1 when every
+  /// watched key still has its version; 0 when one changed, and then the transaction rolls back.
+  /// Reads `watched` once earlier operations (the WATCHes) have completed.
+  virtual void verify_watched(const caller& c, std::shared_ptr<const watched_keys> watched, kv_callback cb) = 0;
+  /// Atomically replaces the value with what `modify` makes of it, keeping the expiry.
+  /// value: the new value. The caller's later operations wait for it.
+  virtual void read_modify_write(const caller& c, std::string_view key, modify_function modify,
+                                 kv_callback cb) = 0;
+  /// RENAME / RENAMENX for distinct keys. integer: 0 no source, 1 renamed, 2 refused (nx).
+  virtual void rename(const caller& c, std::string_view from, std::string_view to, bool nx, kv_callback cb) = 0;
+  /// COPY for distinct keys. integer: 1 when copied.
+  virtual void copy(const caller& c, std::string_view from, std::string_view to, bool replace,
+                    kv_callback cb) = 0;
+  /// value: a random live key, if any.
+  virtual void random_key(const caller& c, kv_callback cb) = 0;
 };
 
 }  // namespace fpc::server

@@ -1,0 +1,86 @@
+// RENAME, RENAMENX, COPY and RANDOMKEY: commands that move, duplicate or pick a key.
+#include <string>
+
+#include "resp/numbers.hpp"
+#include "server/client_session.hpp"
+#include "server/handlers.hpp"
+
+namespace fpc::server::handlers {
+namespace {
+
+constexpr std::string_view no_such_key = "ERR no such key";
+
+void rename_generic(command_call& call, bool nx) {
+  const std::string_view from = call.args[1], to = call.args[2];
+  auto reply = call.defer();
+  if (from == to) {
+    // Redis answers a rename onto itself without touching the key: OK (or 0) when it exists.
+    const std::string_view keys[] = {from};
+    call.store().exists(call.session.who(), keys, [reply, nx](kv_result&& r) {
+      auto w = reply.writer();
+      if (!r.ok()) w.error(r.error);
+      else if (r.integer == 0) w.error(no_such_key);
+      else if (nx) w.integer(0);
+      else w.ok();
+      reply.finish();
+    });
+    return;
+  }
+  call.store().rename(call.session.who(), from, to, nx, [reply, nx](kv_result&& r) {
+    auto w = reply.writer();
+    if (!r.ok()) w.error(r.error);
+    else if (r.integer == 0) w.error(no_such_key);
+    else if (nx) w.integer(r.integer == 1 ? 1 : 0);
+    else w.ok();
+    reply.finish();
+  });
+}
+
+}  // namespace
+
+void rename(command_call& call) { rename_generic(call, false); }
+void renamenx(command_call& call) { rename_generic(call, true); }
+
+void copy(command_call& call) {
+  bool replace = false;
+  long long db = 0;
+  for (std::size_t i = 3; i < call.args.size(); ++i) {
+    if (resp::iequals(call.args[i], "REPLACE")) {
+      replace = true;
+    } else if (resp::iequals(call.args[i], "DB") && i + 1 < call.args.size()) {
+      if (!resp::parse_integer(call.args[++i], db) || db < INT32_MIN || db > INT32_MAX) {
+        call.out.error("ERR value is not an integer or out of range");
+        return;
+      }
+    } else {
+      call.out.error("ERR syntax error");
+      return;
+    }
+  }
+  if (db != 0) {  // one database per user, as SELECT
+    call.out.error("ERR DB index is out of range");
+    return;
+  }
+  if (call.args[1] == call.args[2]) {
+    call.out.error("ERR source and destination objects are the same");
+    return;
+  }
+  call.store().copy(call.session.who(), call.args[1], call.args[2], replace, [reply = call.defer()](kv_result&& r) {
+    auto w = reply.writer();
+    if (!r.ok()) w.error(r.error);
+    else w.integer(r.integer);
+    reply.finish();
+  });
+}
+
+void randomkey(command_call& call) {
+  call.store().random_key(call.session.who(), [reply = call.defer()](kv_result&& r) {
+    auto w = reply.writer();
+    if (!r.ok()) w.error(r.error);
+    else if (r.value) w.bulk(*r.value);
+    else w.null();
+    reply.finish();
+  });
+}
+
+}  // namespace fpc::server::handlers
