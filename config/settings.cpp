@@ -108,6 +108,23 @@ std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   add(app, "log-level", s.log_level, "trace, debug, info, warn, error, critical or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  add(app, "log-format", s.log_format, "text, or json (one object per line, for log shippers)")
+      ->check(CLI::IsMember({"text", "json"}));
+  add(app, "slowlog-log-slower-than", s.slowlog_log_slower_than,
+      "SLOWLOG records commands slower than this many microseconds (negative: none, 0: all)");
+  add(app, "slowlog-max-len", s.slowlog_max_len, "Entries SLOWLOG keeps");
+  add(app, "maxmemory", s.maxmemory,
+      "Bound on stored key+value bytes over all users (0: none); units as Redis: 100mb, 2gb")
+      ->transform(CLI::AsSizeValue(false));
+  add(app, "maxmemory-per-user", s.maxmemory_per_user, "Bound on stored key+value bytes per user (0: none)")
+      ->transform(CLI::AsSizeValue(false));
+  add(app, "maxmemory-policy", s.maxmemory_policy,
+      "At the bound: noeviction (writes fail with OOM), allkeys-lru, volatile-lru, allkeys-random, "
+      "volatile-random or volatile-ttl")
+      ->check(CLI::IsMember({"noeviction", "allkeys-lru", "volatile-lru", "allkeys-random", "volatile-random",
+                             "volatile-ttl"}));
+  add(app, "maxmemory-eviction-batch", s.maxmemory_eviction_batch, "Keys deleted per eviction statement")
+      ->check(CLI::PositiveNumber);
   app.add_flag("--init-schema", s.init_schema, "Create the schema and table, then exit")
       ->envname("FASTPGCACHE_INIT_SCHEMA");
   app.add_flag("--force", s.force, "With --init-schema: drop and recreate the table")

@@ -44,10 +44,19 @@ struct settings {
   double expire_sweep_interval_seconds = 1.0;
   std::size_t expire_sweep_batch = 1000;
 
+  // Size bound and eviction (CONFIG SET can change them while serving)
+  std::uint64_t maxmemory = 0;           // stored key+value bytes in total (0: no limit)
+  std::uint64_t maxmemory_per_user = 0;  // stored key+value bytes per user (0: no limit)
+  std::string maxmemory_policy = "noeviction";
+  std::size_t maxmemory_eviction_batch = 500;  // keys deleted per eviction statement
+
   // Modes and logging
   bool init_schema = false;
   bool force = false;
   std::string log_level = "info";
+  std::string log_format = "text";  // text or json
+  long long slowlog_log_slower_than = 10000;  // microseconds; negative: off, 0: every command
+  std::size_t slowlog_max_len = 128;
 
   [[nodiscard]] unsigned effective_threads() const;
   [[nodiscard]] std::string qualified_table() const;  // "schema"."table", quoted for SQL

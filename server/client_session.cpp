@@ -62,6 +62,15 @@ std::string client_session::local_address() const {
   return ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
+void client_session::kill() {
+  peer_gone_ = true;
+  boost::system::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);  // the pending read ends with an error
+  reader_wake_.cancel();
+  wake_writer();
+}
+
 void client_session::stop_reading() {
   close_after_flush_ = true;
   boost::system::error_code ec;
@@ -116,10 +125,29 @@ void client_session::exec_part_done(exec_group& group) {
   reply_ready(parent);
 }
 
+void client_session::record_if_slow(reply_slot& slot, std::chrono::steady_clock::duration elapsed) {
+  runtime_settings& live = loop_.shared.live;
+  const long long threshold = live.slowlog_log_slower_than.load(std::memory_order_relaxed);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+  if (threshold < 0 || micros < threshold || slot.args.empty()) return;
+  slow_entry e;
+  e.unix_seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  e.micros = micros;
+  e.args = slot.args.unpack();
+  e.client_addr = peer_address();
+  e.client_name = name;
+  e.user = tenant_;
+  loop_.shared.slowlog.record(std::move(e), live.slowlog_max_len.load(std::memory_order_relaxed));
+}
+
 void client_session::reply_ready(reply_slot& slot) {
+  if (slot.silent) slot.data.clear();
   if (slot.spec != nullptr) {
     const bool failed = !slot.data.empty() && slot.data[0] == '-';
-    loop_.shared.stats.record(loop_.index, *slot.spec, std::chrono::steady_clock::now() - slot.started, failed);
+    const auto elapsed = std::chrono::steady_clock::now() - slot.started;
+    loop_.shared.stats.record(loop_.index, *slot.spec, elapsed, failed);
+    record_if_slow(slot, elapsed);
     slot.spec = nullptr;
   }
   if (slot.group != nullptr) {
@@ -170,6 +198,17 @@ void client_session::execute(std::span<const std::string_view> args, reply_slot&
   const command_spec* spec = find_command(args[0]);
   slot.spec = spec;
   slot.started = std::chrono::steady_clock::now();
+  if (slot.group == nullptr) {
+    // CLIENT REPLY OFF / SKIP (the CLIENT REPLY command itself adjusts its own slot).
+    slot.silent = reply_off || skip_next_reply;
+    skip_next_reply = false;
+  }
+  if (spec != nullptr) last_command = spec->name;
+  // SLOWLOG needs the arguments after they are gone from the read buffer; EXEC's commands are
+  // measured as EXEC, as in Redis.
+  if (slot.group == nullptr && loop_.shared.live.slowlog_log_slower_than.load(std::memory_order_relaxed) >= 0) {
+    slot.args.capture(args);
+  }
   if (spec == nullptr) {
     call.out.error(unknown_command_error(args));
   } else if (!authenticated_ && !(spec->flags & flag_no_auth)) {

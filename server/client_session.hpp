@@ -19,6 +19,7 @@
 #include "resp/writer.hpp"
 #include "server/keyspace.hpp"
 #include "server/server_state.hpp"
+#include "server/slow_log.hpp"
 
 namespace fpc::server {
 
@@ -34,6 +35,8 @@ struct reply_slot {
   bool ready = false;
   exec_group* group = nullptr;  // set for a command run by EXEC: its reply joins EXEC's array
   const command_spec* spec = nullptr;  // for per-command statistics (unknown commands: none)
+  bool silent = false;                 // CLIENT REPLY OFF/SKIP: computed, never sent
+  slow_args args;                      // captured while SLOWLOG is on, shown if the command is slow
   std::chrono::steady_clock::time_point started{};
 };
 
@@ -52,6 +55,7 @@ struct loop_context {
   keyspace& store;
   server_state& shared;
   unsigned index;
+  boost::asio::any_io_executor executor;  // CLIENT LIST/KILL reach other loops' clients through it
   std::unordered_set<client_session*> sessions = {};  // live clients of this loop
 };
 
@@ -77,6 +81,18 @@ class client_session : public std::enable_shared_from_this<client_session> {
   [[nodiscard]] loop_context& loop() { return loop_; }
   [[nodiscard]] std::string peer_address() const;
   [[nodiscard]] std::string local_address() const;
+
+  [[nodiscard]] std::chrono::steady_clock::time_point created_at() const { return created_at_; }
+  [[nodiscard]] std::size_t pending_replies() const { return pending_; }
+  [[nodiscard]] std::size_t read_buffer_bytes() const { return read_buffer_.size(); }
+  [[nodiscard]] int socket_fd() { return static_cast<int>(socket_.native_handle()); }
+  std::string_view last_command = "NULL";  // CLIENT LIST's cmd=
+  bool reply_off = false;                  // CLIENT REPLY OFF
+  bool skip_next_reply = false;            // CLIENT REPLY SKIP
+  bool no_evict = false;                   // CLIENT NO-EVICT (recorded; shown in flags)
+
+  /// CLIENT KILL: closes the connection now; replies still owed are dropped, as in Redis.
+  void kill();
 
   /// Sends what is queued, then closes (QUIT, protocol errors).
   void close_after_reply() { close_after_flush_ = true; }
@@ -113,11 +129,13 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void dispatch(std::span<const std::string_view> args);
   [[nodiscard]] bool refused_by_protected_mode() const;
   void wake_writer();
+  void record_if_slow(reply_slot& slot, std::chrono::steady_clock::duration elapsed);
 
   boost::asio::ip::tcp::socket socket_;
   loop_context& loop_;
   std::uint64_t id_;
   std::chrono::steady_clock::time_point last_active_ = std::chrono::steady_clock::now();
+  const std::chrono::steady_clock::time_point created_at_ = std::chrono::steady_clock::now();
   std::string tenant_ = "default";
   bool authenticated_ = false;
 
@@ -177,6 +195,8 @@ class command_call {
     return {session.shared_from_this(), &slot_};
   }
   [[nodiscard]] bool is_deferred() const { return deferred_; }
+  /// CLIENT REPLY: whether this command's own reply is sent.
+  void set_silent(bool silent) { slot_.silent = silent; }
   /// HELLO answers in the protocol it switches to.
   [[nodiscard]] resp::reply_writer writer_with_protocol(int protocol) {
     slot_.protocol = protocol;

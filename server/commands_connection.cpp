@@ -1,4 +1,4 @@
-// Connection commands: PING, ECHO, QUIT, AUTH, HELLO, SELECT, CLIENT.
+// Connection commands: PING, ECHO, QUIT, AUTH, HELLO, SELECT, RESET.
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
@@ -15,14 +15,6 @@ namespace fpc::server::handlers {
 namespace {
 
 constexpr std::string_view wrongpass = "WRONGPASS invalid username-password pair or user is disabled.";
-
-// Redis refuses names that would break CLIENT LIST's one-line format.
-bool valid_client_name(std::string_view name) {
-  for (char c : name) {
-    if (c < '!' || c > '~') return false;
-  }
-  return true;
-}
 
 bool try_login(command_call& call, std::string_view user, std::string_view password) {
   if (call.shared().users.check(user, password)) {
@@ -182,47 +174,11 @@ void select(command_call& call) {
   }
 }
 
-void client(command_call& call) {
-  const command_spec* parent = find_command("client");
-  const command_spec* sub = find_subcommand(*parent, call.args[1]);
-  if (sub == nullptr) {
-    call.out.error("ERR unknown subcommand '" + std::string(call.args[1].substr(0, 128)) +
-                   "'. Try CLIENT HELP.");
-    return;
+bool valid_client_name(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') return false;
   }
-  if (!sub->arity_ok(call.args.size())) {
-    call.out.error(arity_error(sub->name));
-    return;
-  }
-  client_session& s = call.session;
-  if (sub->name == "client|id") {
-    call.out.integer(static_cast<long long>(s.id()));
-  } else if (sub->name == "client|getname") {
-    if (s.name.empty()) call.out.null();
-    else call.out.bulk(s.name);
-  } else if (sub->name == "client|setname") {
-    if (!valid_client_name(call.args[2])) {
-      call.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
-      return;
-    }
-    s.name.assign(call.args[2]);
-    call.out.ok();
-  } else if (sub->name == "client|setinfo") {
-    const std::string_view attr = call.args[2];
-    const std::string_view value = call.args[3];
-    if (!valid_client_name(value)) {
-      call.out.error("ERR " + std::string(attr) +
-                     " cannot contain spaces, newlines or special characters.");
-      return;
-    }
-    if (resp::iequals(attr, "lib-name")) s.lib_name.assign(value);
-    else if (resp::iequals(attr, "lib-ver")) s.lib_version.assign(value);
-    else {
-      call.out.error("ERR Unrecognized option '" + std::string(attr) + "'");
-      return;
-    }
-    call.out.ok();
-  }
+  return true;
 }
 
 }  // namespace fpc::server::handlers

@@ -283,7 +283,7 @@ void info(command_call& call) {
 
 }  // namespace fpc::server::handlers
 
-// TIME and CONFIG GET.
+// TIME.
 namespace fpc::server::handlers {
 
 void time(command_call& call) {
@@ -292,48 +292,6 @@ void time(command_call& call) {
   call.out.array(2);
   call.out.bulk(std::to_string(us / 1'000'000));
   call.out.bulk(std::to_string(us % 1'000'000));
-}
-
-void config(command_call& call) {
-  if (!resp::iequals(call.args[1], "GET")) {
-    // CONFIG SET / RESETSTAT / REWRITE are not supported yet: an honest error, never a fake OK.
-    call.out.error("ERR unknown subcommand '" + std::string(call.args[1].substr(0, 128)) +
-                   "'. Try CONFIG HELP.");
-    return;
-  }
-  if (call.args.size() < 3) {
-    call.out.error(arity_error("config|get"));
-    return;
-  }
-  const auto& s = call.shared().settings;
-  // What clients and tools ask for. Secrets (requirepass, the PostgreSQL URI) are never shown.
-  const std::vector<std::pair<std::string, std::string>> params = {
-      {"appendonly", "no"},
-      {"bind", s.bind},
-      {"databases", "1"},
-      {"maxclients", std::to_string(s.maxclients)},
-      {"maxmemory", "0"},
-      {"maxmemory-policy", "noeviction"},
-      {"port", std::to_string(call.shared().bound_port)},
-      {"proto-max-bulk-len", std::to_string(s.proto_max_bulk_len)},
-      {"save", ""},
-      {"protected-mode", s.protected_mode ? "yes" : "no"},
-      {"timeout", std::to_string(s.idle_timeout_seconds)},
-  };
-  std::vector<const std::pair<std::string, std::string>*> found;
-  for (const auto& p : params) {
-    for (auto pattern : call.args.subspan(2)) {
-      if (glob_match(pattern, p.first, true)) {
-        found.push_back(&p);
-        break;
-      }
-    }
-  }
-  call.out.map(found.size());
-  for (const auto* p : found) {
-    call.out.bulk(p->first);
-    call.out.bulk(p->second);
-  }
 }
 
 }  // namespace fpc::server::handlers

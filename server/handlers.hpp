@@ -1,6 +1,8 @@
 // Declarations of every command handler; the command table wires them to names.
 #pragma once
 
+#include <string_view>
+
 namespace fpc::server {
 class command_call;
 
@@ -12,7 +14,9 @@ void quit(command_call&);
 void auth(command_call&);
 void hello(command_call&);
 void select(command_call&);
-void client(command_call&);
+void client(command_call&);  // commands_client.cpp
+/// Redis refuses client names (and lib names) that would break CLIENT LIST's one-line format.
+bool valid_client_name(std::string_view name);
 void reset(command_call&);
 // Strings (commands_strings.cpp)
 void get(command_call&);
@@ -59,7 +63,8 @@ void randomkey(command_call&);
 void command(command_call&);
 void info(command_call&);
 void time(command_call&);
-void config(command_call&);
+void config(command_call&);  // commands_config.cpp
+void slowlog(command_call&);
 // Transactions (commands_transactions.cpp)
 void multi(command_call&);
 void exec(command_call&);

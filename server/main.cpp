@@ -12,6 +12,7 @@
 #include "config/settings.hpp"
 #include "pgbackend/password_source.hpp"
 #include "pgbackend/schema.hpp"
+#include "server/logging.hpp"
 #include "server/server.hpp"
 
 namespace {
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
   auto parsed = fpc::config::parse_command_line(argc, argv);
   if (auto* exit = std::get_if<fpc::config::parse_exit>(&parsed)) return exit->code;
   const auto& settings = std::get<fpc::config::settings>(parsed);
-  spdlog::set_level(spdlog::level::from_str(settings.log_level));
+  fpc::server::configure_logging(settings.log_level, settings.log_format);
   try {
     std::shared_ptr<fpc::pg::password_source> password;
     if (!settings.pg_password_file.empty()) {

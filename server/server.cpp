@@ -54,7 +54,7 @@ asio::awaitable<void> accept_clients(tcp::acceptor& acceptor, std::vector<std::u
       continue;
     }
     state.counters.connections_received.fetch_add(1, std::memory_order_relaxed);
-    if (state.counters.connected_clients.load() >= state.settings.maxclients) {
+    if (state.counters.connected_clients.load() >= state.live.maxclients.load()) {
       state.counters.rejected_connections.fetch_add(1, std::memory_order_relaxed);
       auto sock = std::make_shared<tcp::socket>(std::move(socket));
       static const std::string msg = "-ERR max number of clients reached\r\n";
@@ -101,13 +101,15 @@ asio::awaitable<void> sweep_expired(pg::pg_keyspace& store, server_state& state)
 
 // --timeout: once a second, each loop closes its clients that sent nothing and are owed nothing
 // for that long (Redis does the same in its cron).
-asio::awaitable<void> close_idle_clients(loop_context& loop, unsigned timeout_seconds) {
+asio::awaitable<void> close_idle_clients(loop_context& loop) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  const auto timeout = std::chrono::seconds(timeout_seconds);
   for (;;) {
     timer.expires_after(std::chrono::seconds(1));
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
+    const unsigned timeout_seconds = loop.shared.live.idle_timeout_seconds.load(std::memory_order_relaxed);
+    if (timeout_seconds == 0) continue;  // CONFIG SET timeout may turn it on later
+    const auto timeout = std::chrono::seconds(timeout_seconds);
     const auto now = std::chrono::steady_clock::now();
     const std::vector<client_session*> sessions(loop.sessions.begin(), loop.sessions.end());
     for (auto* s : sessions) {
@@ -169,10 +171,11 @@ void run_server(const config::settings& settings, auth::user_table users,
   for (unsigned i = 0; i < threads; ++i) {
     auto loop = std::make_unique<event_loop>();
     loop->store = std::make_unique<pg::pg_keyspace>(loop->io.get_executor(), pg_options, statements, per_loop, i);
-    loop->context = std::make_unique<loop_context>(loop_context{*loop->store, state, i});
+    loop->context = std::make_unique<loop_context>(loop_context{*loop->store, state, i, loop->io.get_executor()});
     asio::post(loop->io, [store = loop->store.get()] { store->start(); });
     loops.push_back(std::move(loop));
   }
+  for (auto& loop : loops) state.loops.push_back(loop->context.get());
 
   asio::io_context& main_io = loops[0]->io;
   tcp::acceptor acceptor(main_io);
@@ -205,11 +208,7 @@ void run_server(const config::settings& settings, auth::user_table users,
   }
   asio::co_spawn(main_io, accept_clients(acceptor, loops, state), asio::detached);
   asio::co_spawn(main_io, sweep_expired(*loops[0]->store, state), asio::detached);
-  if (settings.idle_timeout_seconds > 0) {
-    for (auto& loop : loops) {
-      asio::co_spawn(loop->io, close_idle_clients(*loop->context, settings.idle_timeout_seconds), asio::detached);
-    }
-  }
+  for (auto& loop : loops) asio::co_spawn(loop->io, close_idle_clients(*loop->context), asio::detached);
 
   asio::signal_set signals(main_io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code signal_error, int sig) {

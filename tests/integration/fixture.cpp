@@ -31,6 +31,11 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
+std::string temp_path(const std::string& stem) {
+  static std::atomic<int> counter{0};
+  return "/tmp/fpc-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + stem;
+}
+
 namespace {
 
 int spawn(const std::vector<std::string>& args, const std::string& output_path) {
@@ -55,11 +60,6 @@ std::string read_file(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-std::string temp_path(const std::string& stem) {
-  static std::atomic<int> counter{0};
-  return "/tmp/fpc-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + stem;
 }
 
 reply copy_reply(const redisReply* r) {

@@ -116,6 +116,9 @@ struct beside_redis {
   client theirs{redis.port()};
 };
 
+/// A fresh path under /tmp for a test's file, unique per process and call.
+std::string temp_path(const std::string& stem);
+
 /// Runs a shell command and returns its standard output.
 std::string shell(const std::string& command);
 
