@@ -16,7 +16,9 @@ std::uint64_t scan_cursors::save(std::string_view tenant, std::string_view last_
     std::uint64_t z = state_;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    id = (z ^ (z >> 31)) >> 1;  // 63 bits: fits every client's signed parsing
+    // 53 bits: JavaScript clients (node-redis) parse the cursor into a double, which holds
+    // integers exactly only up to 2^53.
+    id = (z ^ (z >> 31)) >> 11;
   } while (id == 0 || positions_.count(id) > 0);
   positions_.emplace(id, position{std::string(tenant), std::string(last_key)});
   order_.push_back(id);

@@ -66,10 +66,32 @@ assert r.client_setname("cache-layer") is True and r.client_getname() == "cache-
 assert r.config_get("maxmemory") == {"maxmemory": "0"}
 assert isinstance(r.time()[0], int)
 
+# WATCH: the documented optimistic-locking recipe, and an abort when another client interferes.
+def double(pipe):
+    value = int(pipe.get("watched") or 0)
+    pipe.multi()
+    pipe.set("watched", value * 2 + 1)
+assert r.transaction(double, "watched") == [True]
+assert r.get("watched") == b"1"
+other = redis.Redis(host="127.0.0.1", port=int(sys.argv[1]))
+with r.pipeline() as pipe:
+    pipe.watch("watched")
+    other.set("watched", "changed")
+    pipe.multi()
+    pipe.incr("watched")
+    try:
+        pipe.execute()
+        raise AssertionError("EXEC after a change to a watched key must fail")
+    except redis.exceptions.WatchError:
+        pass
+assert r.get("watched") == b"changed"
+assert r.incrbyfloat("fl", 2.5) == 2.5
+assert r.rename("fl", "fl2") is True and r.get("fl2") == b"2.5"
+
 # Unsupported commands fail loudly, never with a fake success.
 try:
-    r.execute_command("RENAME", "a", "b")
-    raise AssertionError("RENAME is not implemented yet and must say so")
+    r.execute_command("LPUSH", "list", "x")
+    raise AssertionError("LPUSH is not implemented and must say so")
 except redis.exceptions.ResponseError as e:
     assert "unknown command" in str(e)
 

@@ -108,3 +108,26 @@ TEST_CASE("redis-py: the calls a cache layer makes") {
 TEST_CASE("ioredis (npm): plain calls, pipelines, MULTI, scanStream") {
   check_client_library("node", "node/ioredis_check.js", "ioredis");
 }
+
+TEST_CASE("redis-benchmark: its default tests for the supported commands run without an error") {
+  server_process server;
+  // redis-benchmark stops at the first error reply, so every test printing its rate means none.
+  for (const std::string pipeline : {"1", "16"}) {
+    const std::string out = shell("redis-benchmark -p " + std::to_string(server.port()) +
+                                  " -t ping_inline,ping_mbulk,set,get,incr,mset -n 3000 -c 20 -r 1000 -q -P " +
+                                  pipeline + " 2>&1; echo exit=$?");
+    CAPTURE(out);
+    CHECK(out.find("exit=0") != std::string::npos);
+    for (const char* test : {"PING_INLINE:", "PING_MBULK:", "SET:", "GET:", "INCR:", "MSET (10 keys):"}) {
+      const auto at = out.rfind(test);
+      REQUIRE(at != std::string::npos);
+      CHECK(out.find("requests per second", at) != std::string::npos);
+    }
+    CHECK(out.find("ERR") == std::string::npos);
+    CHECK(out.find("Error") == std::string::npos);
+  }
+}
+
+TEST_CASE("node-redis (npm): plain calls, pipelines, MULTI, WATCH, scanIterator") {
+  check_client_library("node", "node/node_redis_check.js", "node-redis");
+}
