@@ -180,6 +180,8 @@ const std::vector<command_spec>& command_table() {
          }},
         {"strlen", 2, flag_readonly | flag_fast, 1, 1, 1, h::strlen, "string", "2.2.0",
          "Returns the length of a string value.", "key"},
+        {"substr", 4, flag_readonly, 1, 1, 1, h::getrange, "string", "1.0.0",
+         "Returns a substring from a string value.", "key start end"},
         {"time", 1, flag_loading | flag_stale | flag_fast, 0, 0, 0, h::time, "server", "2.6.0",
          "Returns the server time.", ""},
         {"touch", -2, flag_readonly | flag_fast, 1, -1, 1, h::exists, "generic", "3.2.1",

@@ -101,6 +101,7 @@ const std::vector<command> handwritten = {
     {"GETRANGE", "s", "0", "4"}, {"GETRANGE", "s", "-5", "-1"}, {"GETRANGE", "s", "5", "2"},
     {"GETRANGE", "s", "-1", "-5"}, {"GETRANGE", "s", "0", "100"}, {"GETRANGE", "s", "-100", "2"},
     {"GETRANGE", "nokey", "0", "-1"}, {"GETRANGE", "s", "a", "1"},
+    {"SUBSTR", "s", "1", "3"}, {"SUBSTR", "s", "-3", "-1"}, {"SUBSTR", "s"},
     {"SETNX", "s", "x"}, {"SETNX", "t", "x"}, {"SETEX", "e", "100", "v"}, {"TTL", "e"}, {"SETEX", "e", "0", "v"},
     {"PSETEX", "e", "-5", "v"}, {"SETEX", "e", "abc", "v"}, {"PSETEX", "e", "100000", "v"}, {"PTTL", "e"},
     {"GETSET", "s", "new"}, {"GETSET", "nokey2", "v"}, {"TTL", "e"}, {"GETSET", "e", "x"}, {"TTL", "e"},
