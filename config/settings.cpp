@@ -48,6 +48,10 @@ std::string settings::qualified_table() const {
   return quote_identifier(schema) + "." + quote_identifier(table);
 }
 
+std::string settings::qualified_usage_table() const {
+  return quote_identifier(schema) + "." + quote_identifier(table + "_usage");
+}
+
 std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
   settings s;
   CLI::App app{"FastPgCache: a Redis-protocol cache server that keeps its data in PostgreSQL.\n"
@@ -124,6 +128,9 @@ std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
       ->check(CLI::IsMember({"noeviction", "allkeys-lru", "volatile-lru", "allkeys-random", "volatile-random",
                              "volatile-ttl"}));
   add(app, "maxmemory-eviction-batch", s.maxmemory_eviction_batch, "Keys deleted per eviction statement")
+      ->check(CLI::PositiveNumber);
+  add(app, "lru-clock-resolution", s.lru_clock_resolution_seconds,
+      "Seconds: under an LRU policy a read moves a key's access time at most this often")
       ->check(CLI::PositiveNumber);
   app.add_flag("--init-schema", s.init_schema, "Create the schema and table, then exit")
       ->envname("FASTPGCACHE_INIT_SCHEMA");

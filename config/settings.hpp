@@ -49,6 +49,7 @@ struct settings {
   std::uint64_t maxmemory_per_user = 0;  // stored key+value bytes per user (0: no limit)
   std::string maxmemory_policy = "noeviction";
   std::size_t maxmemory_eviction_batch = 500;  // keys deleted per eviction statement
+  unsigned lru_clock_resolution_seconds = 5;   // a read moves a key's access clock at most this often
 
   // Modes and logging
   bool init_schema = false;
@@ -60,6 +61,7 @@ struct settings {
 
   [[nodiscard]] unsigned effective_threads() const;
   [[nodiscard]] std::string qualified_table() const;  // "schema"."table", quoted for SQL
+  [[nodiscard]] std::string qualified_usage_table() const;  // "schema"."table_usage": stored bytes per user
 };
 
 struct parse_exit {

@@ -1,6 +1,8 @@
 // PostgreSQL binary wire format for parameters (int8, bool, bytea, bytea[]) and int8 results.
 #include "pgbackend/binary_params.hpp"
 
+#include <cstring>
+
 #include <cassert>
 #include <limits>
 #include <stdexcept>
@@ -42,6 +44,13 @@ void param_pack::add_int8(std::int64_t v) {
   const auto u = static_cast<std::uint64_t>(v);
   for (int shift = 56; shift >= 0; shift -= 8) storage_.push_back(static_cast<char>(u >> shift));
   end_param();
+}
+
+void param_pack::add_float8(double v) {
+  // float8's binary form is the IEEE 754 bits in network order, like an int8.
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &v, sizeof bits);
+  add_int8(static_cast<std::int64_t>(bits));
 }
 
 void param_pack::add_bool(bool v) {

@@ -17,6 +17,7 @@ class param_pack {
   void add_bytes(std::string_view bytes);  ///< bytea or text
   void add_int8(std::int64_t v);
   void add_bool(bool v);
+  void add_float8(double v);
   void add_null();
   void add_bytea_array(std::span<const std::string_view> items);  ///< bytea[] (one dimension)
 

@@ -12,6 +12,8 @@ namespace {
 using server::kv_callback;
 using server::kv_result;
 
+constexpr std::size_t max_remembered_accesses = 20000;
+
 void add_expiry(param_pack& p, const server::expiry& e) {
   using kind = server::expiry::kind;
   if (e.how == kind::relative_ms) p.add_int8(e.ms); else p.add_null();
@@ -95,6 +97,13 @@ pg_connection& pg_keyspace::connection_for(std::uint64_t client_id) {
 }
 
 void pg_keyspace::get(const server::caller& c, std::string_view key, kv_callback cb) {
+  if (access_clock_seconds_ > 0) {
+    // Remember hits for the access clock (bounded: past the cap, later hits wait for a flush).
+    cb = [this, entry = std::string(c.tenant) + '\0' + std::string(key), cb = std::move(cb)](kv_result&& r) {
+      if (r.ok() && r.value && accessed_.size() < max_remembered_accesses) accessed_.insert(entry);
+      cb(std::move(r));
+    };
+  }
   auto req = make_request(statement::get, std::move(cb), optional_value);
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
@@ -182,6 +191,16 @@ void pg_keyspace::flush(const server::caller& c, kv_callback cb) {
 
 void pg_keyspace::mget(const server::caller& c, std::span<const std::string_view> keys, kv_callback cb) {
   const std::size_t n = keys.size();
+  if (access_clock_seconds_ > 0) {
+    std::vector<std::string> entries;
+    for (const auto key : keys) entries.push_back(std::string(c.tenant) + '\0' + std::string(key));
+    cb = [this, entries = std::move(entries), cb = std::move(cb)](kv_result&& r) {
+      for (std::size_t i = 0; r.ok() && i < r.values.size() && i < entries.size(); ++i) {
+        if (r.values[i] && accessed_.size() < max_remembered_accesses) accessed_.insert(entries[i]);
+      }
+      cb(std::move(r));
+    };
+  }
   auto req = make_request(statement::get_batch, std::move(cb), [n](const pg_outcome& o) {
     if (!o.error.empty()) return failed(o);
     kv_result r;
@@ -506,6 +525,65 @@ void pg_keyspace::random_key(const server::caller& c, kv_callback cb) {
   auto req = make_request(statement::random_key, std::move(cb), optional_value);
   req.params.add_bytes(c.tenant);
   connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::read_usage(kv_callback cb) {
+  auto req = make_request(statement::read_usage, std::move(cb), [](const pg_outcome& o) {
+    if (!o.error.empty()) return failed(o);
+    kv_result r;
+    for (int row = 0; row < PQntuples(o.result); ++row) {
+      r.values.emplace_back(std::string_view(PQgetvalue(o.result, row, 0),
+                                             static_cast<std::size_t>(PQgetlength(o.result, row, 0))));
+      r.integers.push_back(decode_int8(PQgetvalue(o.result, row, 1)));
+      r.integers.push_back(decode_int8(PQgetvalue(o.result, row, 2)));
+    }
+    return r;
+  });
+  connections_.back()->submit(std::move(req));
+}
+
+void pg_keyspace::compact_usage(kv_callback cb) {
+  connections_.back()->submit(make_request(statement::compact_usage, std::move(cb), rows_affected));
+}
+
+void pg_keyspace::evict(const eviction_round& round, kv_callback cb) {
+  auto req = make_request(statement::evict, std::move(cb), [](const pg_outcome& o) {
+    if (!o.error.empty()) return failed(o);
+    kv_result r;
+    r.integer = decode_int8(PQgetvalue(o.result, 0, 0));
+    r.integer2 = decode_int8(PQgetvalue(o.result, 0, 1));
+    return r;
+  });
+  if (round.user) req.params.add_bytes(*round.user); else req.params.add_null();
+  req.params.add_float8(round.sample_percent);
+  req.params.add_int8(round.sample);
+  req.params.add_int8(round.victims);
+  req.params.add_int8(round.order);
+  req.params.add_bool(round.volatile_only);
+  connections_.back()->submit(std::move(req));
+}
+
+void pg_keyspace::set_access_clock(std::int64_t resolution_seconds) {
+  access_clock_seconds_ = resolution_seconds;
+  if (resolution_seconds == 0) accessed_.clear();
+}
+
+void pg_keyspace::flush_accesses() {
+  if (accessed_.empty() || access_clock_seconds_ == 0) return;
+  pg_request req{statement::touch, {}, [](const pg_outcome&) {}, {}};
+  std::vector<std::string_view> keys;
+  keys.reserve(accessed_.size());
+  req.params.begin_array(25, accessed_.size(), false);
+  for (const auto& entry : accessed_) {
+    const auto cut = entry.find('\0');
+    req.params.array_item(std::string_view(entry).substr(0, cut));
+    keys.push_back(std::string_view(entry).substr(cut + 1));
+  }
+  req.params.end_array();
+  req.params.add_bytea_array(keys);
+  req.params.add_int8(access_clock_seconds_);
+  accessed_.clear();
+  connections_.back()->submit(std::move(req));
 }
 
 }  // namespace fpc::pg

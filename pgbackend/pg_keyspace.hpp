@@ -2,6 +2,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "pgbackend/pg_connection.hpp"
@@ -64,10 +67,30 @@ class pg_keyspace final : public server::keyspace {
   /// Deletes up to `limit` expired rows of every tenant; integer: rows deleted.
   void sweep_expired(std::int64_t limit, server::kv_callback cb);
 
+  // Size bound (server/eviction.cpp).
+  /// values: users; integers: for each user its stored key+value bytes, then its keys.
+  void read_usage(server::kv_callback cb);
+  void compact_usage(server::kv_callback cb);
+  struct eviction_round {
+    std::optional<std::string> user;  // only this user's keys; none: everyone's
+    double sample_percent = 100;  // of the table's pages
+    std::int64_t sample = 0, victims = 0;
+    int order = 0;  // 0 least recently used, 1 random, 2 soonest expiry
+    bool volatile_only = false;
+  };
+  /// integer: keys deleted; integer2: keys sampled.
+  void evict(const eviction_round& round, server::kv_callback cb);
+  /// The LRU access clock: while on, GET hits are remembered and flushed in one statement that
+  /// moves each key's clock at most once per `resolution_seconds` (0: off).
+  void set_access_clock(std::int64_t resolution_seconds);
+  void flush_accesses();
+
  private:
   pg_connection& connection_for(std::uint64_t client_id);
 
   std::vector<std::unique_ptr<pg_connection>> connections_;
+  std::int64_t access_clock_seconds_ = 0;
+  std::unordered_set<std::string> accessed_;  // user '\0' key, since the last flush
 };
 
 }  // namespace fpc::pg

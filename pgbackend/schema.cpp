@@ -57,6 +57,12 @@ std::string persistence(PGconn* c, const std::string& schema, const std::string&
 
 }  // namespace
 
+usage_names usage_names_for(const std::string& schema, const std::string& table) {
+  const std::string qs = config::quote_identifier(schema);
+  return usage_names{qs + "." + config::quote_identifier(table), qs + "." + config::quote_identifier(table + "_usage"),
+                     qs + "." + config::quote_identifier(table + "_count_usage"), table + "_usage_"};
+}
+
 void init_schema(const std::string& conninfo, const std::optional<std::string>& password,
                  const std::string& schema, const std::string& table, bool force) {
   auto c = connect(conninfo, password);
@@ -71,6 +77,12 @@ void init_schema(const std::string& conninfo, const std::optional<std::string>& 
     std::cout << "dropped table " << schema << "." << table << " (--force)\n";
   }
   for (const auto& ddl : schema_ddl(qs, qt, qi)) exec(c.get(), ddl);
+  // Size tracking: new triggers (which lock the table until COMMIT) start from a fresh count.
+  const usage_names names = usage_names_for(schema, table);
+  const bool usage_existed = !persistence(c.get(), schema, table + "_usage").empty();
+  if (force && usage_existed) exec(c.get(), "DROP TABLE " + names.usage);
+  for (const auto& ddl : usage_ddl(names)) exec(c.get(), ddl);
+  if (!usage_existed || force) exec(c.get(), usage_seed_sql(names));
   exec(c.get(), "COMMIT");
   const std::string p = persistence(c.get(), schema, table);
   if (p != "u") {
@@ -93,6 +105,15 @@ void check_schema(const std::string& conninfo, const std::optional<std::string>&
   }
   if (p != "u") {
     spdlog::warn("table {}.{} is not UNLOGGED: writes pay for WAL", schema, table);
+  }
+  auto column = exec(c.get(),
+                     "SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
+                     "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = 'accessed_at'",
+                     {schema.c_str(), table.c_str()});
+  if (PQntuples(column.get()) == 0 || persistence(c.get(), schema, table + "_usage").empty()) {
+    throw std::runtime_error("table " + schema + "." + table +
+                             " was created by an older FastPgCache (no size tracking); run --init-schema once more "
+                             "(idempotent, keeps the data)");
   }
 }
 

@@ -5,7 +5,7 @@
 namespace fpc::pg {
 namespace {
 
-constexpr Oid bool_oid = 16, bytea_oid = 17, int8_oid = 20, text_oid = 25, bytea_array_oid = 1001,
+constexpr Oid float8_oid = 701, bool_oid = 16, bytea_oid = 17, int8_oid = 20, text_oid = 25, bytea_array_oid = 1001,
               text_array_oid = 1009, int8_array_oid = 1016;
 
 const char* const live = "(expires_at IS NULL OR expires_at > now())";
@@ -19,7 +19,7 @@ std::string expiry_expr(const char* rel, const char* abs) {
 
 }  // namespace
 
-statement_set::statement_set(const std::string& t) {
+statement_set::statement_set(const std::string& t, const std::string& usage) {
   auto def = [&](statement s, const char* name, std::string sql, std::vector<Oid> types) {
     texts_[static_cast<std::size_t>(s)] = {name, std::move(sql), std::move(types)};
   };
@@ -32,7 +32,7 @@ statement_set::statement_set(const std::string& t) {
   def(statement::set_plain, "fpc_set",
       "INSERT INTO " + t + " (tenant, key, value, expires_at) VALUES ($1, $2, $3, " +
           expiry_expr("$4::int8", "$5::int8") +
-          ") ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, "
+          ") ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
           "expires_at = EXCLUDED.expires_at",
       {text_oid, bytea_oid, bytea_oid, int8_oid, int8_oid});
 
@@ -49,7 +49,7 @@ statement_set::statement_set(const std::string& t) {
           expiry_expr("$4::int8", "$5::int8") +
           " END WHERE CASE $6::int8 WHEN 1 THEN NOT EXISTS (SELECT 1 FROM old) "
           "WHEN 2 THEN EXISTS (SELECT 1 FROM old) ELSE true END "
-          "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, "
+          "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
           "expires_at = EXCLUDED.expires_at "
           "WHERE $6::int8 <> 1 OR (c.expires_at IS NOT NULL AND c.expires_at <= now()) "
           "RETURNING 1) "
@@ -123,7 +123,7 @@ statement_set::statement_set(const std::string& t) {
           "), w AS (INSERT INTO " + t + " (tenant, key, value, expires_at) "
           "SELECT $1, q.key, q.value, NULL FROM unnest($2::bytea[], $3::bytea[]) AS q(key, value) "
           "WHERE NOT EXISTS (SELECT 1 FROM e) "
-          "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, expires_at = NULL RETURNING 1) "
+          "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, expires_at = NULL RETURNING 1) "
           "SELECT CASE WHEN EXISTS (SELECT 1 FROM e) THEN 0 ELSE 1 END::int8",
       {text_oid, bytea_array_oid, bytea_array_oid});
 
@@ -146,7 +146,7 @@ statement_set::statement_set(const std::string& t) {
   // APPEND to an expired row starts afresh (and drops its old expiry), as for a missing key.
   def(statement::append, "fpc_append",
       "INSERT INTO " + t + " AS c (tenant, key, value, expires_at) VALUES ($1, $2, $3, NULL) "
-      "ON CONFLICT (tenant, key) DO UPDATE SET "
+      "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), "
       "value = CASE WHEN c.expires_at IS NULL OR c.expires_at > now() THEN c.value || EXCLUDED.value "
       "ELSE EXCLUDED.value END, "
       "expires_at = CASE WHEN c.expires_at > now() THEN c.expires_at END "
@@ -171,7 +171,7 @@ statement_set::statement_set(const std::string& t) {
           "9223372036854775807 THEN 2 ELSE 0 END AS status, v + $3 AS n FROM old), "
           "w AS (INSERT INTO " + t + " AS c (tenant, key, value, expires_at) "
           "SELECT $1, $2, convert_to(n::text, 'UTF8'), (SELECT expires_at FROM cur) FROM calc "
-          "WHERE status = 0 ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, "
+          "WHERE status = 0 ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
           "expires_at = EXCLUDED.expires_at RETURNING 1) "
           "SELECT status::int8, CASE WHEN status = 0 THEN n::int8 END FROM calc",
       {text_oid, bytea_oid, int8_oid});
@@ -192,7 +192,7 @@ statement_set::statement_set(const std::string& t) {
           "PLACING $4 FROM ($3 + 1)::int FOR length($4)) END AS v FROM base), "
           "w AS (INSERT INTO " + t + " AS c (tenant, key, value, expires_at) "
           "SELECT $1, $2, res.v, (SELECT expires_at FROM cur) FROM res WHERE length($4) > 0 "
-          "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at "
+          "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, expires_at = EXCLUDED.expires_at "
           "RETURNING 1) "
           "SELECT length(v)::int8 FROM res",
       {text_oid, bytea_oid, int8_oid, bytea_oid});
@@ -219,7 +219,7 @@ statement_set::statement_set(const std::string& t) {
           expiry_expr("q.rel", "q.abs") +
           " FROM unnest($1::text[], $2::bytea[], $3::bytea[], $4::int8[], $5::int8[]) "
           "AS q(tenant, key, value, rel, abs) "
-          "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, "
+          "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
           "expires_at = EXCLUDED.expires_at",
       {text_array_oid, bytea_array_oid, bytea_array_oid, int8_array_oid, int8_array_oid});
 
@@ -254,7 +254,7 @@ statement_set::statement_set(const std::string& t) {
       {text_oid, bytea_oid});
   def(statement::write_if_unchanged, "fpc_write_if_unchanged",
       "INSERT INTO " + t + " AS c (tenant, key, value, expires_at) SELECT $1, $2, $3, NULL WHERE $5::bool "
-      "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, "
+      "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
       "expires_at = CASE WHEN c.expires_at > now() THEN c.expires_at END "
       "WHERE CASE WHEN c.expires_at IS NULL OR c.expires_at > now() THEN " + version + " ELSE -1 END = $4",
       {text_oid, bytea_oid, bytea_oid, int8_oid, bool_oid});
@@ -266,7 +266,7 @@ statement_set::statement_set(const std::string& t) {
           " AND NOT ($4::bool AND EXISTS (SELECT 1 FROM " + t + " WHERE tenant = $1 AND key = $3 AND " + L +
           ")) RETURNING value, expires_at), "
           "w AS (INSERT INTO " + t + " (tenant, key, value, expires_at) SELECT $1, $3, value, expires_at FROM src "
-          "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at "
+          "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, expires_at = EXCLUDED.expires_at "
           "RETURNING 1) "
           "SELECT CASE WHEN EXISTS (SELECT 1 FROM w) THEN 1 WHEN EXISTS (SELECT 1 FROM " + t +
           " WHERE tenant = $1 AND key = $2 AND " + L + ") THEN 2 ELSE 0 END::int8",
@@ -276,7 +276,7 @@ statement_set::statement_set(const std::string& t) {
   def(statement::copy, "fpc_copy",
       "WITH src AS (SELECT value, expires_at FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L + "), "
           "w AS (INSERT INTO " + t + " AS c (tenant, key, value, expires_at) "
-          "SELECT $1, $3, value, expires_at FROM src ON CONFLICT (tenant, key) DO UPDATE SET "
+          "SELECT $1, $3, value, expires_at FROM src ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), "
           "value = EXCLUDED.value, expires_at = EXCLUDED.expires_at "
           "WHERE $4::bool OR (c.expires_at IS NOT NULL AND c.expires_at <= now()) RETURNING 1) "
           "SELECT count(*) FROM w",
@@ -288,6 +288,37 @@ statement_set::statement_set(const std::string& t) {
       "SELECT key FROM " + t + " WHERE tenant = $1 AND " + L + " ORDER BY key OFFSET "
           "floor(random() * (SELECT count(*) FROM " + t + " WHERE tenant = $1 AND " + L + ")) LIMIT 1",
       {text_oid});
+
+  // Size bound and eviction (server/eviction.cpp).
+  def(statement::read_usage, "fpc_read_usage",
+      "SELECT tenant, sum(bytes)::int8, sum(keys)::int8 FROM " + usage + " GROUP BY tenant", {});
+  def(statement::compact_usage, "fpc_compact_usage",
+      "WITH ended AS (DELETE FROM " + usage + " WHERE backend <> 0 AND backend NOT IN "
+          "(SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL) RETURNING tenant, bytes, keys) "
+          "INSERT INTO " + usage + " AS u (tenant, backend, bytes, keys) SELECT tenant, 0, sum(bytes), sum(keys) "
+          "FROM ended GROUP BY tenant ON CONFLICT (tenant, backend) DO UPDATE SET "
+          "bytes = u.bytes + EXCLUDED.bytes, keys = u.keys + EXCLUDED.keys",
+      {});
+  // One eviction round: a random sample of the table's pages (TABLESAMPLE SYSTEM, $2 percent),
+  // of which the $4 best victims go: $5 = 0 least recently used, 1 random, 2 soonest to expire.
+  // Cheap (no sort of the whole table, no index on the access clock, which would cost HOT
+  // updates) and, unlike a window in key order, representative of the whole table, as Redis's
+  // sampled LRU is.
+  def(statement::evict, "fpc_evict",
+      "WITH sample AS (SELECT tenant, key, accessed_at, expires_at FROM " + t +
+          " TABLESAMPLE SYSTEM ($2::float8) WHERE ($1::text IS NULL OR tenant = $1) "
+          "AND (NOT $6::bool OR expires_at IS NOT NULL) LIMIT $3), "
+          "victims AS (SELECT tenant, key FROM sample ORDER BY CASE $5::int8 "
+          "WHEN 0 THEN extract(epoch FROM accessed_at) WHEN 2 THEN extract(epoch FROM expires_at) "
+          "ELSE random() END LIMIT $4), "
+          "d AS (DELETE FROM " + t + " AS c USING victims v WHERE c.tenant = v.tenant AND c.key = v.key RETURNING 1) "
+          "SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM sample)",
+      {text_oid, float8_oid, int8_oid, int8_oid, int8_oid, bool_oid});
+  // Reads move the access clock at most once per $3 seconds per key, in one batch per loop.
+  def(statement::touch, "fpc_touch",
+      "UPDATE " + t + " AS c SET accessed_at = now() FROM unnest($1::text[], $2::bytea[]) AS q(tenant, key) "
+      "WHERE c.tenant = q.tenant AND c.key = q.key AND c.accessed_at < now() - $3::int8 * interval '1 second'",
+      {text_array_oid, bytea_array_oid, int8_oid});
 }
 
 std::vector<std::string> schema_ddl(const std::string& s, const std::string& t,
@@ -300,7 +331,53 @@ std::vector<std::string> schema_ddl(const std::string& s, const std::string& t,
           "expires_at timestamptz, PRIMARY KEY (tenant, key)) WITH (fillfactor = 80)",
       "CREATE INDEX IF NOT EXISTS " + index + " ON " + t +
           " (expires_at) WHERE expires_at IS NOT NULL",
+      // The LRU access clock. A constant default: adding it to a filled table is instant.
+      "ALTER TABLE " + t + " ADD COLUMN IF NOT EXISTS accessed_at timestamptz NOT NULL DEFAULT now()",
   };
+}
+
+std::vector<std::string> usage_ddl(const usage_names& n) {
+  const std::string size = "octet_length(key) + octet_length(value)";
+  auto add = [&](const std::string& select) {
+    return "INSERT INTO " + n.usage + " AS u (tenant, backend, bytes, keys) " + select +
+           " ON CONFLICT (tenant, backend) DO UPDATE SET bytes = u.bytes + EXCLUDED.bytes, "
+           "keys = u.keys + EXCLUDED.keys;";
+  };
+  const std::string body =
+      "BEGIN IF TG_OP = 'INSERT' THEN " +
+      add("SELECT tenant, pg_backend_pid(), sum(" + size + "), count(*) FROM new_rows GROUP BY tenant") +
+      " ELSIF TG_OP = 'UPDATE' THEN " +
+      add("SELECT tenant, pg_backend_pid(), sum(b), 0 FROM (SELECT tenant, " + size +
+          " AS b FROM new_rows UNION ALL SELECT tenant, -(" + size + ") FROM old_rows) AS d "
+          "GROUP BY tenant HAVING sum(b) <> 0") +
+      " ELSE " +
+      add("SELECT tenant, pg_backend_pid(), -sum(" + size + "), -count(*) FROM old_rows GROUP BY tenant") +
+      " END IF; RETURN NULL; END";
+  auto trigger = [&](const std::string& suffix, const std::string& event, const std::string& tables) {
+    const std::string name = "\"" + n.trigger_prefix + suffix + "\"";
+    return std::vector<std::string>{
+        "DROP TRIGGER IF EXISTS " + name + " ON " + n.table,
+        "CREATE TRIGGER " + name + " AFTER " + event + " ON " + n.table + " REFERENCING " + tables +
+            " FOR EACH STATEMENT EXECUTE FUNCTION " + n.function + "()"};
+  };
+  std::vector<std::string> ddl = {
+      "CREATE UNLOGGED TABLE IF NOT EXISTS " + n.usage +
+          " (tenant text NOT NULL, backend int NOT NULL, bytes int8 NOT NULL, keys int8 NOT NULL, "
+          "PRIMARY KEY (tenant, backend))",
+      "CREATE OR REPLACE FUNCTION " + n.function + "() RETURNS trigger LANGUAGE plpgsql AS $fpc$ " + body +
+          " $fpc$",
+  };
+  for (auto& part : {trigger("ins", "INSERT", "NEW TABLE AS new_rows"),
+                     trigger("upd", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+                     trigger("del", "DELETE", "OLD TABLE AS old_rows")}) {
+    ddl.insert(ddl.end(), part.begin(), part.end());
+  }
+  return ddl;
+}
+
+std::string usage_seed_sql(const usage_names& n) {
+  return "INSERT INTO " + n.usage + " (tenant, backend, bytes, keys) SELECT tenant, 0, "
+         "sum(octet_length(key) + octet_length(value)), count(*) FROM " + n.table + " GROUP BY tenant";
 }
 
 }  // namespace fpc::pg

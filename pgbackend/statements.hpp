@@ -42,6 +42,11 @@ enum class statement : int {
   rename,          ///< $1 tenant, $2 source, $3 destination, $4 nx -> 0 no source, 1 renamed, 2 refused
   copy,            ///< $1 tenant, $2 source, $3 destination, $4 replace -> 1 copied
   random_key,      ///< $1 tenant -> one live key, uniformly chosen
+  read_usage,      ///< -> (tenant, stored bytes, keys) per user, from the usage table
+  compact_usage,   ///< folds the usage rows of ended backends into one row per user
+  evict,           ///< $1 user or NULL, $2 sample percent, $3 sample, $4 victims, $5 order, $6 volatile
+                   ///< only -> (deleted, sampled)
+  touch,           ///< $1 text[] tenants, $2 bytea[] keys, $3 resolution s: the LRU access clock
   count_,
 };
 
@@ -63,7 +68,7 @@ struct statement_text {
 /// The statements for one table (`"schema"."table"`, already quoted).
 class statement_set {
  public:
-  explicit statement_set(const std::string& qualified_table);
+  statement_set(const std::string& qualified_table, const std::string& qualified_usage_table);
   [[nodiscard]] const statement_text& operator[](statement s) const {
     return texts_[static_cast<std::size_t>(s)];
   }
@@ -73,9 +78,24 @@ class statement_set {
   std::array<statement_text, static_cast<std::size_t>(statement::count_)> texts_;
 };
 
-/// The DDL of --init-schema: schema, UNLOGGED table, partial expiry index.
+/// The DDL of --init-schema: schema, UNLOGGED table, partial expiry index, access clock column.
 [[nodiscard]] std::vector<std::string> schema_ddl(const std::string& quoted_schema,
                                                   const std::string& quoted_table,
                                                   const std::string& quoted_index);
+
+/// Names of the size-tracking objects of one table (all quoted).
+struct usage_names {
+  std::string table;     // the cache table
+  std::string usage;     // "schema"."table_usage"
+  std::string function;  // "schema"."table_count_usage"()
+  std::string trigger_prefix;  // unquoted: table name + "_usage_"
+};
+
+/// Triggers that keep the usage table equal to the stored key+value bytes and keys per user.
+/// Statement-level with transition tables: one small upsert per statement, not per row; each
+/// backend adds to its own row, so writers never wait for each other on it.
+[[nodiscard]] std::vector<std::string> usage_ddl(const usage_names& n);
+/// Fills the usage table from the cache table (when the triggers are new).
+[[nodiscard]] std::string usage_seed_sql(const usage_names& n);
 
 }  // namespace fpc::pg

@@ -125,6 +125,22 @@ void client_session::exec_part_done(exec_group& group) {
   reply_ready(parent);
 }
 
+std::string_view client_session::out_of_memory(const command_spec& spec) const {
+  // Only under noeviction: the other policies make room in the background instead.
+  if (!(spec.flags & flag_denyoom)) return {};
+  runtime_settings& live = loop_.shared.live;
+  if (!live.refuse_writes_when_full.load(std::memory_order_relaxed)) return {};
+  const std::uint64_t max_total = live.maxmemory.load(std::memory_order_relaxed);
+  if (max_total > 0 && loop_.shared.size.total_bytes() > max_total) {
+    return "OOM command not allowed when used memory > 'maxmemory'.";
+  }
+  const std::uint64_t max_user = live.maxmemory_per_user.load(std::memory_order_relaxed);
+  if (max_user > 0 && loop_.shared.size.user_bytes(tenant_) > max_user) {
+    return "OOM command not allowed when used memory > 'maxmemory-per-user'.";
+  }
+  return {};
+}
+
 void client_session::record_if_slow(reply_slot& slot, std::chrono::steady_clock::duration elapsed) {
   runtime_settings& live = loop_.shared.live;
   const long long threshold = live.slowlog_log_slower_than.load(std::memory_order_relaxed);
@@ -176,6 +192,9 @@ void client_session::dispatch(std::span<const std::string_view> args) {
       } else if (!spec->arity_ok(args.size())) {
         w.error(arity_error(spec->name));
         multi_failed = true;
+      } else if (auto oom = out_of_memory(*spec); !oom.empty()) {
+        w.error(oom);  // Redis refuses it at queue time too
+        multi_failed = true;
       } else {
         queued.emplace_back(args.begin(), args.end());
         w.simple("QUEUED");
@@ -215,6 +234,8 @@ void client_session::execute(std::span<const std::string_view> args, reply_slot&
     call.out.error("NOAUTH Authentication required.");
   } else if (!spec->arity_ok(args.size())) {
     call.out.error(arity_error(spec->name));
+  } else if (auto oom = out_of_memory(*spec); !oom.empty()) {
+    call.out.error(oom);
   } else {
     spec->handler(call);
   }

@@ -130,6 +130,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   [[nodiscard]] bool refused_by_protected_mode() const;
   void wake_writer();
   void record_if_slow(reply_slot& slot, std::chrono::steady_clock::duration elapsed);
+  /// The -OOM error when a write must be refused at the size bound (noeviction), else empty.
+  [[nodiscard]] std::string_view out_of_memory(const command_spec& spec) const;
 
   boost::asio::ip::tcp::socket socket_;
   loop_context& loop_;

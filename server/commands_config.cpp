@@ -120,6 +120,7 @@ const std::vector<parameter>& parameters() {
          apply = [&s, lower] {
            std::lock_guard guard(s.live.policy_lock);
            s.live.maxmemory_policy = lower;
+           s.live.refuse_writes_when_full = lower == "noeviction";
          };
          return std::nullopt;
        }},

@@ -142,15 +142,21 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
   if (wants(sections, "clients")) {
     section("Clients");
     append_line(out, "connected_clients", counters.connected_clients.load());
-    append_line(out, "maxclients", st.settings.maxclients);
+    append_line(out, "maxclients", call.shared().live.maxclients.load());
     append_line(out, "blocked_clients", 0);
   }
   if (wants(sections, "memory")) {
     section("Memory");
     const auto rss = resident_memory_bytes();
     append_line(out, "used_memory_rss", rss);
-    append_line(out, "maxmemory", 0);
-    append_line(out, "maxmemory_policy", std::string_view("noeviction"));
+    // The bound is on stored key+value bytes (the usage table), not on this process's memory.
+    auto& live = call.shared().live;
+    append_line(out, "used_memory_stored", st.size.total_bytes());
+    append_line(out, "used_memory_stored_user", st.size.user_bytes(call.session.username()));
+    append_line(out, "used_memory_stored_peak", st.size.peak_bytes());
+    append_line(out, "maxmemory", live.maxmemory.load());
+    append_line(out, "maxmemory_per_user", live.maxmemory_per_user.load());
+    append_line(out, "maxmemory_policy", live.policy());
   }
   if (wants(sections, "persistence")) {
     section("Persistence");
@@ -164,7 +170,8 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
     append_line(out, "total_commands_processed", counters.commands_processed.load());
     append_line(out, "rejected_connections", counters.rejected_connections.load());
     append_line(out, "expired_keys", counters.expired_keys.load());
-    append_line(out, "evicted_keys", 0);
+    append_line(out, "evicted_keys", st.size.evicted_keys.load());
+    append_line(out, "eviction_rounds", st.size.eviction_rounds.load());
     append_line(out, "keyspace_hits", counters.keyspace_hits.load());
     append_line(out, "keyspace_misses", counters.keyspace_misses.load());
   }

@@ -61,6 +61,12 @@ std::string render_metrics(const server_state& st) {
   metric(out, "fastpgcache_keyspace_hits_total", "counter", "GETs that found a key.", d(c.keyspace_hits));
   metric(out, "fastpgcache_keyspace_misses_total", "counter", "GETs that found nothing.", d(c.keyspace_misses));
   metric(out, "fastpgcache_expired_keys_total", "counter", "Expired rows deleted by the sweeper.", d(c.expired_keys));
+  metric(out, "fastpgcache_stored_bytes", "gauge", "Stored key+value bytes of all users (the --maxmemory measure).",
+         static_cast<double>(st.size.total_bytes()));
+  metric(out, "fastpgcache_maxmemory_bytes", "gauge", "The --maxmemory bound (0: none).",
+         static_cast<double>(st.live.maxmemory.load()));
+  metric(out, "fastpgcache_evicted_keys_total", "counter", "Keys deleted by eviction.", d(st.size.evicted_keys));
+  metric(out, "fastpgcache_eviction_rounds_total", "counter", "Eviction statements run.", d(st.size.eviction_rounds));
   metric(out, "fastpgcache_resident_memory_bytes", "gauge", "Resident memory of the process.",
          static_cast<double>(resident_memory_bytes()));
   metric(out, "fastpgcache_pg_connections_ready", "gauge", "PostgreSQL connections ready now.",

@@ -1,5 +1,6 @@
 // Event loops, acceptor, round-robin hand-out of clients, expiry sweeper, signal handling.
 #include "server/server.hpp"
+#include "server/eviction.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -155,7 +156,7 @@ asio::awaitable<void> shut_down(tcp::acceptor& acceptor, std::vector<std::unique
 void run_server(const config::settings& settings, auth::user_table users,
                 std::shared_ptr<pg::password_source> password) {
   server_state state(settings, std::move(users));
-  const pg::statement_set statements(settings.qualified_table());
+  const pg::statement_set statements(settings.qualified_table(), settings.qualified_usage_table());
   const unsigned threads = settings.effective_threads();
   const std::size_t per_loop = std::max<std::size_t>(1, settings.pool_size / threads);
 
@@ -209,6 +210,8 @@ void run_server(const config::settings& settings, auth::user_table users,
   asio::co_spawn(main_io, accept_clients(acceptor, loops, state), asio::detached);
   asio::co_spawn(main_io, sweep_expired(*loops[0]->store, state), asio::detached);
   for (auto& loop : loops) asio::co_spawn(loop->io, close_idle_clients(*loop->context), asio::detached);
+  asio::co_spawn(main_io, bound_size(*loops[0]->store, state), asio::detached);
+  for (auto& loop : loops) asio::co_spawn(loop->io, run_access_clock(*loop->store, state), asio::detached);
 
   asio::signal_set signals(main_io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code signal_error, int sig) {

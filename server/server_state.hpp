@@ -12,6 +12,7 @@
 #include "pgbackend/pg_connection.hpp"
 #include "server/command_stats.hpp"
 #include "server/scan_cursors.hpp"
+#include "server/size_bound.hpp"
 #include "server/slow_log.hpp"
 #include "config/settings.hpp"
 
@@ -39,6 +40,7 @@ struct runtime_settings {
         slowlog_max_len(s.slowlog_max_len),
         maxmemory(s.maxmemory),
         maxmemory_per_user(s.maxmemory_per_user),
+        refuse_writes_when_full(s.maxmemory_policy == "noeviction"),
         maxmemory_policy(s.maxmemory_policy) {}
   std::atomic<std::size_t> maxclients;
   std::atomic<unsigned> idle_timeout_seconds;
@@ -46,6 +48,7 @@ struct runtime_settings {
   std::atomic<std::size_t> slowlog_max_len;
   std::atomic<std::uint64_t> maxmemory;
   std::atomic<std::uint64_t> maxmemory_per_user;
+  std::atomic<bool> refuse_writes_when_full;  // the policy is noeviction
   // Written by CONFIG SET and read by the eviction task only, both under this lock.
   std::mutex policy_lock;
   std::string maxmemory_policy;
@@ -64,6 +67,7 @@ struct server_state {
   const std::chrono::steady_clock::time_point started;
   runtime_settings live{settings};
   slow_log slowlog;
+  size_state size;
   std::uint16_t bound_port = 0;
   server_counters counters;
   pg::backend_counters backend;

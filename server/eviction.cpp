@@ -1,0 +1,180 @@
+// The size bound's background work. Eviction runs on one connection, one bounded statement at a
+// time, so it never holds up clients for long; the usage triggers keep the sizes it reads exact.
+#include "server/eviction.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <optional>
+
+#include "pgbackend/pg_keyspace.hpp"
+#include "server/server_state.hpp"
+
+namespace fpc::server {
+namespace asio = boost::asio;
+
+eviction_policy policy_from_name(std::string_view name) {
+  if (name == "allkeys-lru") return {true, 0, false, true};
+  if (name == "volatile-lru") return {true, 0, true, true};
+  if (name == "allkeys-random") return {true, 1, false, false};
+  if (name == "volatile-random") return {true, 1, true, false};
+  if (name == "volatile-ttl") return {true, 2, true, false};
+  return {};
+}
+
+namespace {
+
+// Runs one storage call and waits for it; `take` copies what it needs out of the result (its
+// views die with the callback). Returns the error text, empty on success.
+template <typename Submit, typename Take>
+asio::awaitable<std::string> await_call(Submit submit, Take take) {
+  asio::steady_timer done(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+  std::string error;
+  bool finished = false;  // the callback may run before the wait starts (a stopped pool)
+  submit([&](kv_result&& r) {
+    if (r.ok()) take(r);
+    else error = r.error.empty() ? "failed" : r.error;
+    finished = true;
+    done.cancel();
+  });
+  if (!finished) co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return error;
+}
+
+asio::awaitable<std::string> refresh_usage(pg::pg_keyspace& store, size_state& size) {
+  auto next = std::make_shared<usage_snapshot>();
+  auto error = co_await await_call([&](kv_callback cb) { store.read_usage(std::move(cb)); },
+                                   [&](kv_result& r) {
+                                     for (std::size_t i = 0; i < r.values.size(); ++i) {
+                                       auto count = [&](std::size_t at) {
+                                         return static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.integers[at]));
+                                       };
+                                       const std::string user(*r.values[i]);
+                                       next->bytes_by_user.emplace(user, count(2 * i));
+                                       next->keys_by_user.emplace(user, count(2 * i + 1));
+                                       next->total_bytes += count(2 * i);
+                                       next->total_keys += count(2 * i + 1);
+                                     }
+                                   });
+  if (error.empty()) size.publish(std::move(next));
+  co_return error;
+}
+
+}  // namespace
+
+asio::awaitable<void> bound_size(pg::pg_keyspace& store, server_state& state) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  size_state& size = state.size;
+  auto last_compaction = std::chrono::steady_clock::now();
+  bool still_over = false;  // the last tick stopped at its round limit: go on almost at once
+  for (;;) {
+    const std::uint64_t max_total = state.live.maxmemory.load();
+    const std::uint64_t max_user = state.live.maxmemory_per_user.load();
+    const eviction_policy policy = policy_from_name(state.live.policy());
+    const bool bounded = max_total > 0 || max_user > 0;
+    timer.expires_after(still_over ? std::chrono::milliseconds(1)
+                        : bounded  ? std::chrono::milliseconds(100)
+                                   : std::chrono::seconds(1));
+    still_over = false;
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+
+    if (auto error = co_await refresh_usage(store, size); !error.empty()) {
+      spdlog::debug("size bound: cannot read usage: {}", error);
+      continue;
+    }
+    if (std::chrono::steady_clock::now() - last_compaction > std::chrono::minutes(1)) {
+      last_compaction = std::chrono::steady_clock::now();
+      co_await await_call([&](kv_callback cb) { store.compact_usage(std::move(cb)); }, [](kv_result&) {});
+    }
+    if (!bounded || !policy.evicts) continue;
+
+    // Over-limit scopes: each user above --maxmemory-per-user, then everyone above --maxmemory.
+    auto over = [&](const std::optional<std::string>& user) -> bool {
+      if (user) return max_user > 0 && size.user_bytes(*user) > max_user;
+      return max_total > 0 && size.total_bytes() > max_total;
+    };
+    std::vector<std::optional<std::string>> scopes;
+    if (max_user > 0) {
+      std::vector<std::string> users = state.size.users();
+      for (auto& u : users) {
+        if (over(u)) scopes.emplace_back(std::move(u));
+      }
+    }
+    if (over(std::nullopt)) scopes.emplace_back(std::nullopt);
+
+    const std::uint64_t before = size.total_bytes();
+    std::uint64_t deleted_total = 0;
+    unsigned rounds = 0;
+    for (const auto& scope : scopes) {
+      // Bounded work per tick: at most 50 rounds per scope, then the clients' statements get the
+      // connection again and the next tick goes on.
+      unsigned empty_rounds = 0;
+      for (unsigned round = 0; round < 50 && over(scope) && empty_rounds < 2; ++round) {
+        pg::pg_keyspace::eviction_round r;
+        r.user = scope;
+        // As many victims as the excess needs at the average key size (at most a batch), from a
+        // sample a few times larger: the larger the sample, the closer to true LRU/TTL order.
+        const std::uint64_t current = scope ? size.user_bytes(*scope) : size.total_bytes();
+        const std::uint64_t limit = scope ? max_user : max_total;
+        const std::uint64_t needed = (current - limit) / size.average_key_bytes(scope ? &*scope : nullptr) + 1;
+        // Far over (writers outrunning eviction) allows rounds of up to 8 batches.
+        const std::uint64_t cap = state.settings.maxmemory_eviction_batch * (needed > 4 * state.settings.maxmemory_eviction_batch ? 8 : 1);
+        r.victims = static_cast<std::int64_t>(std::min<std::uint64_t>(needed, cap));
+        r.sample = std::min<std::int64_t>(std::max<std::int64_t>(r.victims * 4, 256), 20000);
+        // Pages to read so the scope's part of the sample is about `sample` rows (whole pages
+        // come in, so ask for a little more).
+        const std::uint64_t scope_keys = size.keys(scope ? &*scope : nullptr);
+        r.sample_percent = std::min(100.0, 150.0 * static_cast<double>(r.sample) /
+                                               static_cast<double>(std::max<std::uint64_t>(scope_keys, 1)));
+        r.order = policy.order;
+        r.volatile_only = policy.volatile_only;
+        std::int64_t deleted = 0, sampled = 0;
+        auto error = co_await await_call([&](kv_callback cb) { store.evict(r, std::move(cb)); },
+                                         [&](kv_result& res) {
+                                           deleted = res.integer;
+                                           sampled = res.integer2;
+                                         });
+        if (!error.empty()) {
+          spdlog::warn("eviction round failed: {}", error);
+          break;
+        }
+        (void)sampled;
+        ++rounds;
+        deleted_total += static_cast<std::uint64_t>(deleted);
+        size.evicted_keys.fetch_add(static_cast<std::uint64_t>(deleted), std::memory_order_relaxed);
+        size.eviction_rounds.fetch_add(1, std::memory_order_relaxed);
+        empty_rounds = deleted == 0 ? empty_rounds + 1 : 0;
+        co_await refresh_usage(store, size);
+      }
+      if (empty_rounds < 2 && over(scope)) still_over = true;
+      if (empty_rounds >= 2 && over(scope)) {
+        spdlog::warn("eviction: nothing left to evict for {} under {} (volatile policies evict only keys with a TTL)",
+                     scope ? "user '" + *scope + "'" : std::string("all users"), state.live.policy());
+      }
+    }
+    if (rounds > 0) {
+      spdlog::info("eviction: {} keys deleted in {} rounds ({}); stored bytes {} -> {}", deleted_total, rounds,
+                   state.live.policy(), before, size.total_bytes());
+    }
+  }
+}
+
+asio::awaitable<void> run_access_clock(pg::pg_keyspace& store, server_state& state) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    // Four flushes a second: a read shows in the clock within resolution + 0.25 s.
+    timer.expires_after(std::chrono::milliseconds(250));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    const bool bounded = state.live.maxmemory.load() > 0 || state.live.maxmemory_per_user.load() > 0;
+    const bool on = bounded && policy_from_name(state.live.policy()).uses_access_clock;
+    store.set_access_clock(on ? static_cast<std::int64_t>(state.settings.lru_clock_resolution_seconds) : 0);
+    store.flush_accesses();
+  }
+}
+
+}  // namespace fpc::server

@@ -1,0 +1,94 @@
+// What the size bound knows: stored bytes per user (refreshed from PostgreSQL's usage table),
+// eviction counters, and the write admission check used by noeviction.
+#pragma once
+
+#include <atomic>
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace fpc::server {
+
+struct usage_snapshot {
+  std::uint64_t total_bytes = 0;
+  std::uint64_t total_keys = 0;
+  std::unordered_map<std::string, std::uint64_t> bytes_by_user;
+  std::unordered_map<std::string, std::uint64_t> keys_by_user;
+};
+
+class size_state {
+ public:
+  void publish(std::shared_ptr<const usage_snapshot> s) {
+    total_bytes_.store(s->total_bytes, std::memory_order_relaxed);
+    std::uint64_t peak = peak_bytes_.load(std::memory_order_relaxed);
+    while (s->total_bytes > peak && !peak_bytes_.compare_exchange_weak(peak, s->total_bytes)) {
+    }
+    std::lock_guard guard(lock_);
+    snapshot_ = std::move(s);
+  }
+  [[nodiscard]] std::uint64_t total_bytes() const { return total_bytes_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::uint64_t peak_bytes() const { return peak_bytes_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::uint64_t user_bytes(std::string_view user) const {
+    std::lock_guard guard(lock_);
+    if (!snapshot_) return 0;
+    const auto it = snapshot_->bytes_by_user.find(std::string(user));
+    return it == snapshot_->bytes_by_user.end() ? 0 : it->second;
+  }
+
+  /// Keys of one user (or everyone).
+  [[nodiscard]] std::uint64_t keys(const std::string* user) const {
+    std::lock_guard guard(lock_);
+    if (!snapshot_) return 0;
+    if (user == nullptr) return snapshot_->total_keys;
+    const auto k = snapshot_->keys_by_user.find(*user);
+    return k == snapshot_->keys_by_user.end() ? 0 : k->second;
+  }
+
+  /// Average stored bytes per key of one user (or everyone): sizes an eviction round.
+  [[nodiscard]] std::uint64_t average_key_bytes(const std::string* user) const {
+    std::lock_guard guard(lock_);
+    if (!snapshot_) return 1;
+    std::uint64_t bytes = snapshot_->total_bytes, keys = snapshot_->total_keys;
+    if (user != nullptr) {
+      const auto b = snapshot_->bytes_by_user.find(*user);
+      const auto k = snapshot_->keys_by_user.find(*user);
+      bytes = b == snapshot_->bytes_by_user.end() ? 0 : b->second;
+      keys = k == snapshot_->keys_by_user.end() ? 0 : k->second;
+    }
+    return keys == 0 ? 1 : std::max<std::uint64_t>(1, bytes / keys);
+  }
+
+  [[nodiscard]] std::vector<std::string> users() const {
+    std::lock_guard guard(lock_);
+    std::vector<std::string> out;
+    if (snapshot_) {
+      for (const auto& [user, bytes] : snapshot_->bytes_by_user) out.push_back(user);
+    }
+    return out;
+  }
+
+  std::atomic<std::uint64_t> evicted_keys{0};
+  std::atomic<std::uint64_t> eviction_rounds{0};
+
+ private:
+  std::atomic<std::uint64_t> total_bytes_{0};
+  std::atomic<std::uint64_t> peak_bytes_{0};
+  mutable std::mutex lock_;
+  std::shared_ptr<const usage_snapshot> snapshot_;
+};
+
+/// Redis's policy names, and what an eviction round does for each.
+struct eviction_policy {
+  bool evicts = false;        // false: noeviction (writes fail with -OOM at the bound)
+  int order = 0;              // 0 least recently used, 1 random, 2 soonest expiry
+  bool volatile_only = false;  // only keys with an expiry
+  bool uses_access_clock = false;
+};
+[[nodiscard]] eviction_policy policy_from_name(std::string_view name);
+
+}  // namespace fpc::server
