@@ -2,6 +2,7 @@
 #include "server/client_session.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -72,9 +73,8 @@ void client_session::kill() {
 }
 
 void client_session::stop_reading() {
+  // The reader notices at its next read; the writer, once done, bounds how long that may take.
   close_after_flush_ = true;
-  boost::system::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_receive, ec);  // wakes a pending read
   reader_wake_.cancel();
   wake_writer();
 }
@@ -243,12 +243,29 @@ void client_session::execute(std::span<const std::string_view> args, reply_slot&
 }
 
 asio::awaitable<void> client_session::reader() {
+  co_await read_commands();
+  if (close_after_flush_ && !peer_gone_) {
+    // Drop the rest of the input until the client closes (or the writer's patience ends).
+    char scratch[4096];
+    while (!stop_draining_) {
+      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(scratch),
+                                                      asio::bind_cancellation_slot(stop_read_.slot(), use_tuple));
+      if (ec) break;
+    }
+  }
+  reader_exited_ = true;
+  reader_done_.cancel();
+}
+
+asio::awaitable<void> client_session::read_commands() {
   const std::size_t max_pending = loop_.shared.settings.max_pending_per_client;
   read_buffer_.resize(initial_buffer);
   std::size_t filled = 0;
   for (;;) {
+    // Cancellable on its own (the writer's patience), so the socket stays open for writing.
     auto [ec, n] = co_await socket_.async_read_some(
-        asio::buffer(read_buffer_.data() + filled, read_buffer_.size() - filled), use_tuple);
+        asio::buffer(read_buffer_.data() + filled, read_buffer_.size() - filled),
+        asio::bind_cancellation_slot(stop_read_.slot(), use_tuple));
     if (ec || peer_gone_ || close_after_flush_) co_return;
     filled += n;
     last_active_ = std::chrono::steady_clock::now();
@@ -332,8 +349,26 @@ asio::awaitable<void> client_session::writer() {
   }
   reader_wake_.cancel();
   boost::system::error_code ec;
+  if (!peer_gone_) {
+    // Closing with unread input makes the kernel reset the connection, which can destroy replies
+    // still on their way to the client. So: end our side, and let the reader drop what the client
+    // still sends (commands left unread by a shutdown or QUIT) until it closes, for a moment.
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    asio::steady_timer patience(socket_.get_executor(), std::chrono::milliseconds(500));
+    patience.async_wait([this](boost::system::error_code e) {
+      if (e) return;
+      stop_draining_ = true;
+      stop_read_.emit(asio::cancellation_type::terminal);
+    });
+    while (!reader_exited_) {
+      reader_done_.expires_at(asio::steady_timer::time_point::max());
+      co_await reader_done_.async_wait(use_tuple);
+    }
+    patience.cancel();
+  }
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
 }
+
 
 }  // namespace fpc::server

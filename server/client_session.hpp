@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -126,6 +127,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
  private:
   boost::asio::awaitable<void> reader();
   boost::asio::awaitable<void> writer();
+  boost::asio::awaitable<void> read_commands();
   void dispatch(std::span<const std::string_view> args);
   [[nodiscard]] bool refused_by_protected_mode() const;
   void wake_writer();
@@ -147,6 +149,10 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::size_t pending_ = 0;  // slots not yet sent
   boost::asio::steady_timer writer_wake_;
   boost::asio::steady_timer reader_wake_;
+  boost::asio::cancellation_signal stop_read_;  // ends the reader's pending read when closing
+  boost::asio::steady_timer reader_done_{socket_.get_executor()};
+  bool reader_exited_ = false;
+  bool stop_draining_ = false;
   bool close_after_flush_ = false;
   bool peer_gone_ = false;
   bool reader_waiting_for_drain_ = false;

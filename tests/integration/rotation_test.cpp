@@ -48,7 +48,7 @@ void rotate_under_load(const std::vector<std::string>& password_flags, const std
   REQUIRE(run_fastpgcache({"--pg", pg_uri(), "--schema", schema, "--init-schema"}).exit_code == 0);
   psql("CREATE ROLE fpc_rotating LOGIN");  // fails harmlessly when an earlier test made it
   psql("ALTER ROLE fpc_rotating LOGIN PASSWORD 'first-secret'");
-  psql("GRANT USAGE ON SCHEMA " + schema + " TO fpc_rotating; GRANT ALL ON " + schema + ".cache TO fpc_rotating");
+  psql("GRANT USAGE ON SCHEMA " + schema + " TO fpc_rotating; GRANT ALL ON " + schema + ".cache, " + schema + ".cache_usage TO fpc_rotating");
   write_file(file, "first-secret");
 
   std::vector<std::string> args{"--pg", rotating_uri(), "--pg-max-conn-age", "1"};
