@@ -44,7 +44,12 @@ TEST_CASE("10,000 concurrent connections are held and served; memory per idle co
   std::printf("10,000 idle connections: RSS %.1f -> %.1f MiB, %.1f KiB per connection\n",
               static_cast<double>(rss_before) / 1048576.0, static_cast<double>(rss_after) / 1048576.0,
               per_connection / 1024.0);
-  CHECK(per_connection < 16 * 1024);  // the read buffer is 4 KiB; the rest is bookkeeping
+  // The read buffer is 4 KiB; the rest is bookkeeping. ASan's redzones about double it.
+#if defined(__SANITIZE_ADDRESS__)
+  CHECK(per_connection < 32 * 1024);
+#else
+  CHECK(per_connection < 16 * 1024);
+#endif
   conns.clear();
   for (int i = 0; i < 100 && info_field(admin, "clients", "connected_clients") != 1; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -1,0 +1,185 @@
+// Tenant isolation as a property: many users with hostile names, random commands over key names
+// chosen to collide across users, each user's replies checked against a model of that user's keys
+// alone. Any leak (a key seen, counted, changed or deleted across users) breaks a model.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+
+#include "tests/integration/fixture.hpp"
+
+using namespace fpc::test;
+using namespace std::string_literals;
+
+namespace {
+
+// Names with quotes, LIKE wildcards, SQL syntax, backslashes and non-ASCII bytes, stored and
+// matched literally.
+const std::vector<std::string> hostile_users = {
+    "o'brien", "x\"y", "100%", "a_b", "_", "%", "robert');DROP_TABLE_cache;--", "back\\slash", "\xc3\xbcser", "default",
+};
+
+const std::vector<std::string> colliding_keys = {
+    "k", "K", "k1", "%", "_", "k%", "k_", "'", "\"", "a*b", "a?b", "[ab]", "\\", "x\0y"s, "", "o'brien", "default",
+};
+
+std::set<std::string> as_set(const reply& r) {
+  std::set<std::string> out;
+  for (const auto& e : r.elements) out.insert(e.str);
+  return out;
+}
+
+std::set<std::string> full_scan(client& c) {
+  std::set<std::string> keys;
+  std::string cursor = "0";
+  int guard = 0;
+  do {
+    const reply r = c.cmd({"SCAN", cursor, "COUNT", "3"});
+    REQUIRE(r.elements.size() == 2);
+    cursor = r.elements[0].str;
+    for (const auto& k : r.elements[1].elements) keys.insert(k.str);
+  } while (cursor != "0" && ++guard < 1000);
+  return keys;
+}
+
+}  // namespace
+
+TEST_CASE("random commands by users with hostile names never cross tenants") {
+  const std::string acl = temp_path("hostile.acl");
+  {
+    std::ofstream out(acl);
+    for (const auto& u : hostile_users) {
+      if (u != "default") out << "user " << u << " on >pw ~* +@all\n";
+    }
+  }
+  server_process server({"--acl-file", acl});
+  std::vector<std::unique_ptr<client>> clients;
+  std::vector<std::map<std::string, std::string>> models(hostile_users.size());
+  for (const auto& u : hostile_users) {
+    clients.push_back(std::make_unique<client>(server.port()));
+    if (u != "default") REQUIRE(clients.back()->cmd({"AUTH", u, "pw"}).str == "OK");
+  }
+  const char* fixed = std::getenv("FPC_ISOLATION_SEED");
+  const unsigned seed = fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10)) : std::random_device{}();
+  CAPTURE(seed);
+  std::mt19937 rng(seed);
+  auto pick_key = [&] { return colliding_keys[rng() % colliding_keys.size()]; };
+  int checked = 0;
+  for (int step = 0; step < 1500; ++step) {
+    const std::size_t u = rng() % hostile_users.size();
+    CAPTURE(step, hostile_users[u]);
+    client& c = *clients[u];
+    auto& model = models[u];
+    const std::string k = pick_key(), k2 = pick_key();
+    const std::string v = "v" + std::to_string(rng() % 1000) + hostile_users[u];
+    switch (rng() % 14) {
+      case 0:
+      case 1:
+        REQUIRE(c.cmd({"SET", k, v}).str == "OK");
+        model[k] = v;
+        break;
+      case 2: {
+        const reply r = c.cmd({"GET", k});
+        if (model.count(k)) REQUIRE(r.str == model[k]);
+        else REQUIRE(r.is_nil());
+        break;
+      }
+      case 3: {
+        const long long expected = static_cast<long long>(model.count(k) + (k2 != k ? model.count(k2) : 0));
+        REQUIRE(c.cmd({"DEL", k, k2}).integer == expected);
+        model.erase(k);
+        model.erase(k2);
+        break;
+      }
+      case 4:
+        REQUIRE(c.cmd({"EXISTS", k, k2}).integer == static_cast<long long>(model.count(k) + model.count(k2)));
+        break;
+      case 5:
+        REQUIRE(c.cmd({"DBSIZE"}).integer == static_cast<long long>(model.size()));
+        break;
+      case 6: {
+        std::set<std::string> expected;
+        for (const auto& [key, value] : model) expected.insert(key);
+        REQUIRE(as_set(c.cmd({"KEYS", "*"})) == expected);
+        break;
+      }
+      case 7: {
+        std::set<std::string> expected;
+        for (const auto& [key, value] : model) expected.insert(key);
+        REQUIRE(full_scan(c) == expected);
+        break;
+      }
+      case 8: {
+        // A pattern made of the wildcards that hostile names contain: matched as a glob, per user.
+        std::set<std::string> expected;
+        for (const auto& [key, value] : model) {
+          if (!key.empty() && key[0] == 'k') expected.insert(key);
+        }
+        REQUIRE(as_set(c.cmd({"KEYS", "k*"})) == expected);
+        break;
+      }
+      case 9: {
+        const reply r = c.cmd({"APPEND", k, "+"});
+        model[k] += "+";
+        REQUIRE(r.integer == static_cast<long long>(model[k].size()));
+        break;
+      }
+      case 10: {
+        c.cmd({"MULTI"});
+        c.cmd({"SET", k, v});
+        c.cmd({"DEL", k2});
+        const reply exec = c.cmd({"EXEC"});
+        REQUIRE(exec.elements.size() == 2);
+        model[k] = v;
+        const bool had = model.count(k2) > 0;
+        REQUIRE(exec.elements[1].integer == (had ? 1 : 0));
+        model.erase(k2);
+        break;
+      }
+      case 11: {
+        if (k == k2) break;
+        const reply r = c.cmd({"RENAME", k, k2});
+        if (model.count(k)) {
+          REQUIRE(r.str == "OK");
+          model[k2] = model[k];
+          model.erase(k);
+        } else {
+          REQUIRE(r.str == "ERR no such key");
+        }
+        break;
+      }
+      case 12:
+        if (rng() % 10 == 0) {  // rare: FLUSHDB empties only this user
+          REQUIRE(c.cmd({"FLUSHDB"}).str == "OK");
+          model.clear();
+        } else {
+          REQUIRE(c.cmd({"MSET", k, v, k2, v}).str == "OK");
+          model[k] = v;
+          model[k2] = v;
+        }
+        break;
+      default: {
+        if (k == k2) break;
+        const reply r = c.cmd({"COPY", k, k2, "REPLACE"});
+        REQUIRE(r.integer == (model.count(k) ? 1 : 0));
+        if (model.count(k)) model[k2] = model[k];
+        break;
+      }
+    }
+    ++checked;
+  }
+  // Finally every user's whole keyspace, values included, is exactly their model.
+  for (std::size_t u = 0; u < hostile_users.size(); ++u) {
+    std::set<std::string> expected;
+    for (const auto& [key, value] : models[u]) {
+      expected.insert(key);
+      REQUIRE(clients[u]->cmd({"GET", key}).str == value);
+    }
+    REQUIRE(as_set(clients[u]->cmd({"KEYS", "*"})) == expected);
+  }
+  std::printf("isolation property: %d commands by %zu users, seed %u, no leak\n", checked, hostile_users.size(), seed);
+}
