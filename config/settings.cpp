@@ -70,6 +70,10 @@ std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
   add(app, "max-pending-per-client", s.max_pending_per_client,
       "Pipelined commands in flight per client before the server stops reading from it")
       ->check(CLI::PositiveNumber);
+  add(app, "max-pending-reply-bytes", s.max_pending_reply_bytes,
+      "Reply bytes a client has not read yet before the server stops reading from it "
+      "(bounds the memory a client that pipelines without reading can cost)")
+      ->transform(CLI::AsSizeValue(false));
   add(app, "pg", s.pg, "PostgreSQL URI or conninfo (empty: libpq's PG* variables and ~/.pgpass)");
   add(app, "pool-size", s.pool_size, "PostgreSQL connections in total (split over the threads)")
       ->check(CLI::PositiveNumber);

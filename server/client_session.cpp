@@ -87,6 +87,7 @@ asio::awaitable<void> client_session::run() {
     resp::reply_writer(slots_.back().data, 2).error(protected_mode_error);
     slots_.back().ready = true;
     ++pending_;
+    reply_bytes_ += slots_.back().data.size();
     close_after_flush_ = true;
   }
   asio::co_spawn(socket_.get_executor(), [self]() { return self->writer(); }, asio::detached);
@@ -171,6 +172,9 @@ void client_session::reply_ready(reply_slot& slot) {
     return;
   }
   slot.ready = true;
+  reply_bytes_ += slot.data.size();
+  // Rises at once with a large reply, decays slowly: errs on the side of bounded memory.
+  reply_size_estimate_ = std::max(slot.data.size(), reply_size_estimate_ - reply_size_estimate_ / 8);
   if (&slot == &slots_.front()) wake_writer();
 }
 
@@ -259,6 +263,7 @@ asio::awaitable<void> client_session::reader() {
 
 asio::awaitable<void> client_session::read_commands() {
   const std::size_t max_pending = loop_.shared.settings.max_pending_per_client;
+  const std::size_t max_reply_bytes = loop_.shared.settings.max_pending_reply_bytes;
   read_buffer_.resize(initial_buffer);
   std::size_t filled = 0;
   for (;;) {
@@ -273,7 +278,10 @@ asio::awaitable<void> client_session::read_commands() {
     std::size_t start = 0;
     bool any = false;
     while (!close_after_flush_) {
-      if (pending_ >= max_pending) {
+      if (pending_ >= max_pending || reply_bytes_ >= max_reply_bytes ||
+          (pending_ > 0 && pending_ * reply_size_estimate_ >= max_reply_bytes)) {
+        // The last test counts replies still on their way from PostgreSQL at this client's
+        // typical reply size: a client pipelining large GETs gets only a few in flight.
         // Backpressure: stop parsing (and so reading) until the writer catches up.
         if (any) wake_writer();
         any = false;
@@ -291,6 +299,7 @@ asio::awaitable<void> client_session::read_commands() {
         resp::reply_writer(slots_.back().data, protocol).error("ERR " + parser_.error_message());
         slots_.back().ready = true;
         ++pending_;
+        reply_bytes_ += slots_.back().data.size();
         close_after_flush_ = true;
         spdlog::debug("client {}: {}", id_, parser_.error_message());
         break;
@@ -343,7 +352,11 @@ asio::awaitable<void> client_session::writer() {
     }
     for (std::size_t i = 0; i < gather.size(); ++i) slots_.pop_front();
     pending_ -= gather.size();
-    if (reader_waiting_for_drain_ && pending_ <= loop_.shared.settings.max_pending_per_client / 2) {
+    reply_bytes_ -= std::min(reply_bytes_, n);
+    const auto& limits = loop_.shared.settings;
+    if (reader_waiting_for_drain_ && pending_ <= limits.max_pending_per_client / 2 &&
+        reply_bytes_ <= limits.max_pending_reply_bytes / 2 &&
+        pending_ * reply_size_estimate_ <= limits.max_pending_reply_bytes / 2) {
       reader_wake_.cancel();
     }
   }

@@ -146,7 +146,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
   resp::request_parser parser_;
   std::string read_buffer_;
   std::deque<reply_slot> slots_;
-  std::size_t pending_ = 0;  // slots not yet sent
+  std::size_t pending_ = 0;      // slots not yet sent
+  std::size_t reply_bytes_ = 0;  // bytes of complete replies not yet sent
+  std::size_t reply_size_estimate_ = 0;  // this client's recent large reply size
   boost::asio::steady_timer writer_wake_;
   boost::asio::steady_timer reader_wake_;
   boost::asio::cancellation_signal stop_read_;  // ends the reader's pending read when closing

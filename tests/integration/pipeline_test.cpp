@@ -99,3 +99,35 @@ TEST_CASE("a client that pipelines without reading does not stall others") {
   writer.join();
   CHECK(replies.size() == 20000 * 5);
 }
+
+TEST_CASE("unread reply bytes are bounded: the server stops reading that client, memory stays flat") {
+  server_process server({"--max-pending-reply-bytes", "4mb"});
+  client admin(server.port());
+  const std::string big(1024 * 1024, 'b');
+  REQUIRE(admin.cmd({"SET", "big", big}).str == "OK");
+  auto rss = [&] {
+    const std::string text = admin.cmd({"INFO", "memory"}).str;
+    return std::atoll(text.c_str() + text.find("used_memory_rss:") + 16);
+  };
+  const long long before = rss();
+  // 100 GETs of 1 MiB, sent without reading: 100 MiB of replies if the server kept them all.
+  // (A first GET read normally teaches the server this client's reply size; before that, up to
+  // --max-pending-per-client commands can be in flight at once.)
+  raw_connection greedy(server.port());
+  const std::string one = "$1048576\r\n" + big + "\r\n";
+  greedy.send("*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n");
+  REQUIRE(greedy.read_bytes(one.size()) == one);
+  std::string batch;
+  for (int i = 0; i < 100; ++i) batch += "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n";
+  greedy.send(batch);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const long long during = rss();
+  CHECK(admin.cmd({"PING"}).str == "PONG");  // others are served meanwhile
+  std::printf("reply-bytes bound: RSS %.1f MiB before, %.1f MiB with 100 MiB of replies unread\n",
+              static_cast<double>(before) / 1048576.0, static_cast<double>(during) / 1048576.0);
+  CHECK(during - before < 40ll * 1024 * 1024);
+  // Every reply still arrives, complete and in order, once the client reads.
+  const std::string replies = greedy.read_bytes(100 * one.size(), std::chrono::seconds(60));
+  REQUIRE(replies.size() == 100 * one.size());
+  for (int i = 0; i < 100; ++i) REQUIRE(replies.compare(static_cast<std::size_t>(i) * one.size(), one.size(), one) == 0);
+}
