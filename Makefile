@@ -1,5 +1,5 @@
 # Entry points; the scripts in scripts/ do the work so Docker and CI run the same steps.
-.PHONY: run test build asan deps clean bench fuzz
+.PHONY: run test build asan deps clean bench fuzz soak
 
 run: deps build
 	scripts/run.sh $(ARGS)
@@ -27,3 +27,7 @@ bench: deps build
 # Long fuzz run (10 minutes per target by default); crashers are kept under tests/fuzz/regressions/.
 fuzz: deps
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-600} scripts/fuzz.sh
+
+# Long mixed soak (10 minutes by default: SOAK_SECONDS, SOAK_CLIENTS); every reply checked.
+soak: deps build
+	scripts/soak.sh

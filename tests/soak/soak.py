@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""A long mixed soak against a running FastPgCache: many clients doing SET/GET/DEL/EXPIRE with
+values from 0 bytes to 1 MB, each checking every reply against its own model of its own keys.
+Fails (exit 1) on any wrong reply or error, or when resident memory keeps growing after warm-up.
+Run by `make soak` (scripts/soak.sh); needs Debian's python3-redis."""
+import argparse
+import random
+import sys
+import threading
+import time
+
+import redis
+
+
+def sizes(rng):
+    # Mostly small values, some medium, a few up to 1 MB.
+    r = rng.random()
+    if r < 0.70:
+        return rng.randint(0, 200)
+    if r < 0.97:
+        return rng.randint(200, 20_000)
+    return rng.randint(20_000, 1_000_000)
+
+
+class Worker(threading.Thread):
+    def __init__(self, port, index, deadline, failures, counts):
+        super().__init__(daemon=True)
+        self.r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=30)
+        self.index = index
+        self.deadline = deadline
+        self.failures = failures
+        self.counts = counts
+        self.model = {}  # key -> value; only keys without an expiry or with a long one
+        self.rng = random.Random(index)
+
+    def fail(self, what):
+        self.failures.append(f"client {self.index}: {what}")
+
+    def run(self):
+        keys = [f"soak:{self.index}:{i}" for i in range(200)]
+        done = 0
+        try:
+            while time.time() < self.deadline and not self.failures:
+                k = self.rng.choice(keys)
+                op = self.rng.random()
+                if op < 0.35:
+                    v = self.rng.randbytes(sizes(self.rng))
+                    if self.r.set(k, v) is not True:
+                        self.fail(f"SET {k} did not answer OK")
+                    self.model[k] = v
+                elif op < 0.75:
+                    got = self.r.get(k)
+                    if got != self.model.get(k):
+                        self.fail(f"GET {k}: {None if got is None else len(got)} bytes, expected "
+                                  f"{None if self.model.get(k) is None else len(self.model[k])}")
+                elif op < 0.85:
+                    n = self.r.delete(k)
+                    if n != (1 if k in self.model else 0):
+                        self.fail(f"DEL {k} answered {n}")
+                    self.model.pop(k, None)
+                elif op < 0.95:
+                    # A long expiry keeps the model valid; a past one deletes the key at once.
+                    if self.rng.random() < 0.8:
+                        ok = self.r.expire(k, 3600)
+                        if ok != (k in self.model):
+                            self.fail(f"EXPIRE {k} answered {ok}")
+                    else:
+                        ok = self.r.pexpireat(k, 1)
+                        if ok != (k in self.model):
+                            self.fail(f"PEXPIREAT {k} 1 answered {ok}")
+                        self.model.pop(k, None)
+                else:
+                    pipe = self.r.pipeline(transaction=self.rng.random() < 0.5)
+                    batch = self.rng.sample(keys, 10)
+                    for bk in batch:
+                        pipe.get(bk)
+                    got = pipe.execute()
+                    for bk, g in zip(batch, got):
+                        if g != self.model.get(bk):
+                            self.fail(f"pipelined GET {bk} differs")
+                done += 1
+        except Exception as e:  # any error reply or lost connection fails the soak
+            self.fail(f"{type(e).__name__}: {e}")
+        self.counts[self.index] = done
+
+
+def rss(port):
+    info = redis.Redis(host="127.0.0.1", port=port).info("memory")
+    return int(info["used_memory_rss"])
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--seconds", type=int, default=600)
+    p.add_argument("--clients", type=int, default=16)
+    a = p.parse_args()
+    start = time.time()
+    deadline = start + a.seconds
+    failures, counts = [], {}
+    workers = [Worker(a.port, i, deadline, failures, counts) for i in range(a.clients)]
+    for w in workers:
+        w.start()
+    samples = []
+    while any(w.is_alive() for w in workers):
+        time.sleep(min(10, max(1, a.seconds / 20)))
+        samples.append((time.time() - start, rss(a.port)))
+        print(f"soak: {samples[-1][0]:6.0f} s, RSS {samples[-1][1] / 1048576:.1f} MiB", flush=True)
+    for w in workers:
+        w.join()
+    total = sum(counts.values())
+    print(f"soak: {total} commands by {a.clients} clients in {time.time() - start:.0f} s, "
+          f"{len(failures)} failures")
+    for f in failures[:10]:
+        print("FAIL", f)
+    # Flat after warm-up: the last third's peak within 20% (and 16 MiB) of the middle third's.
+    third = max(1, len(samples) // 3)
+    middle = max(s for _, s in samples[third:2 * third]) if len(samples) >= 3 else samples[0][1]
+    last = max(s for _, s in samples[2 * third:]) if len(samples) >= 3 else samples[-1][1]
+    grew = last > middle * 1.2 and last - middle > 16 * 1048576
+    print(f"soak: RSS middle third peak {middle / 1048576:.1f} MiB, last third peak {last / 1048576:.1f} MiB"
+          f"{' (GREW)' if grew else ' (flat)'}")
+    sys.exit(1 if failures or grew or total == 0 else 0)
+
+
+if __name__ == "__main__":
+    main()
