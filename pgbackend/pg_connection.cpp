@@ -56,6 +56,7 @@ void pg_connection::stop() {
   }
   auto sent = std::move(in_flight_);
   in_flight_.clear();
+  track_in_flight();
   auto queued = std::move(waiting_);
   waiting_.clear();
   for (auto& s : sent) fail(s.request, "ERR server is shutting down");
@@ -183,6 +184,7 @@ void pg_connection::on_connected() {
     };
     in_flight_.push_back(std::move(prep));
   }
+  track_in_flight();
   if (ever_connected_) options_.counters->reconnects.fetch_add(1, std::memory_order_relaxed);
   ever_connected_ = true;
   recycling_ = false;
@@ -209,6 +211,7 @@ void pg_connection::send_waiting() {
     // A request with late parameters waits for every earlier answer (on_readable sends it then).
     if (waiting_.front().late_params && !in_flight_.empty()) break;
     in_flight_.push_back(sent_request{take_next(), make_result_ptr(nullptr), {}, false});
+    track_in_flight();
     if (auto& late = in_flight_.back().request.late_params) late(in_flight_.back().request.params);
     if (is_begin(in_flight_.back().request.stmt)) transaction_open_ = true;
     if (in_flight_.back().request.stmt == statement::commit) transaction_open_ = false;
@@ -309,6 +312,17 @@ void pg_connection::on_readable() {
   arm_read();
 }
 
+void pg_connection::track_in_flight() {
+  const std::size_t now = in_flight_.size();
+  if (now == reported_in_flight_) return;
+  auto& c = *options_.counters;
+  c.in_flight.fetch_add(static_cast<std::int64_t>(now) - static_cast<std::int64_t>(reported_in_flight_),
+                        std::memory_order_relaxed);
+  if (reported_in_flight_ == 0) c.connections_busy.fetch_add(1, std::memory_order_relaxed);
+  if (now == 0) c.connections_busy.fetch_sub(1, std::memory_order_relaxed);
+  reported_in_flight_ = now;
+}
+
 void pg_connection::set_state(enum state next) {
   if (state_ == state::ready && next != state::ready) {
     options_.counters->connections_ready.fetch_sub(1, std::memory_order_relaxed);
@@ -340,6 +354,12 @@ void pg_connection::handle_result(PGresult* raw) {
       // The Sync closes the statement's implicit transaction: its effect is committed now.
       sent_request done = std::move(front);
       in_flight_.pop_front();
+      track_in_flight();
+      options_.counters->round_trips.fetch_add(1, std::memory_order_relaxed);
+      options_.counters->round_trip_us.fetch_add(
+          static_cast<std::uint64_t>(
+              std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - done.sent_at).count()),
+          std::memory_order_relaxed);
       complete(std::move(done));
       break;
     }
@@ -388,6 +408,7 @@ void pg_connection::reset(const std::string& reason) {
   // What was sent may or may not have run: fail it rather than risk running a write twice.
   auto sent = std::move(in_flight_);
   in_flight_.clear();
+  track_in_flight();
   const std::string error = "ERR PostgreSQL connection lost: " + reason;
   // A transaction cut in half is rolled back by PostgreSQL: its unsent rest must not run alone.
   std::vector<pg_request> rest_of_transaction;

@@ -24,6 +24,10 @@ struct backend_counters {
   std::atomic<std::uint64_t> reconnects{0};
   std::atomic<std::uint64_t> errors{0};           ///< statements that failed
   std::atomic<std::int64_t> connections_ready{0}; ///< connections in the ready state now
+  std::atomic<std::int64_t> in_flight{0};         ///< statements sent and not yet answered, now
+  std::atomic<std::int64_t> connections_busy{0};  ///< connections with statements in flight, now
+  std::atomic<std::uint64_t> round_trips{0};      ///< statements answered
+  std::atomic<std::uint64_t> round_trip_us{0};    ///< their send-to-answer time, summed
 };
 
 class password_source;
@@ -79,7 +83,11 @@ class pg_connection {
     result_ptr result{nullptr, &PQclear};
     std::string error;
     bool internal = false;  // a PREPARE: failure resets the connection
+    std::chrono::steady_clock::time_point sent_at = std::chrono::steady_clock::now();
   };
+  /// Brings the in-flight and busy gauges up to date after in_flight_ changed.
+  void track_in_flight();
+  std::size_t reported_in_flight_ = 0;
 
   void begin_connect();
   void continue_connect(PostgresPollingStatusType polling);

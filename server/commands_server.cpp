@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <string>
 
@@ -204,6 +205,16 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
     append_line(out, "merged_requests", b.merged_requests.load());
     append_line(out, "statement_errors", b.errors.load());
     append_line(out, "reconnects", b.reconnects.load());
+    append_line(out, "connections_ready", static_cast<long long>(b.connections_ready.load()));
+    append_line(out, "connections_busy", static_cast<long long>(b.connections_busy.load()));
+    append_line(out, "statements_in_flight", static_cast<long long>(b.in_flight.load()));
+    const auto trips = b.round_trips.load();
+    char avg[32];
+    std::snprintf(avg, sizeof avg, "%.1f", trips ? static_cast<double>(b.round_trip_us.load()) / static_cast<double>(trips) : 0.0);
+    append_line(out, "avg_round_trip_us", std::string_view(avg));  // send to answer, PostgreSQL's work included
+    const auto merged = b.batches.load();
+    std::snprintf(avg, sizeof avg, "%.2f", merged ? static_cast<double>(b.merged_requests.load()) / static_cast<double>(merged) : 0.0);
+    append_line(out, "avg_merged_batch", std::string_view(avg));
   }
   return out;
 }

@@ -75,6 +75,13 @@ std::string render_metrics(const server_state& st) {
   metric(out, "fastpgcache_pg_merged_statements_total", "counter", "Statements that carried merged requests.", d(b.batches));
   metric(out, "fastpgcache_pg_merged_requests_total", "counter", "Requests carried by merged statements.", d(b.merged_requests));
   metric(out, "fastpgcache_pg_statement_errors_total", "counter", "Statements PostgreSQL failed.", d(b.errors));
+  metric(out, "fastpgcache_pg_statements_in_flight", "gauge", "Statements sent and not yet answered.",
+         static_cast<double>(b.in_flight.load(std::memory_order_relaxed)));
+  metric(out, "fastpgcache_pg_connections_busy", "gauge", "PostgreSQL connections with statements in flight.",
+         static_cast<double>(b.connections_busy.load(std::memory_order_relaxed)));
+  metric(out, "fastpgcache_pg_round_trips_total", "counter", "Statements answered by PostgreSQL.", d(b.round_trips));
+  metric(out, "fastpgcache_pg_round_trip_seconds_total", "counter", "Send-to-answer time of those statements, summed.",
+         static_cast<double>(b.round_trip_us.load(std::memory_order_relaxed)) / 1e6);
   metric(out, "fastpgcache_pg_reconnects_total", "counter", "PostgreSQL connections re-established.", d(b.reconnects));
 
   const auto totals = st.stats.totals();

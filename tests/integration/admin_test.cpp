@@ -112,3 +112,22 @@ TEST_CASE("--log-format json writes one JSON object per line") {
   INFO(server.log());
   CHECK(std::atoi(checked.c_str()) >= 3);
 }
+
+TEST_CASE("INFO pgbackend reports the pool's state, round trips and batch sizes") {
+  server_process server;
+  client c(server.port());
+  for (int i = 0; i < 50; ++i) c.append({"SET", "k" + std::to_string(i), "v"});
+  for (int i = 0; i < 50; ++i) c.next_reply();
+  const std::string info = c.cmd({"INFO", "pgbackend"}).str;
+  auto field = [&](const std::string& name) {
+    const auto at = info.find(name + ":");
+    REQUIRE(at != std::string::npos);
+    return std::atof(info.c_str() + at + name.size() + 1);
+  };
+  CHECK(field("connections_ready") == 4);
+  CHECK(field("statements_in_flight") == 0);  // INFO itself needs no statement
+  CHECK(field("connections_busy") == 0);
+  CHECK(field("avg_round_trip_us") > 0);
+  CHECK(field("statements") >= 1);
+  CHECK(field("avg_merged_batch") >= 0);
+}
