@@ -125,6 +125,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::shared_ptr<watched_keys> watched;  // WATCH; cleared by EXEC, DISCARD, UNWATCH, RESET
 
  private:
+  friend struct fuzz_access;  // tests/fuzz/dispatch_fuzz.cpp drives dispatch() without a socket
+
   boost::asio::awaitable<void> reader();
   boost::asio::awaitable<void> writer();
   boost::asio::awaitable<void> read_commands();
