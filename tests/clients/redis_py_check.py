@@ -54,6 +54,10 @@ out = p.execute()
 assert out[0::2] == [True] * 500
 assert out[1::2] == [str(i).encode() for i in range(500)]
 
+# scan_iter walks every key exactly once, also with MATCH and a small COUNT.
+assert set(r.scan_iter(match="p:1*", count=7)) == {f"p:{i}".encode() for i in range(500) if str(i).startswith("1")}
+assert sum(1 for _ in r.scan_iter(count=50)) == r.dbsize()
+
 # The default pipeline is a MULTI/EXEC transaction.
 with r.pipeline() as tx:
     tx.set("tx:a", 1).incr("tx:a").get("tx:a")
