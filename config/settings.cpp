@@ -88,6 +88,10 @@ std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
   add(app, "shutdown-timeout", s.shutdown_timeout_seconds,
       "On SIGTERM/SIGINT: seconds to finish in-flight commands and flush replies before exiting")
       ->check(CLI::NonNegativeNumber);
+  add(app, "tls-port", s.tls_port, "TCP port for TLS clients (0: none), with --tls-cert-file and --tls-key-file");
+  add(app, "tls-cert-file", s.tls_cert_file, "PEM certificate (chain) the TLS listener presents")
+      ->check(CLI::ExistingFile);
+  add(app, "tls-key-file", s.tls_key_file, "PEM private key of that certificate")->check(CLI::ExistingFile);
   add(app, "metrics-port", s.metrics_port, "Port for Prometheus /metrics and /healthz over HTTP (0: off)");
   add(app, "metrics-bind", s.metrics_bind, "Address for the metrics endpoint");
   add(app, "timeout", s.idle_timeout_seconds,
@@ -151,6 +155,10 @@ std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
     return parse_exit{0};
   } catch (const CLI::ParseError& e) {
     std::cerr << "fastpgcache: " << e.what() << " (see --help)\n";
+    return parse_exit{2};
+  }
+  if (s.tls_port != 0 && (s.tls_cert_file.empty() || s.tls_key_file.empty())) {
+    std::cerr << "fastpgcache: --tls-port needs --tls-cert-file and --tls-key-file\n";
     return parse_exit{2};
   }
   if (!s.pg_password_file.empty() && !s.pg_password_command.empty()) {

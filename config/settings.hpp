@@ -36,6 +36,9 @@ struct settings {
   std::string metrics_bind = "127.0.0.1";
   unsigned idle_timeout_seconds = 0;  // --timeout: close clients idle this long (0: never)
   bool protected_mode = true;         // without a password, refuse clients not on loopback
+  std::uint16_t tls_port = 0;         // 0: no TLS listener
+  std::string tls_cert_file;          // PEM certificate chain for the TLS listener
+  std::string tls_key_file;           // PEM private key
 
   // Authentication
   std::string requirepass;

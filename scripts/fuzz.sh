@@ -29,7 +29,7 @@ build() {  # build <target> <sources...>
   shift
   local objs=()
   for src in "$@"; do objs+=("$(compile "$src")"); done
-  clang++ -fsanitize=fuzzer,address,undefined "${objs[@]}" $(pkg-config --libs spdlog) -lcrypto -o "$out/$target"
+  clang++ -fsanitize=fuzzer,address,undefined "${objs[@]}" $(pkg-config --libs spdlog) -lssl -lcrypto -o "$out/$target"
 }
 
 build parser_fuzz tests/fuzz/parser_fuzz.cpp resp/parser.cpp resp/numbers.cpp

@@ -22,8 +22,10 @@ constexpr std::size_t max_gather = 64;  // replies per write
 const auto use_tuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
-client_session::client_session(asio::ip::tcp::socket socket, loop_context& loop, std::uint64_t id)
+client_session::client_session(asio::ip::tcp::socket socket, loop_context& loop, std::uint64_t id,
+                               asio::ssl::context* tls)
     : socket_(std::move(socket)),
+      tls_(tls ? std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls) : nullptr),
       loop_(loop),
       id_(id),
       parser_(resp::parser_limits{loop.shared.settings.proto_max_bulk_len, 1024 * 1024, 64 * 1024}),
@@ -90,6 +92,12 @@ asio::awaitable<void> client_session::run() {
     reply_bytes_ += slots_.back().data.size();
     close_after_flush_ = true;
   }
+  if (tls_ && !co_await handshake()) {
+    boost::system::error_code ec;
+    socket_.close(ec);
+    loop_.sessions.erase(this);
+    co_return;
+  }
   asio::co_spawn(socket_.get_executor(), [self]() { return self->writer(); }, asio::detached);
   co_await reader();
   if (!close_after_flush_) {
@@ -100,6 +108,25 @@ asio::awaitable<void> client_session::run() {
   }
   wake_writer();
   loop_.sessions.erase(this);
+}
+
+asio::awaitable<bool> client_session::handshake() {
+  // A client that connects and never completes the handshake is dropped after 10 s.
+  asio::steady_timer limit(socket_.get_executor(), std::chrono::seconds(10));
+  limit.async_wait([this](boost::system::error_code ec) {
+    if (!ec) stop_read_.emit(asio::cancellation_type::terminal);
+  });
+  auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server,
+                                             asio::bind_cancellation_slot(stop_read_.slot(), use_tuple));
+  limit.cancel();
+  if (ec) spdlog::debug("client {}: TLS handshake failed: {}", id_, ec.message());
+  co_return !ec;
+}
+
+asio::awaitable<std::pair<boost::system::error_code, std::size_t>> client_session::read_some(asio::mutable_buffer into) {
+  auto [ec, n] = tls_ ? co_await tls_->async_read_some(into, asio::bind_cancellation_slot(stop_read_.slot(), use_tuple))
+                      : co_await socket_.async_read_some(into, asio::bind_cancellation_slot(stop_read_.slot(), use_tuple));
+  co_return std::pair{ec, n};
 }
 
 bool client_session::refused_by_protected_mode() const {
@@ -252,8 +279,7 @@ asio::awaitable<void> client_session::reader() {
     // Drop the rest of the input until the client closes (or the writer's patience ends).
     char scratch[4096];
     while (!stop_draining_) {
-      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(scratch),
-                                                      asio::bind_cancellation_slot(stop_read_.slot(), use_tuple));
+      auto [ec, n] = co_await read_some(asio::buffer(scratch));
       if (ec) break;
     }
   }
@@ -268,9 +294,7 @@ asio::awaitable<void> client_session::read_commands() {
   std::size_t filled = 0;
   for (;;) {
     // Cancellable on its own (the writer's patience), so the socket stays open for writing.
-    auto [ec, n] = co_await socket_.async_read_some(
-        asio::buffer(read_buffer_.data() + filled, read_buffer_.size() - filled),
-        asio::bind_cancellation_slot(stop_read_.slot(), use_tuple));
+    auto [ec, n] = co_await read_some(asio::buffer(read_buffer_.data() + filled, read_buffer_.size() - filled));
     if (ec || peer_gone_ || close_after_flush_) co_return;
     filled += n;
     last_active_ = std::chrono::steady_clock::now();
@@ -345,7 +369,8 @@ asio::awaitable<void> client_session::writer() {
       co_await writer_wake_.async_wait(use_tuple);
       continue;
     }
-    auto [ec, n] = co_await asio::async_write(socket_, gather, use_tuple);
+    auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, gather, use_tuple)
+                        : co_await asio::async_write(socket_, gather, use_tuple);
     if (ec) {
       peer_gone_ = true;
       break;

@@ -5,6 +5,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
@@ -14,6 +16,7 @@
 #include <span>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "resp/parser.hpp"
@@ -62,7 +65,9 @@ struct loop_context {
 
 class client_session : public std::enable_shared_from_this<client_session> {
  public:
-  client_session(boost::asio::ip::tcp::socket socket, loop_context& loop, std::uint64_t id);
+  /// With `tls` the connection is TLS: the handshake comes first (bounded), then RESP inside it.
+  client_session(boost::asio::ip::tcp::socket socket, loop_context& loop, std::uint64_t id,
+                 boost::asio::ssl::context* tls = nullptr);
 
   /// Runs the client until it disconnects, quits or breaks the protocol.
   boost::asio::awaitable<void> run();
@@ -130,6 +135,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
   boost::asio::awaitable<void> reader();
   boost::asio::awaitable<void> writer();
   boost::asio::awaitable<void> read_commands();
+  /// Reads some bytes from the client, through TLS when it is on; cancellable via stop_read_.
+  boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(boost::asio::mutable_buffer into);
+  [[nodiscard]] boost::asio::awaitable<bool> handshake();
   void dispatch(std::span<const std::string_view> args);
   [[nodiscard]] bool refused_by_protected_mode() const;
   void wake_writer();
@@ -138,6 +146,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   [[nodiscard]] std::string_view out_of_memory(const command_spec& spec) const;
 
   boost::asio::ip::tcp::socket socket_;
+  // TLS over socket_ (which stays the place for addresses, options and closing).
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   loop_context& loop_;
   std::uint64_t id_;
   std::chrono::steady_clock::time_point last_active_ = std::chrono::steady_clock::now();

@@ -9,11 +9,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -34,13 +36,40 @@ struct event_loop {
   std::unique_ptr<loop_context> context;
 };
 
+tcp::acceptor listen_on(asio::io_context& io, const asio::ip::address& address, const std::string& bind,
+                        std::uint16_t port) {
+  tcp::acceptor acceptor(io);
+  boost::system::error_code ec;
+  const tcp::endpoint endpoint(address, port);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + bind + ":" + std::to_string(port) + ": " + ec.message());
+  return acceptor;
+}
+
+// TLS 1.2 and later with OpenSSL's defaults; the certificate and key are read once at start.
+std::unique_ptr<asio::ssl::context> make_tls_context(const config::settings& settings) {
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                   asio::ssl::context::single_dh_use);
+  boost::system::error_code ec;
+  ctx->use_certificate_chain_file(settings.tls_cert_file, ec);
+  if (ec) throw std::runtime_error("cannot use --tls-cert-file " + settings.tls_cert_file + ": " + ec.message());
+  ctx->use_private_key_file(settings.tls_key_file, asio::ssl::context::pem, ec);
+  if (ec) throw std::runtime_error("cannot use --tls-key-file " + settings.tls_key_file + ": " + ec.message());
+  return ctx;
+}
+
 asio::awaitable<void> serve_client(std::shared_ptr<client_session> session, server_state& state) {
   co_await session->run();
   state.counters.connected_clients.fetch_sub(1, std::memory_order_relaxed);
 }
 
 asio::awaitable<void> accept_clients(tcp::acceptor& acceptor, std::vector<std::unique_ptr<event_loop>>& loops,
-                                     server_state& state) {
+                                     server_state& state, asio::ssl::context* tls) {
   std::size_t next = 0;
   for (;;) {
     event_loop& loop = *loops[next];
@@ -67,7 +96,7 @@ asio::awaitable<void> accept_clients(tcp::acceptor& acceptor, std::vector<std::u
     }
     state.counters.connected_clients.fetch_add(1, std::memory_order_relaxed);
     const auto id = state.counters.next_client_id.fetch_add(1, std::memory_order_relaxed);
-    auto session = std::make_shared<client_session>(std::move(socket), *loop.context, id);
+    auto session = std::make_shared<client_session>(std::move(socket), *loop.context, id, tls);
     asio::co_spawn(loop.io, serve_client(std::move(session), state), asio::detached);
   }
 }
@@ -121,10 +150,10 @@ asio::awaitable<void> close_idle_clients(loop_context& loop) {
 
 // Stop accepting, let every client finish what it sent and receive its replies, then close the
 // PostgreSQL connections and stop the loops; --shutdown-timeout bounds the wait.
-asio::awaitable<void> shut_down(tcp::acceptor& acceptor, std::vector<std::unique_ptr<event_loop>>& loops,
+asio::awaitable<void> shut_down(std::vector<tcp::acceptor*> acceptors, std::vector<std::unique_ptr<event_loop>>& loops,
                                 server_state& state) {
   boost::system::error_code ignored;
-  acceptor.close(ignored);
+  for (auto* acceptor : acceptors) acceptor->close(ignored);
   for (auto& loop : loops) {
     asio::post(loop->io, [l = loop.get()] {
       // Copy: stop_reading() may end a session, which erases itself from the set.
@@ -179,20 +208,18 @@ void run_server(const config::settings& settings, auth::user_table users,
   for (auto& loop : loops) state.loops.push_back(loop->context.get());
 
   asio::io_context& main_io = loops[0]->io;
-  tcp::acceptor acceptor(main_io);
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(settings.bind, ec);
   if (ec) throw std::runtime_error("invalid --bind address '" + settings.bind + "'");
-  const tcp::endpoint endpoint(address, settings.port);
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    throw std::runtime_error("cannot listen on " + settings.bind + ":" + std::to_string(settings.port) +
-                             ": " + ec.message());
-  }
+  tcp::acceptor acceptor = listen_on(main_io, address, settings.bind, settings.port);
   state.bound_port = acceptor.local_endpoint().port();
+  std::unique_ptr<asio::ssl::context> tls;
+  std::optional<tcp::acceptor> tls_acceptor;
+  if (settings.tls_port != 0) {
+    tls = make_tls_context(settings);
+    tls_acceptor.emplace(listen_on(main_io, address, settings.bind, settings.tls_port));
+    spdlog::info("TLS on {}:{}", settings.bind, settings.tls_port);
+  }
   spdlog::info("fastpgcache {} listening on {}:{} ({} threads, {} PostgreSQL connections per thread, "
                "table {})",
                FASTPGCACHE_VERSION, settings.bind, state.bound_port, threads, per_loop,
@@ -207,7 +234,8 @@ void run_server(const config::settings& settings, auth::user_table users,
                                std::to_string(settings.metrics_port) + ": " + e.what());
     }
   }
-  asio::co_spawn(main_io, accept_clients(acceptor, loops, state), asio::detached);
+  asio::co_spawn(main_io, accept_clients(acceptor, loops, state, nullptr), asio::detached);
+  if (tls_acceptor) asio::co_spawn(main_io, accept_clients(*tls_acceptor, loops, state, tls.get()), asio::detached);
   asio::co_spawn(main_io, sweep_expired(*loops[0]->store, state), asio::detached);
   for (auto& loop : loops) asio::co_spawn(loop->io, close_idle_clients(*loop->context), asio::detached);
   asio::co_spawn(main_io, bound_size(*loops[0]->store, state), asio::detached);
@@ -217,7 +245,9 @@ void run_server(const config::settings& settings, auth::user_table users,
   signals.async_wait([&](boost::system::error_code signal_error, int sig) {
     if (signal_error) return;
     spdlog::info("signal {}: shutting down (finishing in-flight commands)", sig);
-    asio::co_spawn(main_io, shut_down(acceptor, loops, state), asio::detached);
+    std::vector<tcp::acceptor*> acceptors{&acceptor};
+    if (tls_acceptor) acceptors.push_back(&*tls_acceptor);
+    asio::co_spawn(main_io, shut_down(acceptors, loops, state), asio::detached);
   });
 
   std::vector<std::thread> workers;
