@@ -111,7 +111,7 @@ PG_GET = ("\\set k random(0, %d)\nSELECT value FROM fastpgcache.cache WHERE tena
           "AND key = %s AND (expires_at IS NULL OR expires_at > now());\n" % (KEYS - 1, PG_KEY))
 PG_SET = ("\\set k random(0, %d)\nINSERT INTO fastpgcache.cache (tenant, key, value, expires_at) "
           "VALUES ('default', %s, convert_to('%s', 'UTF8'), now() + 3600 * interval '1 second') "
-          "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, "
+          "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
           "expires_at = EXCLUDED.expires_at;\n" % (KEYS - 1, PG_KEY, VALUE))
 
 WORKLOADS = {
