@@ -33,8 +33,10 @@ TEST_CASE("TLS: redis-cli --tls talks to --tls-port; plain clients keep the plai
 }
 
 TEST_CASE("TLS: a bad certificate file is a clear start-up error") {
-  const auto r = run_fastpgcache({"--pg", pg_uri(), "--tls-port", std::to_string(free_port()), "--tls-cert-file",
-                                  "/etc/hostname", "--tls-key-file", "/etc/hostname"});
+  const std::string schema = unique_schema();
+  REQUIRE(run_fastpgcache({"--pg", pg_uri(), "--schema", schema, "--init-schema"}).exit_code == 0);
+  const auto r = run_fastpgcache({"--pg", pg_uri(), "--schema", schema, "--tls-port", std::to_string(free_port()),
+                                  "--tls-cert-file", "/etc/hostname", "--tls-key-file", "/etc/hostname"});
   CHECK(r.exit_code != 0);
   CHECK(r.output.find("--tls-cert-file") != std::string::npos);
 }
