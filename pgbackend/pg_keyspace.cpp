@@ -547,13 +547,7 @@ void pg_keyspace::compact_usage(kv_callback cb) {
 }
 
 void pg_keyspace::evict(const eviction_round& round, kv_callback cb) {
-  auto req = make_request(statement::evict, std::move(cb), [](const pg_outcome& o) {
-    if (!o.error.empty()) return failed(o);
-    kv_result r;
-    r.integer = decode_int8(PQgetvalue(o.result, 0, 0));
-    r.integer2 = decode_int8(PQgetvalue(o.result, 0, 1));
-    return r;
-  });
+  auto req = make_request(statement::evict, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
   if (round.user) req.params.add_bytes(*round.user); else req.params.add_null();
   req.params.add_float8(round.sample_percent);
   req.params.add_int8(round.sample);

@@ -78,7 +78,7 @@ class pg_keyspace final : public server::keyspace {
     int order = 0;  // 0 least recently used, 1 random, 2 soonest expiry
     bool volatile_only = false;
   };
-  /// integer: keys deleted; integer2: keys sampled.
+  /// integer: keys deleted.
   void evict(const eviction_round& round, server::kv_callback cb);
   /// The LRU access clock: while on, GET hits are remembered and flushed in one statement that
   /// moves each key's clock at most once per `resolution_seconds` (0: off).

@@ -45,7 +45,7 @@ enum class statement : int {
   read_usage,      ///< -> (tenant, stored bytes, keys) per user, from the usage table
   compact_usage,   ///< folds the usage rows of ended backends into one row per user
   evict,           ///< $1 user or NULL, $2 sample percent, $3 sample, $4 victims, $5 order, $6 volatile
-                   ///< only -> (deleted, sampled)
+                   ///< only -> keys deleted
   touch,           ///< $1 text[] tenants, $2 bytea[] keys, $3 resolution s: the LRU access clock
   count_,
 };

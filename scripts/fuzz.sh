@@ -35,7 +35,7 @@ build() {  # build <target> <sources...>
 build parser_fuzz tests/fuzz/parser_fuzz.cpp resp/parser.cpp resp/numbers.cpp
 build dispatch_fuzz tests/fuzz/dispatch_fuzz.cpp tests/fuzz/memory_keyspace.cpp \
   server/client_session.cpp server/command_table.cpp server/command_docs.cpp server/commands_connection.cpp \
-  server/commands_strings.cpp server/commands_keys.cpp server/commands_rename.cpp server/commands_client.cpp \
+  server/commands_strings.cpp server/commands_keys.cpp server/commands_rename.cpp server/replies.cpp server/commands_client.cpp \
   server/commands_config.cpp server/commands_scan.cpp server/commands_server.cpp server/commands_transactions.cpp \
   server/expiry_args.cpp server/glob.cpp server/scan_cursors.cpp server/command_stats.cpp server/metrics.cpp \
   server/slow_log.cpp resp/parser.cpp resp/numbers.cpp resp/writer.cpp auth/user_table.cpp config/settings.cpp

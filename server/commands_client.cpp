@@ -14,6 +14,7 @@
 #include "server/client_session.hpp"
 #include "server/command_table.hpp"
 #include "server/handlers.hpp"
+#include "server/replies.hpp"
 
 namespace fpc::server::handlers {
 namespace {
@@ -220,16 +221,8 @@ std::optional<bool> on_off(std::string_view v) {
 }  // namespace
 
 void client(command_call& call) {
-  const command_spec* parent = find_command("client");
-  const command_spec* sub = find_subcommand(*parent, call.args[1]);
-  if (sub == nullptr) {
-    call.out.error("ERR unknown subcommand '" + std::string(call.args[1].substr(0, 128)) + "'. Try CLIENT HELP.");
-    return;
-  }
-  if (!sub->arity_ok(call.args.size())) {
-    call.out.error(arity_error(sub->name));
-    return;
-  }
+  const command_spec* sub = subcommand_or_error(call, "client", "CLIENT");
+  if (sub == nullptr) return;
   client_session& s = call.session;
   s.last_command = sub->name;
   const std::string_view name = sub->name;

@@ -2,6 +2,7 @@
 // answers Redis's "can't set immutable config", and nothing pretends to have been changed.
 #include <spdlog/spdlog.h>
 
+#include <climits>
 #include <functional>
 #include <map>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "server/command_table.hpp"
 #include "server/glob.hpp"
 #include "server/handlers.hpp"
+#include "server/replies.hpp"
 
 namespace fpc::server::handlers {
 namespace {
@@ -69,6 +71,30 @@ auto fixed(std::string current) {
   };
 }
 
+// A setter for an integer parameter: parsed, checked against [min, max] (`range` names them in
+// the error), then `apply(value)`.
+template <typename Apply>
+auto integer_setter(long long min, long long max, std::string range, Apply apply) {
+  return [=](server_state& s, std::string_view v, std::function<void()>& out) -> std::optional<std::string> {
+    const auto n = parse_long(v);
+    if (!n) return "argument couldn't be parsed into an integer";
+    if (*n < min || *n > max) return "argument must be between " + range + " inclusive";
+    out = [&s, apply, value = *n] { apply(s, value); };
+    return std::nullopt;
+  };
+}
+
+// A setter for a byte count in Redis's units, then `apply(bytes)`.
+template <typename Apply>
+auto memory_setter(Apply apply) {
+  return [=](server_state& s, std::string_view v, std::function<void()>& out) -> std::optional<std::string> {
+    const auto n = parse_memory(v);
+    if (!n) return "argument must be a memory value";
+    out = [&s, apply, bytes = *n] { apply(s, bytes); };
+    return std::nullopt;
+  };
+}
+
 const std::vector<parameter>& parameters() {
   static const std::vector<parameter> table = {
       {"appendonly", [](server_state&) { return std::string("no"); }, fixed("no")},
@@ -89,27 +115,12 @@ const std::vector<parameter>& parameters() {
          return std::nullopt;
        }},
       {"maxclients", [](server_state& s) { return std::to_string(s.live.maxclients.load()); },
-       [](server_state& s, std::string_view v, std::function<void()>& apply) -> std::optional<std::string> {
-         const auto n = parse_long(v);
-         if (!n) return "argument couldn't be parsed into an integer";
-         if (*n < 1) return "argument must be between 1 and 4294967295 inclusive";
-         apply = [&s, n] { s.live.maxclients = static_cast<std::size_t>(*n); };
-         return std::nullopt;
-       }},
+       integer_setter(1, LLONG_MAX, "1 and 4294967295",
+                      [](server_state& s, long long n) { s.live.maxclients = static_cast<std::size_t>(n); })},
       {"maxmemory", [](server_state& s) { return std::to_string(s.live.maxmemory.load()); },
-       [](server_state& s, std::string_view v, std::function<void()>& apply) -> std::optional<std::string> {
-         const auto n = parse_memory(v);
-         if (!n) return "argument must be a memory value";
-         apply = [&s, n] { s.live.maxmemory = *n; };
-         return std::nullopt;
-       }},
+       memory_setter([](server_state& s, std::uint64_t n) { s.live.maxmemory = n; })},
       {"maxmemory-per-user", [](server_state& s) { return std::to_string(s.live.maxmemory_per_user.load()); },
-       [](server_state& s, std::string_view v, std::function<void()>& apply) -> std::optional<std::string> {
-         const auto n = parse_memory(v);
-         if (!n) return "argument must be a memory value";
-         apply = [&s, n] { s.live.maxmemory_per_user = *n; };
-         return std::nullopt;
-       }},
+       memory_setter([](server_state& s, std::uint64_t n) { s.live.maxmemory_per_user = n; })},
       {"maxmemory-policy", [](server_state& s) { return s.live.policy(); },
        [](server_state& s, std::string_view v, std::function<void()>& apply) -> std::optional<std::string> {
          std::string lower(v);
@@ -130,31 +141,16 @@ const std::vector<parameter>& parameters() {
       {"proto-max-bulk-len", [](server_state& s) { return std::to_string(s.settings.proto_max_bulk_len); }, nullptr},
       {"save", [](server_state&) { return std::string(); }, fixed("")},
       {"slowlog-log-slower-than", [](server_state& s) { return std::to_string(s.live.slowlog_log_slower_than.load()); },
-       [](server_state& s, std::string_view v, std::function<void()>& apply) -> std::optional<std::string> {
-         const auto n = parse_long(v);
-         if (!n) return "argument couldn't be parsed into an integer";
-         apply = [&s, n] { s.live.slowlog_log_slower_than = *n; };
-         return std::nullopt;
-       }},
+       integer_setter(LLONG_MIN, LLONG_MAX, "", [](server_state& s, long long n) { s.live.slowlog_log_slower_than = n; })},
       {"slowlog-max-len", [](server_state& s) { return std::to_string(s.live.slowlog_max_len.load()); },
-       [](server_state& s, std::string_view v, std::function<void()>& apply) -> std::optional<std::string> {
-         const auto n = parse_long(v);
-         if (!n) return "argument couldn't be parsed into an integer";
-         if (*n < 0) return "argument must be between 0 and 9223372036854775807 inclusive";
-         apply = [&s, n] {
-           s.live.slowlog_max_len = static_cast<std::size_t>(*n);
-           s.slowlog.trim(static_cast<std::size_t>(*n));
-         };
-         return std::nullopt;
-       }},
+       integer_setter(0, LLONG_MAX, "0 and 9223372036854775807",
+                      [](server_state& s, long long n) {
+                        s.live.slowlog_max_len = static_cast<std::size_t>(n);
+                        s.slowlog.trim(static_cast<std::size_t>(n));
+                      })},
       {"timeout", [](server_state& s) { return std::to_string(s.live.idle_timeout_seconds.load()); },
-       [](server_state& s, std::string_view v, std::function<void()>& apply) -> std::optional<std::string> {
-         const auto n = parse_long(v);
-         if (!n) return "argument couldn't be parsed into an integer";
-         if (*n < 0 || *n > INT32_MAX) return "argument must be between 0 and 2147483647 inclusive";
-         apply = [&s, n] { s.live.idle_timeout_seconds = static_cast<unsigned>(*n); };
-         return std::nullopt;
-       }},
+       integer_setter(0, INT32_MAX, "0 and 2147483647",
+                      [](server_state& s, long long n) { s.live.idle_timeout_seconds = static_cast<unsigned>(n); })},
   };
   return table;
 }
@@ -213,31 +209,15 @@ void config_set(command_call& call) {
 }  // namespace
 
 void config(command_call& call) {
-  const command_spec* parent = find_command("config");
-  const command_spec* sub = find_subcommand(*parent, call.args[1]);
-  if (sub == nullptr) {
-    call.out.error("ERR unknown subcommand '" + std::string(call.args[1].substr(0, 128)) + "'. Try CONFIG HELP.");
-    return;
-  }
-  if (!sub->arity_ok(call.args.size())) {
-    call.out.error(arity_error(sub->name));
-    return;
-  }
+  const command_spec* sub = subcommand_or_error(call, "config", "CONFIG");
+  if (sub == nullptr) return;
   if (sub->name == "config|get") config_get(call);
   else config_set(call);
 }
 
 void slowlog(command_call& call) {
-  const command_spec* parent = find_command("slowlog");
-  const command_spec* sub = find_subcommand(*parent, call.args[1]);
-  if (sub == nullptr) {
-    call.out.error("ERR unknown subcommand '" + std::string(call.args[1].substr(0, 128)) + "'. Try SLOWLOG HELP.");
-    return;
-  }
-  if (!sub->arity_ok(call.args.size())) {
-    call.out.error(arity_error(sub->name));
-    return;
-  }
+  const command_spec* sub = subcommand_or_error(call, "slowlog", "SLOWLOG");
+  if (sub == nullptr) return;
   slow_log& log = call.shared().slowlog;
   const std::string& user = call.session.username();
   if (sub->name == "slowlog|len") {

@@ -4,30 +4,10 @@
 #include "server/client_session.hpp"
 #include "server/expiry_args.hpp"
 #include "server/handlers.hpp"
+#include "server/replies.hpp"
 
 namespace fpc::server::handlers {
 namespace {
-
-using transform = long long (*)(long long);
-
-// Sends the operation's integer (through `map`) or its error.
-kv_callback integer_reply(command_call& call, transform map = nullptr) {
-  return [reply = call.defer(), map](kv_result&& r) {
-    auto w = reply.writer();
-    if (!r.ok()) w.error(r.error);
-    else w.integer(map ? map(r.integer) : r.integer);
-    reply.finish();
-  };
-}
-
-kv_callback ok_reply(command_call& call) {
-  return [reply = call.defer()](kv_result&& r) {
-    auto w = reply.writer();
-    if (!r.ok()) w.error(r.error);
-    else w.ok();
-    reply.finish();
-  };
-}
 
 // EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT: options first, then the time, as Redis checks them.
 void expire_generic(command_call& call, time_unit unit, bool absolute, std::string_view name) {

@@ -4,6 +4,7 @@
 #include "resp/numbers.hpp"
 #include "server/client_session.hpp"
 #include "server/handlers.hpp"
+#include "server/replies.hpp"
 
 namespace fpc::server::handlers {
 namespace {
@@ -65,22 +66,11 @@ void copy(command_call& call) {
     call.out.error("ERR source and destination objects are the same");
     return;
   }
-  call.store().copy(call.session.who(), call.args[1], call.args[2], replace, [reply = call.defer()](kv_result&& r) {
-    auto w = reply.writer();
-    if (!r.ok()) w.error(r.error);
-    else w.integer(r.integer);
-    reply.finish();
-  });
+  call.store().copy(call.session.who(), call.args[1], call.args[2], replace, integer_reply(call));
 }
 
 void randomkey(command_call& call) {
-  call.store().random_key(call.session.who(), [reply = call.defer()](kv_result&& r) {
-    auto w = reply.writer();
-    if (!r.ok()) w.error(r.error);
-    else if (r.value) w.bulk(*r.value);
-    else w.null();
-    reply.finish();
-  });
+  call.store().random_key(call.session.who(), value_reply(call));
 }
 
 }  // namespace fpc::server::handlers

@@ -12,6 +12,7 @@
 #include "server/command_table.hpp"
 #include "server/glob.hpp"
 #include "server/handlers.hpp"
+#include "server/replies.hpp"
 #include "server/metrics.hpp"
 
 namespace fpc::server::handlers {
@@ -228,16 +229,8 @@ void command(command_call& call) {
     for (const auto& c : table) write_info(call.out, c);
     return;
   }
-  const command_spec* sub = find_subcommand(*find_command("command"), call.args[1]);
-  if (sub == nullptr) {
-    call.out.error("ERR unknown subcommand '" + std::string(call.args[1].substr(0, 128)) +
-                   "'. Try COMMAND HELP.");
-    return;
-  }
-  if (!sub->arity_ok(call.args.size())) {
-    call.out.error(arity_error(sub->name));
-    return;
-  }
+  const command_spec* sub = subcommand_or_error(call, "command", "COMMAND");
+  if (sub == nullptr) return;
   const auto names = call.args.subspan(2);
   if (sub->name == "command|count") {
     call.out.integer(static_cast<long long>(table.size()));

@@ -7,6 +7,7 @@
 #include "server/client_session.hpp"
 #include "server/expiry_args.hpp"
 #include "server/handlers.hpp"
+#include "server/replies.hpp"
 
 namespace fpc::server::handlers {
 namespace {
@@ -90,26 +91,6 @@ void set(command_call& call) {
 namespace fpc::server::handlers {
 namespace {
 
-// Replies with the optional value (bulk or null) or the error.
-kv_callback value_reply(command_call& call) {
-  return [reply = call.defer()](kv_result&& r) {
-    auto w = reply.writer();
-    if (!r.ok()) w.error(r.error);
-    else if (r.value) w.bulk(*r.value);
-    else w.null();
-    reply.finish();
-  };
-}
-
-kv_callback int_reply(command_call& call) {
-  return [reply = call.defer()](kv_result&& r) {
-    auto w = reply.writer();
-    if (!r.ok()) w.error(r.error);
-    else w.integer(r.integer);
-    reply.finish();
-  };
-}
-
 void set_with(command_call& call, std::string_view key, std::string_view value, const set_options& options,
               bool integer_result) {
   const bool return_old = options.return_old;
@@ -135,7 +116,7 @@ void setex_generic(command_call& call, time_unit unit, std::string_view name) {
 }
 
 void incr_generic(command_call& call, long long delta) {
-  call.store().incr_by(call.session.who(), call.args[1], delta, int_reply(call));
+  call.store().incr_by(call.session.who(), call.args[1], delta, integer_reply(call));
 }
 
 }  // namespace
@@ -162,7 +143,7 @@ void mset(command_call& call) {
     return;
   }
   if (resp::iequals(call.args[0], "msetnx")) {
-    call.store().msetnx(call.session.who(), call.args.subspan(1), int_reply(call));
+    call.store().msetnx(call.session.who(), call.args.subspan(1), integer_reply(call));
     return;
   }
   call.store().mset(call.session.who(), call.args.subspan(1), [reply = call.defer()](kv_result&& r) {
@@ -224,7 +205,7 @@ void getex(command_call& call) {
 }
 
 void append(command_call& call) {
-  call.store().append(call.session.who(), call.args[1], call.args[2], int_reply(call));
+  call.store().append(call.session.who(), call.args[1], call.args[2], integer_reply(call));
 }
 
 void setrange(command_call& call) {
@@ -243,10 +224,10 @@ void setrange(command_call& call) {
     call.out.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
     return;
   }
-  call.store().setrange(call.session.who(), call.args[1], offset, piece, int_reply(call));
+  call.store().setrange(call.session.who(), call.args[1], offset, piece, integer_reply(call));
 }
 
-void strlen(command_call& call) { call.store().strlen(call.session.who(), call.args[1], int_reply(call)); }
+void strlen(command_call& call) { call.store().strlen(call.session.who(), call.args[1], integer_reply(call)); }
 
 void getrange(command_call& call) {
   long long start = 0, end = 0;
@@ -319,12 +300,7 @@ void incrbyfloat(command_call& call) {
     next = resp::format_long_double_human(value);
     return true;
   };
-  call.store().read_modify_write(call.session.who(), call.args[1], add, [reply = call.defer()](kv_result&& r) {
-    auto w = reply.writer();
-    if (r.ok()) w.bulk(*r.value);
-    else w.error(r.error);
-    reply.finish();
-  });
+  call.store().read_modify_write(call.session.who(), call.args[1], add, value_reply(call));
 }
 
 }  // namespace fpc::server::handlers

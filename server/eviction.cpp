@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "pgbackend/pg_keyspace.hpp"
+#include "server/await_call.hpp"
 #include "server/server_state.hpp"
 
 namespace fpc::server {
@@ -26,23 +27,6 @@ eviction_policy policy_from_name(std::string_view name) {
 }
 
 namespace {
-
-// Runs one storage call and waits for it; `take` copies what it needs out of the result (its
-// views die with the callback). Returns the error text, empty on success.
-template <typename Submit, typename Take>
-asio::awaitable<std::string> await_call(Submit submit, Take take) {
-  asio::steady_timer done(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
-  std::string error;
-  bool finished = false;  // the callback may run before the wait starts (a stopped pool)
-  submit([&](kv_result&& r) {
-    if (r.ok()) take(r);
-    else error = r.error.empty() ? "failed" : r.error;
-    finished = true;
-    done.cancel();
-  });
-  if (!finished) co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
-  co_return error;
-}
 
 asio::awaitable<std::string> refresh_usage(pg::pg_keyspace& store, size_state& size) {
   auto next = std::make_shared<usage_snapshot>();
@@ -132,17 +116,13 @@ asio::awaitable<void> bound_size(pg::pg_keyspace& store, server_state& state) {
                                                static_cast<double>(std::max<std::uint64_t>(scope_keys, 1)));
         r.order = policy.order;
         r.volatile_only = policy.volatile_only;
-        std::int64_t deleted = 0, sampled = 0;
+        std::int64_t deleted = 0;
         auto error = co_await await_call([&](kv_callback cb) { store.evict(r, std::move(cb)); },
-                                         [&](kv_result& res) {
-                                           deleted = res.integer;
-                                           sampled = res.integer2;
-                                         });
+                                         [&](kv_result& res) { deleted = res.integer; });
         if (!error.empty()) {
           spdlog::warn("eviction round failed: {}", error);
           break;
         }
-        (void)sampled;
         ++rounds;
         deleted_total += static_cast<std::uint64_t>(deleted);
         size.evicted_keys.fetch_add(static_cast<std::uint64_t>(deleted), std::memory_order_relaxed);

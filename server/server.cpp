@@ -1,5 +1,6 @@
 // Event loops, acceptor, round-robin hand-out of clients, expiry sweeper, signal handling.
 #include "server/server.hpp"
+#include "server/await_call.hpp"
 #include "server/eviction.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -114,16 +115,10 @@ asio::awaitable<void> sweep_expired(pg::pg_keyspace& store, server_state& state)
     if (ec) co_return;
     std::int64_t deleted = batch;
     while (deleted == batch) {
-      asio::steady_timer done(timer.get_executor(), asio::steady_timer::time_point::max());
       deleted = 0;
-      bool finished = false;  // the callback may run before the wait starts (pool stopped)
-      store.sweep_expired(batch, [&](kv_result&& r) {
-        if (r.ok()) deleted = r.integer;
-        else spdlog::debug("expiry sweep failed: {}", r.error);
-        finished = true;
-        done.cancel();
-      });
-      if (!finished) co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
+      auto error = co_await await_call([&](kv_callback cb) { store.sweep_expired(batch, std::move(cb)); },
+                                       [&](kv_result& r) { deleted = r.integer; });
+      if (!error.empty()) spdlog::debug("expiry sweep failed: {}", error);
       state.counters.expired_keys.fetch_add(static_cast<std::uint64_t>(deleted), std::memory_order_relaxed);
     }
   }
