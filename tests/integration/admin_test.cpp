@@ -125,8 +125,10 @@ TEST_CASE("INFO pgbackend reports the pool's state, round trips and batch sizes"
     return std::atof(info.c_str() + at + name.size() + 1);
   };
   CHECK(field("connections_ready") >= 1);
-  CHECK(field("statements_in_flight") == 0);  // INFO itself needs no statement
-  CHECK(field("connections_busy") == 0);
+  // The client's own statements are answered; only background ones (the usage refresh, the
+  // expiry sweep, each on the last connection) can be on the wire now.
+  CHECK(field("statements_in_flight") <= 2);
+  CHECK(field("connections_busy") <= 1);
   CHECK(field("avg_round_trip_us") > 0);
   CHECK(field("statements") >= 1);
   CHECK(field("avg_merged_batch") >= 0);
