@@ -2,6 +2,7 @@
 // JSON log lines.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <thread>
 
 #include "tests/integration/fixture.hpp"
@@ -118,15 +119,23 @@ TEST_CASE("INFO pgbackend reports the pool's state, round trips and batch sizes"
   client c(server.port());
   for (int i = 0; i < 50; ++i) c.append({"SET", "k" + std::to_string(i), "v"});
   for (int i = 0; i < 50; ++i) c.next_reply();
-  const std::string info = c.cmd({"INFO", "pgbackend"}).str;
+  std::string info;
   auto field = [&](const std::string& name) {
     const auto at = info.find(name + ":");
     REQUIRE(at != std::string::npos);
     return std::atof(info.c_str() + at + name.size() + 1);
   };
+  // The client's own statements are answered. Other connections of the pool may still be
+  // opening (each sends its PREPAREs, which count as in flight: slow under ASan), so wait
+  // for the pool to settle: then only background statements (the usage refresh, the expiry
+  // sweep, each on the last connection) can be on the wire.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    info = c.cmd({"INFO", "pgbackend"}).str;
+    if (field("statements_in_flight") <= 2 && field("connections_busy") <= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  } while (std::chrono::steady_clock::now() < deadline);
   CHECK(field("connections_ready") >= 1);
-  // The client's own statements are answered; only background ones (the usage refresh, the
-  // expiry sweep, each on the last connection) can be on the wire now.
   CHECK(field("statements_in_flight") <= 2);
   CHECK(field("connections_busy") <= 1);
   CHECK(field("avg_round_trip_us") > 0);
