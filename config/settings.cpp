@@ -48,10 +48,6 @@ std::string settings::qualified_table() const {
   return quote_identifier(schema) + "." + quote_identifier(table);
 }
 
-std::string settings::qualified_usage_table() const {
-  return quote_identifier(schema) + "." + quote_identifier(table + "_usage");
-}
-
 std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
   settings s;
   CLI::App app{"FastPgCache: a Redis-protocol cache server that keeps its data in PostgreSQL.\n"

@@ -65,7 +65,6 @@ struct settings {
 
   [[nodiscard]] unsigned effective_threads() const;
   [[nodiscard]] std::string qualified_table() const;  // "schema"."table", quoted for SQL
-  [[nodiscard]] std::string qualified_usage_table() const;  // "schema"."table_usage": stored bytes per user
 };
 
 struct parse_exit {

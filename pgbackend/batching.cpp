@@ -1,4 +1,4 @@
-// Request merging: builds the array parameters of get_batch / set_batch and fans results out.
+// Request merging: builds the array parameters of get_batch / set_batch / set_each and fans results out.
 #include "pgbackend/batching.hpp"
 
 #include <algorithm>
@@ -8,7 +8,7 @@
 namespace fpc::pg {
 namespace {
 
-constexpr std::int32_t bytea_oid = 17, int8_oid = 20, text_oid = 25;
+constexpr std::int32_t bool_oid = 16, bytea_oid = 17, int8_oid = 20, text_oid = 25;
 
 // Parameter positions in the single-request statements (see statements.hpp).
 constexpr std::size_t p_tenant = 0, p_key = 1, p_value = 2, p_rel = 3, p_abs = 4;
@@ -46,9 +46,10 @@ pg_request merge_gets(members_ptr members) {
   return batch;
 }
 
-pg_request merge_sets(members_ptr members) {
+pg_request merge_sets(members_ptr members, member_failure failure) {
   const auto& ms = *members;
-  // Sort by (tenant, key), later writes after earlier ones; then keep the last of each key.
+  // Sort by (tenant, key), later writes after earlier ones, so concurrent batches lock rows in
+  // the same order; the last write of each key is the one the one-upsert path applies.
   std::vector<std::size_t> order(ms.size());
   std::iota(order.begin(), order.end(), 0);
   auto key_of = [&](std::size_t i) {
@@ -56,32 +57,53 @@ pg_request merge_sets(members_ptr members) {
   };
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return key_of(a) < key_of(b); });
-  std::vector<std::size_t> last;
-  last.reserve(order.size());
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    if (i + 1 < order.size() && key_of(order[i]) == key_of(order[i + 1])) continue;
-    last.push_back(order[i]);
+  auto is_last = [&](std::size_t at) {
+    return at + 1 == order.size() || key_of(order[at]) != key_of(order[at + 1]);
+  };
+  // All or nothing: only the last write of each key is sent. Failing alone: every write is sent
+  // (a key's earlier write must still land when its last one fails), marked last or not.
+  std::vector<std::size_t> sent;
+  sent.reserve(order.size());
+  for (std::size_t at = 0; at < order.size(); ++at) {
+    if (failure == member_failure::fails_alone || is_last(at)) sent.push_back(at);
   }
 
-  pg_request batch{statement::set_batch, {}, {}, ms.front().queued_at};
+  pg_request batch{failure == member_failure::fails_alone ? statement::set_each : statement::set_batch, {}, {},
+                   ms.front().queued_at};
   auto column = [&](std::int32_t oid, std::size_t param) {
-    batch.params.begin_array(oid, last.size(), false);
-    for (auto i : last) batch.params.array_item(ms[i].params.bytes(param));
+    const bool nullable = param == p_rel || param == p_abs;
+    batch.params.begin_array(oid, sent.size(), nullable);
+    for (auto at : sent) {
+      if (ms[order[at]].params.is_null(param)) batch.params.array_null();
+      else batch.params.array_item(ms[order[at]].params.bytes(param));
+    }
     batch.params.end_array();
   };
   column(text_oid, p_tenant);
   column(bytea_oid, p_key);
   column(bytea_oid, p_value);
-  for (std::size_t param : {p_rel, p_abs}) {
-    batch.params.begin_array(int8_oid, last.size(), true);
-    for (auto i : last) {
-      if (ms[i].params.is_null(param)) batch.params.array_null();
-      else batch.params.array_item(ms[i].params.bytes(param));
-    }
+  column(int8_oid, p_rel);
+  column(int8_oid, p_abs);
+  if (failure == member_failure::fails_alone) {
+    batch.params.begin_array(bool_oid, sent.size(), false);
+    for (auto at : sent) batch.params.array_item(is_last(at) ? std::string_view("\1", 1) : std::string_view("\0", 1));
     batch.params.end_array();
   }
-  batch.on_done = [members](const pg_outcome& o) {
-    for (auto& m : *members) m.on_done(pg_outcome{o.result, o.error, -1, 0});
+  // Failing alone sends every member, so position p in the arrays is member order[p - 1].
+  batch.on_done = [members, order = std::move(order)](const pg_outcome& o) {
+    if (!o.error.empty()) return fail_all(*members, o.error);
+    // set_each answers a row (1-based position in the arrays, message) per write that failed.
+    std::vector<std::string> errors(members->size());
+    for (int r = 0; o.result != nullptr && r < PQntuples(o.result) && PQnfields(o.result) == 2; ++r) {
+      const auto position = decode_int8(PQgetvalue(o.result, r, 0));
+      if (position >= 1 && static_cast<std::size_t>(position) <= order.size()) {
+        errors[order[static_cast<std::size_t>(position - 1)]] =
+            "ERR PostgreSQL: " + std::string(PQgetvalue(o.result, r, 1), static_cast<std::size_t>(PQgetlength(o.result, r, 1)));
+      }
+    }
+    for (std::size_t i = 0; i < members->size(); ++i) {
+      (*members)[i].on_done(errors[i].empty() ? pg_outcome{o.result, {}, -1, 0} : pg_outcome{nullptr, errors[i]});
+    }
   };
   return batch;
 }
@@ -90,10 +112,10 @@ pg_request merge_sets(members_ptr members) {
 
 bool mergeable(statement s) { return s == statement::get || s == statement::set_plain; }
 
-pg_request merge_requests(std::vector<pg_request>&& run) {
+pg_request merge_requests(std::vector<pg_request>&& run, member_failure failure) {
   auto members = std::make_shared<std::vector<pg_request>>(std::move(run));
   return members->front().stmt == statement::get ? merge_gets(std::move(members))
-                                                 : merge_sets(std::move(members));
+                                                 : merge_sets(std::move(members), failure);
 }
 
 }  // namespace fpc::pg

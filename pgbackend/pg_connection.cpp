@@ -249,7 +249,7 @@ pg_request pg_connection::take_next() {
   }
   options_.counters->batches.fetch_add(1, std::memory_order_relaxed);
   options_.counters->merged_requests.fetch_add(run.size(), std::memory_order_relaxed);
-  return merge_requests(std::move(run));
+  return merge_requests(std::move(run), member_failure::fails_alone);
 }
 
 void pg_connection::flush() {

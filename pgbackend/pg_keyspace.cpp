@@ -237,7 +237,7 @@ void pg_keyspace::mset(const server::caller& c, std::span<const std::string_view
     run.push_back(std::move(r));
   }
   run.back().on_done = [cb = std::move(cb)](const pg_outcome& o) { cb(o.error.empty() ? kv_result{} : failed(o)); };
-  connection_for(c.client_id).submit(n == 1 ? std::move(run.front()) : merge_requests(std::move(run)));
+  connection_for(c.client_id).submit(n == 1 ? std::move(run.front()) : merge_requests(std::move(run), member_failure::fails_all));
 }
 
 void pg_keyspace::msetnx(const server::caller& c, std::span<const std::string_view> pairs, kv_callback cb) {

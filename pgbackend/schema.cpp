@@ -57,12 +57,6 @@ std::string persistence(PGconn* c, const std::string& schema, const std::string&
 
 }  // namespace
 
-usage_names usage_names_for(const std::string& schema, const std::string& table) {
-  const std::string qs = config::quote_identifier(schema);
-  return usage_names{qs + "." + config::quote_identifier(table), qs + "." + config::quote_identifier(table + "_usage"),
-                     qs + "." + config::quote_identifier(table + "_count_usage"), table + "_usage_"};
-}
-
 void init_schema(const std::string& conninfo, const std::optional<std::string>& password,
                  const std::string& schema, const std::string& table, bool force) {
   auto c = connect(conninfo, password);
@@ -78,11 +72,12 @@ void init_schema(const std::string& conninfo, const std::optional<std::string>& 
   }
   for (const auto& ddl : schema_ddl(qs, qt, qi)) exec(c.get(), ddl);
   // Size tracking: new triggers (which lock the table until COMMIT) start from a fresh count.
-  const usage_names names = usage_names_for(schema, table);
+  const table_objects names = table_objects_for(schema, table);
   const bool usage_existed = !persistence(c.get(), schema, table + "_usage").empty();
   if (force && usage_existed) exec(c.get(), "DROP TABLE " + names.usage);
   for (const auto& ddl : usage_ddl(names)) exec(c.get(), ddl);
   if (!usage_existed || force) exec(c.get(), usage_seed_sql(names));
+  exec(c.get(), set_each_ddl(names));
   exec(c.get(), "COMMIT");
   const std::string p = persistence(c.get(), schema, table);
   if (p != "u") {
@@ -110,9 +105,11 @@ void check_schema(const std::string& conninfo, const std::optional<std::string>&
                      "SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
                      "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = 'accessed_at'",
                      {schema.c_str(), table.c_str()});
-  if (PQntuples(column.get()) == 0 || persistence(c.get(), schema, table + "_usage").empty()) {
+  auto set_each = exec(c.get(), "SELECT to_regproc($1) IS NOT NULL", {table_objects_for(schema, table).set_each.c_str()});
+  if (PQntuples(column.get()) == 0 || persistence(c.get(), schema, table + "_usage").empty() ||
+      std::string(PQgetvalue(set_each.get(), 0, 0)) != "t") {
     throw std::runtime_error("table " + schema + "." + table +
-                             " was created by an older FastPgCache (no size tracking); run --init-schema once more "
+                             " was created by an older FastPgCache; run --init-schema once more "
                              "(idempotent, keeps the data)");
   }
 }

@@ -2,13 +2,19 @@
 // PostgreSQL's clock decides expiry, so several servers on one database agree.
 #include "pgbackend/statements.hpp"
 
+#include "config/settings.hpp"
+
 namespace fpc::pg {
 namespace {
 
 constexpr Oid float8_oid = 701, bool_oid = 16, bytea_oid = 17, int8_oid = 20, text_oid = 25, bytea_array_oid = 1001,
-              text_array_oid = 1009, int8_array_oid = 1016;
+              text_array_oid = 1009, int8_array_oid = 1016, bool_array_oid = 1000;
 
 const char* const live = "(expires_at IS NULL OR expires_at > now())";
+
+// The end of every plain write: a new row, or a new value, expiry and access time for the key.
+const char* const upsert = " ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
+                           "expires_at = EXCLUDED.expires_at";
 
 // Expiry from a relative or absolute millisecond parameter; NULL when both are NULL.
 std::string expiry_expr(const char* rel, const char* abs) {
@@ -19,7 +25,16 @@ std::string expiry_expr(const char* rel, const char* abs) {
 
 }  // namespace
 
-statement_set::statement_set(const std::string& t, const std::string& usage) {
+table_objects table_objects_for(const std::string& schema, const std::string& table) {
+  const std::string qs = config::quote_identifier(schema) + ".";
+  return table_objects{qs + config::quote_identifier(table), qs + config::quote_identifier(table + "_usage"),
+                       qs + config::quote_identifier(table + "_count_usage"),
+                       qs + config::quote_identifier(table + "_set_each"), table + "_usage_"};
+}
+
+statement_set::statement_set(const table_objects& objects) {
+  const std::string& t = objects.table;
+  const std::string& usage = objects.usage;
   auto def = [&](statement s, const char* name, std::string sql, std::vector<Oid> types) {
     texts_[static_cast<std::size_t>(s)] = {name, std::move(sql), std::move(types)};
   };
@@ -32,8 +47,7 @@ statement_set::statement_set(const std::string& t, const std::string& usage) {
   def(statement::set_plain, "fpc_set",
       "INSERT INTO " + t + " (tenant, key, value, expires_at) VALUES ($1, $2, $3, " +
           expiry_expr("$4::int8", "$5::int8") +
-          ") ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
-          "expires_at = EXCLUDED.expires_at",
+          ")" + upsert,
       {text_oid, bytea_oid, bytea_oid, int8_oid, int8_oid});
 
   // SET with NX/XX/KEEPTTL/GET. `old` locks the live row (if any) so the condition and the old
@@ -218,10 +232,14 @@ statement_set::statement_set(const std::string& t, const std::string& usage) {
       "INSERT INTO " + t + " (tenant, key, value, expires_at) SELECT q.tenant, q.key, q.value, " +
           expiry_expr("q.rel", "q.abs") +
           " FROM unnest($1::text[], $2::bytea[], $3::bytea[], $4::int8[], $5::int8[]) "
-          "AS q(tenant, key, value, rel, abs) "
-          "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
-          "expires_at = EXCLUDED.expires_at",
+          "AS q(tenant, key, value, rel, abs)" + upsert,
       {text_array_oid, bytea_array_oid, bytea_array_oid, int8_array_oid, int8_array_oid});
+  // Plain SETs of different clients merged by a connection: each must fail alone (see
+  // set_each_ddl). Every member is sent, sorted by key; $6 marks the last write of each key.
+  def(statement::set_each, "fpc_set_each",
+      "SELECT member, message FROM " + objects.set_each +
+          "($1::text[], $2::bytea[], $3::bytea[], $4::int8[], $5::int8[], $6::bool[])",
+      {text_array_oid, bytea_array_oid, bytea_array_oid, int8_array_oid, int8_array_oid, bool_array_oid});
 
   // WATCH: a key's version is the xmin of its live row (every write makes a new row version, so a
   // new xmin), -1 when it has none. Comparing versions at EXEC catches writes from any client or
@@ -336,7 +354,7 @@ std::vector<std::string> schema_ddl(const std::string& s, const std::string& t,
   };
 }
 
-std::vector<std::string> usage_ddl(const usage_names& n) {
+std::vector<std::string> usage_ddl(const table_objects& n) {
   const std::string size = "octet_length(key) + octet_length(value)";
   auto add = [&](const std::string& select) {
     return "INSERT INTO " + n.usage + " AS u (tenant, backend, bytes, keys) " + select +
@@ -358,13 +376,13 @@ std::vector<std::string> usage_ddl(const usage_names& n) {
     return std::vector<std::string>{
         "DROP TRIGGER IF EXISTS " + name + " ON " + n.table,
         "CREATE TRIGGER " + name + " AFTER " + event + " ON " + n.table + " REFERENCING " + tables +
-            " FOR EACH STATEMENT EXECUTE FUNCTION " + n.function + "()"};
+            " FOR EACH STATEMENT EXECUTE FUNCTION " + n.count_usage + "()"};
   };
   std::vector<std::string> ddl = {
       "CREATE UNLOGGED TABLE IF NOT EXISTS " + n.usage +
           " (tenant text NOT NULL, backend int NOT NULL, bytes int8 NOT NULL, keys int8 NOT NULL, "
           "PRIMARY KEY (tenant, backend))",
-      "CREATE OR REPLACE FUNCTION " + n.function + "() RETURNS trigger LANGUAGE plpgsql AS $fpc$ " + body +
+      "CREATE OR REPLACE FUNCTION " + n.count_usage + "() RETURNS trigger LANGUAGE plpgsql AS $fpc$ " + body +
           " $fpc$",
   };
   for (auto& part : {trigger("ins", "INSERT", "NEW TABLE AS new_rows"),
@@ -375,9 +393,34 @@ std::vector<std::string> usage_ddl(const usage_names& n) {
   return ddl;
 }
 
-std::string usage_seed_sql(const usage_names& n) {
+std::string usage_seed_sql(const table_objects& n) {
   return "INSERT INTO " + n.usage + " (tenant, backend, bytes, keys) SELECT tenant, 0, "
          "sum(octet_length(key) + octet_length(value)), count(*) FROM " + n.table + " GROUP BY tenant";
+}
+
+std::string set_each_ddl(const table_objects& n) {
+  // The first block tries them all at once (one subtransaction: the price of failing alone).
+  // WHEN OTHERS leaves out query_canceled: a statement timeout still fails the whole batch.
+  const std::string insert = "INSERT INTO " + n.table + " (tenant, key, value, expires_at) ";
+  const std::string body =
+      "BEGIN "
+      "BEGIN " +
+      insert + "SELECT q.t, q.k, q.v, " + expiry_expr("q.r", "q.a") +
+      " FROM unnest(p_tenants, p_keys, p_values, p_rel, p_abs, p_last) AS q(t, k, v, r, a, l) WHERE q.l" + upsert +
+      "; RETURN; "
+      "EXCEPTION WHEN OTHERS THEN NULL; "
+      "END; "
+      "FOR n IN 1 .. cardinality(p_keys) LOOP "
+      "BEGIN " +
+      insert + "VALUES (p_tenants[n], p_keys[n], p_values[n], " + expiry_expr("p_rel[n]", "p_abs[n]") + ")" + upsert +
+      "; EXCEPTION WHEN OTHERS THEN member := n; message := SQLERRM; RETURN NEXT; "
+      "END; "
+      "END LOOP; "
+      "END";
+  return "CREATE OR REPLACE FUNCTION " + n.set_each +
+         "(p_tenants text[], p_keys bytea[], p_values bytea[], p_rel int8[], p_abs int8[], p_last bool[]) "
+         "RETURNS TABLE (member int8, message text) LANGUAGE plpgsql AS $fpc$ " +
+         body + " $fpc$";
 }
 
 }  // namespace fpc::pg

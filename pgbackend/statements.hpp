@@ -34,6 +34,7 @@ enum class statement : int {
   begin,        ///< MULTI/EXEC: opens the transaction (not preparable: sent as plain text)
   commit,       ///< MULTI/EXEC: its command tag says COMMIT, or ROLLBACK when a statement failed
   set_batch,    ///< $1 text[], $2 bytea[] keys, $3 bytea[] values, $4 int8[] rel ms, $5 int8[] unix ms
+  set_each,     ///< set_batch's arrays + $6 bool[] last write of its key -> (member, message) that failed
   watch_versions,  ///< $1 tenant, $2 bytea[] keys -> (ordinal, version) of the live ones
   watch_verify,    ///< $1 tenant, $2 bytea[] keys, $3 int8[] versions -> raises when one changed
   begin_read_committed,  ///< a short read-modify-write (INCRBYFLOAT) outside MULTI
@@ -65,10 +66,20 @@ struct statement_text {
   bool prepared = true;  // transaction control cannot be PREPAREd
 };
 
-/// The statements for one table (`"schema"."table"`, already quoted).
+/// The names of one cache table's objects in PostgreSQL (all quoted but the trigger prefix).
+struct table_objects {
+  std::string table;           // "schema"."table"
+  std::string usage;           // "schema"."table_usage": stored bytes and keys per user
+  std::string count_usage;     // "schema"."table_count_usage"(): the size-tracking trigger function
+  std::string set_each;        // "schema"."table_set_each"(...): merged SETs that fail one by one
+  std::string trigger_prefix;  // unquoted: table name + "_usage_"
+};
+[[nodiscard]] table_objects table_objects_for(const std::string& schema, const std::string& table);
+
+/// The statements for one table.
 class statement_set {
  public:
-  statement_set(const std::string& qualified_table, const std::string& qualified_usage_table);
+  explicit statement_set(const table_objects& objects);
   [[nodiscard]] const statement_text& operator[](statement s) const {
     return texts_[static_cast<std::size_t>(s)];
   }
@@ -83,19 +94,16 @@ class statement_set {
                                                   const std::string& quoted_table,
                                                   const std::string& quoted_index);
 
-/// Names of the size-tracking objects of one table (all quoted).
-struct usage_names {
-  std::string table;     // the cache table
-  std::string usage;     // "schema"."table_usage"
-  std::string function;  // "schema"."table_count_usage"()
-  std::string trigger_prefix;  // unquoted: table name + "_usage_"
-};
-
 /// Triggers that keep the usage table equal to the stored key+value bytes and keys per user.
 /// Statement-level with transition tables: one small upsert per statement, not per row; each
 /// backend adds to its own row, so writers never wait for each other on it.
-[[nodiscard]] std::vector<std::string> usage_ddl(const usage_names& n);
+[[nodiscard]] std::vector<std::string> usage_ddl(const table_objects& n);
 /// Fills the usage table from the cache table (when the triggers are new).
-[[nodiscard]] std::string usage_seed_sql(const usage_names& n);
+[[nodiscard]] std::string usage_seed_sql(const table_objects& n);
+
+/// The function behind merged plain SETs: one upsert of them all; when that fails (a constraint
+/// a DBA added, a deadlock), each SET alone, in order, in the same statement, so only the ones
+/// that truly fail report an error and the client's later commands still run after them.
+[[nodiscard]] std::string set_each_ddl(const table_objects& n);
 
 }  // namespace fpc::pg

@@ -180,7 +180,7 @@ asio::awaitable<void> shut_down(std::vector<tcp::acceptor*> acceptors, std::vect
 void run_server(const config::settings& settings, auth::user_table users,
                 std::shared_ptr<pg::password_source> password) {
   server_state state(settings, std::move(users));
-  const pg::statement_set statements(settings.qualified_table(), settings.qualified_usage_table());
+  const pg::statement_set statements(pg::table_objects_for(settings.schema, settings.table));
   const unsigned threads = settings.effective_threads();
   const std::size_t per_loop = std::max<std::size_t>(1, settings.pool_size / threads);
 
