@@ -121,7 +121,7 @@ statement_set::statement_set(const table_objects& objects) {
   // rows that changed between the two scans.
   def(statement::sweep, "fpc_sweep",
       "DELETE FROM " + t + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
-          " WHERE expires_at <= now() LIMIT $1)) AND expires_at <= now()",
+          " WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)) AND expires_at <= now()",
       {int8_oid});
 
   // Many GETs (from one pipeline or many clients) in one statement: one index probe per key.
@@ -329,13 +329,19 @@ statement_set::statement_set(const table_objects& objects) {
           "victims AS (SELECT tenant, key FROM sample ORDER BY CASE $5::int8 "
           "WHEN 0 THEN extract(epoch FROM accessed_at) WHEN 2 THEN extract(epoch FROM expires_at) "
           "ELSE random() END LIMIT $4), "
-          "d AS (DELETE FROM " + t + " AS c USING victims v WHERE c.tenant = v.tenant AND c.key = v.key RETURNING 1) "
+          "locked AS (SELECT c.tenant, c.key FROM " + t + " AS c JOIN victims v ON c.tenant = v.tenant "
+          "AND c.key = v.key FOR UPDATE OF c SKIP LOCKED), "
+          "d AS (DELETE FROM " + t + " AS c USING locked v WHERE c.tenant = v.tenant AND c.key = v.key RETURNING 1) "
           "SELECT count(*) FROM d",
       {text_oid, float8_oid, int8_oid, int8_oid, int8_oid, bool_oid});
   // Reads move the access clock at most once per $3 seconds per key, in one batch per loop.
+  // Background statements that touch many rows (this, the sweep, eviction) skip rows a client's
+  // statement holds: they never wait on clients, so they never deadlock with them.
   def(statement::touch, "fpc_touch",
-      "UPDATE " + t + " AS c SET accessed_at = now() FROM unnest($1::text[], $2::bytea[]) AS q(tenant, key) "
-      "WHERE c.tenant = q.tenant AND c.key = q.key AND c.accessed_at < now() - $3::int8 * interval '1 second'",
+      "WITH locked AS (SELECT c.tenant, c.key FROM unnest($1::text[], $2::bytea[]) AS q(tenant, key) JOIN " + t +
+          " AS c ON c.tenant = q.tenant AND c.key = q.key "
+          "WHERE c.accessed_at < now() - $3::int8 * interval '1 second' FOR UPDATE OF c SKIP LOCKED) "
+          "UPDATE " + t + " AS c SET accessed_at = now() FROM locked l WHERE c.tenant = l.tenant AND c.key = l.key",
       {text_array_oid, bytea_array_oid, int8_oid});
 }
 

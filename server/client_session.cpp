@@ -154,10 +154,11 @@ void client_session::exec_part_done(exec_group& group) {
 }
 
 std::string_view client_session::out_of_memory(const command_spec& spec) const {
-  // Only under noeviction: the other policies make room in the background instead.
+  // Under noeviction, or when eviction has nothing left to take; otherwise the reader waited
+  // for eviction to make room (wait_for_room) before this command.
   if (!(spec.flags & flag_denyoom)) return {};
   runtime_settings& live = loop_.shared.live;
-  if (!live.refuse_writes_when_full.load(std::memory_order_relaxed)) return {};
+  if (!live.refuse_writes_when_full.load(std::memory_order_relaxed) && !loop_.shared.size.eviction_stuck()) return {};
   const std::uint64_t max_total = live.maxmemory.load(std::memory_order_relaxed);
   if (max_total > 0 && loop_.shared.size.total_bytes() > max_total) {
     return "OOM command not allowed when used memory > 'maxmemory'.";
@@ -167,6 +168,45 @@ std::string_view client_session::out_of_memory(const command_spec& spec) const {
     return "OOM command not allowed when used memory > 'maxmemory-per-user'.";
   }
   return {};
+}
+
+std::uint64_t client_session::bytes_it_may_store(std::span<const std::string_view> args) const {
+  runtime_settings& live = loop_.shared.live;
+  if (!authenticated_ || (live.maxmemory.load(std::memory_order_relaxed) == 0 &&
+                          live.maxmemory_per_user.load(std::memory_order_relaxed) == 0)) {
+    return 0;
+  }
+  const command_spec* spec = find_command(args[0]);
+  if (spec == nullptr || !(spec->flags & flag_denyoom)) return 0;
+  std::uint64_t bytes = 0;
+  for (auto arg : args.subspan(1)) bytes += arg.size();
+  return std::max<std::uint64_t>(bytes, 1);
+}
+
+bool client_session::at_size_bound(std::uint64_t more_bytes) const {
+  runtime_settings& live = loop_.shared.live;
+  const size_state& size = loop_.shared.size;
+  const std::uint64_t max_total = live.maxmemory.load(std::memory_order_relaxed);
+  const std::uint64_t max_user = live.maxmemory_per_user.load(std::memory_order_relaxed);
+  return (max_total > 0 && size.estimated_total_bytes() + more_bytes > max_total) ||
+         (max_user > 0 && size.user_bytes(tenant_) > max_user);
+}
+
+asio::awaitable<void> client_session::wait_for_room(std::uint64_t bytes) {
+  size_state& size = loop_.shared.size;
+  const bool evicting = !loop_.shared.live.refuse_writes_when_full.load(std::memory_order_relaxed);
+  const std::uint64_t first_refresh = size.refreshes();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  asio::steady_timer pause(socket_.get_executor());
+  while (at_size_bound(bytes) && std::chrono::steady_clock::now() < deadline) {
+    if (!evicting && size.refreshes() > first_refresh) break;  // out_of_memory() decides
+    if (evicting && size.eviction_stuck()) break;               // out_of_memory() refuses
+    size.request_refresh();
+    pause.expires_after(std::chrono::milliseconds(1));
+    co_await pause.async_wait(use_tuple);
+    if (peer_gone_ || close_after_flush_) co_return;
+  }
+  size.note_write(bytes);
 }
 
 void client_session::record_if_slow(reply_slot& slot, std::chrono::steady_clock::duration elapsed) {
@@ -329,6 +369,18 @@ asio::awaitable<void> client_session::read_commands() {
         break;
       }
       if (result.status == resp::parse_status::complete) {
+        // A write at the size bound waits here, so it and everything after it keep their order.
+        // (The parsed arguments point into read_buffer_, which stays untouched meanwhile.)
+        if (const std::uint64_t bytes = bytes_it_may_store(parser_.args()); bytes > 0) {
+          if (at_size_bound(bytes)) {
+            if (any) wake_writer();
+            any = false;
+            co_await wait_for_room(bytes);
+            if (peer_gone_ || close_after_flush_) co_return;
+          } else {
+            loop_.shared.size.note_write(bytes);
+          }
+        }
         dispatch(parser_.args());
         any = true;
       }

@@ -142,8 +142,16 @@ class client_session : public std::enable_shared_from_this<client_session> {
   [[nodiscard]] bool refused_by_protected_mode() const;
   void wake_writer();
   void record_if_slow(reply_slot& slot, std::chrono::steady_clock::duration elapsed);
-  /// The -OOM error when a write must be refused at the size bound (noeviction), else empty.
+  /// The -OOM error when a write must be refused at the size bound (noeviction, or nothing
+  /// left to evict), else empty.
   [[nodiscard]] std::string_view out_of_memory(const command_spec& spec) const;
+  /// The bytes a command may add to the stored size (its arguments), 0 when it is not a write
+  /// the size bound applies to.
+  [[nodiscard]] std::uint64_t bytes_it_may_store(std::span<const std::string_view> args) const;
+  [[nodiscard]] bool at_size_bound(std::uint64_t more_bytes) const;
+  /// Holds a write at the size bound until eviction made room (or, under noeviction, until a
+  /// fresh size says whether to refuse it); at most a second, so a stuck PostgreSQL cannot hold it.
+  boost::asio::awaitable<void> wait_for_room(std::uint64_t bytes);
 
   boost::asio::ip::tcp::socket socket_;
   // TLS over socket_ (which stays the place for addresses, options and closing).

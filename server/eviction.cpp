@@ -3,6 +3,7 @@
 #include "server/eviction.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -30,6 +31,7 @@ namespace {
 
 asio::awaitable<std::string> refresh_usage(pg::pg_keyspace& store, size_state& size) {
   auto next = std::make_shared<usage_snapshot>();
+  const std::uint64_t counted_before = size.unrefreshed_bytes();
   auto error = co_await await_call([&](kv_callback cb) { store.read_usage(std::move(cb)); },
                                    [&](kv_result& r) {
                                      for (std::size_t i = 0; i < r.values.size(); ++i) {
@@ -43,15 +45,17 @@ asio::awaitable<std::string> refresh_usage(pg::pg_keyspace& store, size_state& s
                                        next->total_keys += count(2 * i + 1);
                                      }
                                    });
-  if (error.empty()) size.publish(std::move(next));
+  if (error.empty()) size.publish(std::move(next), counted_before);
   co_return error;
 }
 
 }  // namespace
 
 asio::awaitable<void> bound_size(pg::pg_keyspace& store, server_state& state) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
+  // Shared with the wake function, which other loops may call (by posting) at any time.
+  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
   size_state& size = state.size;
+  size.set_wake([timer] { asio::post(timer->get_executor(), [timer] { timer->cancel(); }); });
   auto last_compaction = std::chrono::steady_clock::now();
   bool still_over = false;  // the last tick stopped at its round limit: go on almost at once
   for (;;) {
@@ -59,12 +63,16 @@ asio::awaitable<void> bound_size(pg::pg_keyspace& store, server_state& state) {
     const std::uint64_t max_user = state.live.maxmemory_per_user.load();
     const eviction_policy policy = policy_from_name(state.live.policy());
     const bool bounded = max_total > 0 || max_user > 0;
-    timer.expires_after(still_over ? std::chrono::milliseconds(1)
-                        : bounded  ? std::chrono::milliseconds(100)
-                                   : std::chrono::seconds(1));
+    // A writer at the bound asked for a refresh: no waiting (its wake may have come while this
+    // task was busy, when cancelling the timer did nothing).
+    if (!size.take_refresh_request()) {
+      timer->expires_after(still_over ? std::chrono::milliseconds(1)
+                           : bounded  ? std::chrono::milliseconds(100)
+                                      : std::chrono::seconds(1));
+      auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec && !size.take_refresh_request()) co_return;
+    }
     still_over = false;
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return;
 
     if (auto error = co_await refresh_usage(store, size); !error.empty()) {
       spdlog::debug("size bound: cannot read usage: {}", error);
@@ -74,13 +82,20 @@ asio::awaitable<void> bound_size(pg::pg_keyspace& store, server_state& state) {
       last_compaction = std::chrono::steady_clock::now();
       co_await await_call([&](kv_callback cb) { store.compact_usage(std::move(cb)); }, [](kv_result&) {});
     }
-    if (!bounded || !policy.evicts) continue;
+    if (!bounded || !policy.evicts) {
+      size.set_eviction_stuck(false);
+      continue;
+    }
 
     // Over-limit scopes: each user above --maxmemory-per-user, then everyone above --maxmemory.
-    auto over = [&](const std::optional<std::string>& user) -> bool {
-      if (user) return max_user > 0 && size.user_bytes(*user) > max_user;
-      return max_total > 0 && size.total_bytes() > max_total;
+    // A scope over its limit is evicted down to 1/16 below it, so writers (which wait at the
+    // limit) get room for a while instead of waiting for a round at every write.
+    auto above = [&](const std::optional<std::string>& user, std::uint64_t slack) -> bool {
+      if (user) return max_user > 0 && size.user_bytes(*user) > max_user - slack * (max_user / 16);
+      return max_total > 0 && size.total_bytes() > max_total - slack * (max_total / 16);
     };
+    auto over = [&](const std::optional<std::string>& user) { return above(user, 0); };
+    auto above_target = [&](const std::optional<std::string>& user) { return above(user, 1); };
     std::vector<std::optional<std::string>> scopes;
     if (max_user > 0) {
       std::vector<std::string> users = state.size.users();
@@ -91,19 +106,20 @@ asio::awaitable<void> bound_size(pg::pg_keyspace& store, server_state& state) {
     if (over(std::nullopt)) scopes.emplace_back(std::nullopt);
 
     const std::uint64_t before = size.total_bytes();
+    bool stuck = false;
     std::uint64_t deleted_total = 0;
     unsigned rounds = 0;
     for (const auto& scope : scopes) {
       // Bounded work per tick: at most 50 rounds per scope, then the clients' statements get the
       // connection again and the next tick goes on.
       unsigned empty_rounds = 0;
-      for (unsigned round = 0; round < 50 && over(scope) && empty_rounds < 2; ++round) {
+      for (unsigned round = 0; round < 50 && above_target(scope) && empty_rounds < 2; ++round) {
         pg::pg_keyspace::eviction_round r;
         r.user = scope;
         // As many victims as the excess needs at the average key size (at most a batch), from a
         // sample a few times larger: the larger the sample, the closer to true LRU/TTL order.
         const std::uint64_t current = scope ? size.user_bytes(*scope) : size.total_bytes();
-        const std::uint64_t limit = scope ? max_user : max_total;
+        const std::uint64_t limit = scope ? max_user - max_user / 16 : max_total - max_total / 16;
         const std::uint64_t needed = (current - limit) / size.average_key_bytes(scope ? &*scope : nullptr) + 1;
         // Far over (writers outrunning eviction) allows rounds of up to 8 batches.
         const std::uint64_t cap = state.settings.maxmemory_eviction_batch * (needed > 4 * state.settings.maxmemory_eviction_batch ? 8 : 1);
@@ -130,12 +146,14 @@ asio::awaitable<void> bound_size(pg::pg_keyspace& store, server_state& state) {
         empty_rounds = deleted == 0 ? empty_rounds + 1 : 0;
         co_await refresh_usage(store, size);
       }
-      if (empty_rounds < 2 && over(scope)) still_over = true;
+      if (empty_rounds < 2 && above_target(scope)) still_over = true;
+      stuck = stuck || (empty_rounds >= 2 && over(scope));
       if (empty_rounds >= 2 && over(scope)) {
         spdlog::warn("eviction: nothing left to evict for {} under {} (volatile policies evict only keys with a TTL)",
                      scope ? "user '" + *scope + "'" : std::string("all users"), state.live.policy());
       }
     }
+    size.set_eviction_stuck(stuck);
     if (rounds > 0) {
       spdlog::info("eviction: {} keys deleted in {} rounds ({}); stored bytes {} -> {}", deleted_total, rounds,
                    state.live.policy(), before, size.total_bytes());

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,15 +24,46 @@ struct usage_snapshot {
 
 class size_state {
  public:
-  void publish(std::shared_ptr<const usage_snapshot> s) {
+  /// A new snapshot, read by a query that started when unrefreshed_bytes() was `counted_before`:
+  /// those writes are in the snapshot now, later ones not yet.
+  void publish(std::shared_ptr<const usage_snapshot> s, std::uint64_t counted_before) {
     total_bytes_.store(s->total_bytes, std::memory_order_relaxed);
+    unrefreshed_bytes_.fetch_sub(std::min(counted_before, unrefreshed_bytes()), std::memory_order_relaxed);
     std::uint64_t peak = peak_bytes_.load(std::memory_order_relaxed);
     while (s->total_bytes > peak && !peak_bytes_.compare_exchange_weak(peak, s->total_bytes)) {
     }
-    std::lock_guard guard(lock_);
-    snapshot_ = std::move(s);
+    {
+      std::lock_guard guard(lock_);
+      snapshot_ = std::move(s);
+    }
+    refreshes_.fetch_add(1, std::memory_order_release);
   }
   [[nodiscard]] std::uint64_t total_bytes() const { return total_bytes_.load(std::memory_order_relaxed); }
+
+  /// Bytes this server's writes may have added since the last snapshot's query began. Lets the
+  /// bound act between snapshots; an overwrite counts as growth, which only makes it act early.
+  void note_write(std::uint64_t bytes) { unrefreshed_bytes_.fetch_add(bytes, std::memory_order_relaxed); }
+  [[nodiscard]] std::uint64_t unrefreshed_bytes() const { return unrefreshed_bytes_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::uint64_t estimated_total_bytes() const { return total_bytes() + unrefreshed_bytes(); }
+  [[nodiscard]] std::uint64_t refreshes() const { return refreshes_.load(std::memory_order_acquire); }
+
+  /// The size task installs how to wake it; writers at the bound ask it for a refresh (and
+  /// eviction) now instead of at its next tick. The wake runs at most once until taken.
+  void set_wake(std::function<void()> wake) {
+    std::lock_guard guard(lock_);
+    wake_ = std::move(wake);
+  }
+  void request_refresh() {
+    if (refresh_requested_.exchange(true, std::memory_order_acq_rel)) return;
+    std::lock_guard guard(lock_);
+    if (wake_) wake_();
+  }
+  [[nodiscard]] bool take_refresh_request() { return refresh_requested_.exchange(false, std::memory_order_acq_rel); }
+
+  /// Set while eviction finds nothing to evict above the bound (volatile policies without TTL
+  /// keys): writes then get -OOM, as in Redis.
+  void set_eviction_stuck(bool stuck) { eviction_stuck_.store(stuck, std::memory_order_relaxed); }
+  [[nodiscard]] bool eviction_stuck() const { return eviction_stuck_.load(std::memory_order_relaxed); }
   [[nodiscard]] std::uint64_t peak_bytes() const { return peak_bytes_.load(std::memory_order_relaxed); }
   [[nodiscard]] std::uint64_t user_bytes(std::string_view user) const {
     std::lock_guard guard(lock_);
@@ -77,6 +109,11 @@ class size_state {
 
  private:
   std::atomic<std::uint64_t> total_bytes_{0};
+  std::atomic<std::uint64_t> unrefreshed_bytes_{0};
+  std::atomic<std::uint64_t> refreshes_{0};
+  std::atomic<bool> refresh_requested_{false};
+  std::atomic<bool> eviction_stuck_{false};
+  std::function<void()> wake_;  // guarded by lock_
   std::atomic<std::uint64_t> peak_bytes_{0};
   mutable std::mutex lock_;
   std::shared_ptr<const usage_snapshot> snapshot_;

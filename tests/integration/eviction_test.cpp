@@ -87,12 +87,14 @@ TEST_CASE("eviction keeps the stored size under --maxmemory under write-heavy lo
   std::atomic<bool> stop{false};
   std::atomic<long long> peak{0};
   std::atomic<int> errors{0};
+  // The peak as PostgreSQL itself counts it (the usage table the triggers keep), not as the
+  // server last saw it: the server's own view lags its writes.
   std::thread watcher([&] {
-    client w(server.port());
+    const std::string query = "psql -XAtq '" + pg_uri() + "' -c 'SELECT coalesce(sum(bytes), 0) FROM \"" +
+                              server.schema() + "\".cache_usage'";
     while (!stop) {
-      const long long now = info_field(w, "memory", "used_memory_stored");
+      const long long now = std::atoll(shell(query).c_str());
       if (now > peak) peak = now;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });
   std::vector<std::thread> writers;
@@ -121,6 +123,9 @@ TEST_CASE("eviction keeps the stored size under --maxmemory under write-heavy lo
   CHECK(settled <= limit);
   CHECK(stored_in_table(server, "default") <= limit);
   CHECK(info_field(c, "stats", "evicted_keys") > 1000);
+  // Writers wait at the bound while eviction makes room: the size passes it by about the writes
+  // already on their way when the server's estimate reached it (4 clients x 50 x 1 KB at most).
+  CHECK(peak.load() < limit + 4 * 50 * 1100);
   std::printf("eviction under load: limit %lld bytes, peak %lld (%.2fx), settled %lld\n", limit, peak.load(),
               static_cast<double>(peak.load()) / static_cast<double>(limit), settled);
 }
