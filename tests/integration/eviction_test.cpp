@@ -188,3 +188,29 @@ TEST_CASE("volatile-ttl evicts keys with a TTL, soonest first, and never persist
   CHECK(c.cmd({"EXISTS", "t99"}).integer == 1);  // the latest expiry stays
   CHECK(c.cmd({"EXISTS", "t0"}).integer == 0);   // the soonest went first
 }
+
+TEST_CASE("a volatile policy with nothing left to evict answers -OOM, as Redis does") {
+  server_process server({"--maxmemory-per-user", "10kb", "--maxmemory-policy", "volatile-lru"});
+  client c(server.port());
+  // Persistent keys only: nothing a volatile policy may take.
+  std::string refused;
+  for (int i = 0; i < 200 && refused.empty(); ++i) {
+    const reply r = c.cmd({"SET", "p" + std::to_string(i), std::string(1000, 'p')});
+    if (r.is_error()) refused = r.str;
+    else REQUIRE(r.str == "OK");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(refused == "OOM command not allowed when used memory > 'maxmemory-per-user'.");
+  CHECK(c.cmd({"GET", "p0"}).str == std::string(1000, 'p'));  // reads still work
+  std::vector<std::string> del{"DEL"};
+  for (int i = 0; i < 200; ++i) del.push_back("p" + std::to_string(i));
+  CHECK(c.cmd(del).integer > 10);
+  // Room again once a reading of the usage shows it (the bound task reads every 100 ms).
+  std::string after;
+  for (int i = 0; i < 50; ++i) {
+    after = c.cmd({"SET", "again", "x"}).str;
+    if (after == "OK") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(after == "OK");
+}
