@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace fpc::pg {
 namespace asio = boost::asio;
@@ -369,6 +370,11 @@ void pg_connection::handle_result(PGresult* raw) {
       const char* primary = PQresultErrorField(raw, PG_DIAG_MESSAGE_PRIMARY);
       front.error = "ERR PostgreSQL: " + one_line(primary ? primary : PQresultErrorMessage(raw));
       options_.counters->errors.fetch_add(1, std::memory_order_relaxed);
+      if (front.request.in_transaction) {
+        const char* sqlstate = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+        const std::string_view code = sqlstate ? sqlstate : "";
+        if (code == "40001" || code == "40P01") transaction_conflict_ = true;
+      }
       break;
     }
     case PGRES_PIPELINE_ABORTED:
@@ -381,13 +387,15 @@ void pg_connection::handle_result(PGresult* raw) {
 }
 
 void pg_connection::complete(sent_request&& done) {
+  bool conflict = false;
+  if (done.request.stmt == statement::commit) conflict = std::exchange(transaction_conflict_, false);
   if (!done.request.on_done) return;
   if (!done.error.empty()) {
     done.request.on_done(pg_outcome{nullptr, done.error});
   } else if (!done.result) {
     done.request.on_done(pg_outcome{nullptr, "ERR PostgreSQL returned no result"});
   } else {
-    done.request.on_done(pg_outcome{done.result.get(), {}});
+    done.request.on_done(pg_outcome{done.result.get(), {}, 0, 0, conflict});
   }
 }
 
@@ -420,6 +428,7 @@ void pg_connection::reset(const std::string& reason) {
       if (commit) break;
     }
     transaction_open_ = false;
+    transaction_conflict_ = false;
   }
   for (auto& s : sent) fail(s.request, error);
   for (auto& r : rest_of_transaction) fail(r, error);

@@ -112,6 +112,7 @@ class pg_connection {
   bool ever_connected_ = false;
   bool marking_transaction_ = false;  // submit(): between a BEGIN and its COMMIT
   bool transaction_open_ = false;     // sent a BEGIN whose COMMIT is not sent yet
+  bool transaction_conflict_ = false;  // the open transaction failed on a serialization failure or deadlock
   bool recycling_ = false;  // past max age: send nothing more, reconnect once answers are in
   std::chrono::steady_clock::time_point connected_at_{};
   std::chrono::milliseconds age_limit_{0};

@@ -343,18 +343,34 @@ void pg_keyspace::key_range(const server::caller& c, std::string_view from, std:
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::begin_transaction(const server::caller& c) {
-  // Its failure shows in the statements after it and in the commit; nothing to report here.
-  connection_for(c.client_id).submit(pg_request{statement::begin, {}, [](const pg_outcome&) {}, {}});
+namespace {
+pg_request keys_request(statement s, const server::caller& c, const std::vector<std::string>& keys) {
+  pg_request req{s, {}, [](const pg_outcome&) {}, {}};
+  req.params.add_bytes(c.tenant);
+  const std::vector<std::string_view> views(keys.begin(), keys.end());
+  req.params.add_bytea_array(views);
+  return req;
+}
+}  // namespace
+
+void pg_keyspace::begin_transaction(const server::caller& c, const std::vector<std::string>* locked_keys) {
+  // Failures show in the statements after these and in the commit; nothing to report here.
+  auto& conn = connection_for(c.client_id);
+  conn.submit(pg_request{locked_keys ? statement::begin_read_committed : statement::begin, {},
+                         [](const pg_outcome&) {}, {}});
+  if (locked_keys) conn.submit(keys_request(statement::lock_keys, c, *locked_keys));
 }
 
-void pg_keyspace::commit_transaction(const server::caller& c, kv_callback cb) {
+void pg_keyspace::commit_transaction(const server::caller& c, const std::vector<std::string>* locked_keys,
+                                     kv_callback cb) {
+  if (locked_keys) connection_for(c.client_id).submit(keys_request(statement::drop_placeholders, c, *locked_keys));
   auto req = make_request(statement::commit, std::move(cb), [](const pg_outcome& o) {
     if (!o.error.empty()) return failed(o);
     kv_result r;
     // PostgreSQL answers COMMIT with a ROLLBACK tag when a statement of the transaction failed.
     if (std::string_view(PQcmdStatus(const_cast<PGresult*>(o.result))) != "COMMIT") {
       r.error = "EXECABORT Transaction discarded because PostgreSQL rolled it back";
+      r.conflict = o.conflict;
     }
     return r;
   });

@@ -50,8 +50,9 @@ class pg_keyspace final : public server::keyspace {
   void incr_by(const server::caller& c, std::string_view key, std::int64_t delta, server::kv_callback cb) override;
   void key_range(const server::caller& c, std::string_view from, std::optional<std::string_view> below,
                  std::size_t limit, server::kv_callback cb) override;
-  void begin_transaction(const server::caller& c) override;
-  void commit_transaction(const server::caller& c, server::kv_callback cb) override;
+  void begin_transaction(const server::caller& c, const std::vector<std::string>* locked_keys) override;
+  void commit_transaction(const server::caller& c, const std::vector<std::string>* locked_keys,
+                          server::kv_callback cb) override;
   void expire_time(const server::caller& c, std::string_view key, server::kv_callback cb) override;
   void watch(const server::caller& c, std::span<const std::string_view> keys, server::kv_callback cb) override;
   void verify_watched(const server::caller& c, std::shared_ptr<const server::watched_keys> watched,

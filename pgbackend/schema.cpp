@@ -78,6 +78,7 @@ void init_schema(const std::string& conninfo, const std::optional<std::string>& 
   for (const auto& ddl : usage_ddl(names)) exec(c.get(), ddl);
   if (!usage_existed || force) exec(c.get(), usage_seed_sql(names));
   exec(c.get(), set_each_ddl(names));
+  exec(c.get(), lock_keys_ddl(names));
   exec(c.get(), "COMMIT");
   const std::string p = persistence(c.get(), schema, table);
   if (p != "u") {
@@ -105,9 +106,11 @@ void check_schema(const std::string& conninfo, const std::optional<std::string>&
                      "SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
                      "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = 'accessed_at'",
                      {schema.c_str(), table.c_str()});
-  auto set_each = exec(c.get(), "SELECT to_regproc($1) IS NOT NULL", {table_objects_for(schema, table).set_each.c_str()});
+  const table_objects objects = table_objects_for(schema, table);
+  auto functions = exec(c.get(), "SELECT to_regproc($1) IS NOT NULL AND to_regproc($2) IS NOT NULL",
+                        {objects.set_each.c_str(), objects.lock_keys.c_str()});
   if (PQntuples(column.get()) == 0 || persistence(c.get(), schema, table + "_usage").empty() ||
-      std::string(PQgetvalue(set_each.get(), 0, 0)) != "t") {
+      std::string(PQgetvalue(functions.get(), 0, 0)) != "t") {
     throw std::runtime_error("table " + schema + "." + table +
                              " was created by an older FastPgCache; run --init-schema once more "
                              "(idempotent, keeps the data)");

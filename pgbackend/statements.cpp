@@ -29,7 +29,8 @@ table_objects table_objects_for(const std::string& schema, const std::string& ta
   const std::string qs = config::quote_identifier(schema) + ".";
   return table_objects{qs + config::quote_identifier(table), qs + config::quote_identifier(table + "_usage"),
                        qs + config::quote_identifier(table + "_count_usage"),
-                       qs + config::quote_identifier(table + "_set_each"), table + "_usage_"};
+                       qs + config::quote_identifier(table + "_set_each"),
+                       qs + config::quote_identifier(table + "_lock_keys"), table + "_usage_"};
 }
 
 statement_set::statement_set(const table_objects& objects) {
@@ -343,6 +344,11 @@ statement_set::statement_set(const table_objects& objects) {
           "WHERE c.accessed_at < now() - $3::int8 * interval '1 second' FOR UPDATE OF c SKIP LOCKED) "
           "UPDATE " + t + " AS c SET accessed_at = now() FROM locked l WHERE c.tenant = l.tenant AND c.key = l.key",
       {text_array_oid, bytea_array_oid, int8_oid});
+  def(statement::lock_keys, "fpc_lock_keys", "SELECT " + objects.lock_keys + "($1::text, $2::bytea[])",
+      {text_oid, bytea_array_oid});
+  def(statement::drop_placeholders, "fpc_drop_placeholders",
+      "DELETE FROM " + t + " WHERE tenant = $1 AND key = ANY($2::bytea[]) AND expires_at = '-infinity'",
+      {text_oid, bytea_array_oid});
 }
 
 std::vector<std::string> schema_ddl(const std::string& s, const std::string& t,
@@ -427,6 +433,27 @@ std::string set_each_ddl(const table_objects& n) {
          "(p_tenants text[], p_keys bytea[], p_values bytea[], p_rel int8[], p_abs int8[], p_last bool[]) "
          "RETURNS TABLE (member int8, message text) LANGUAGE plpgsql AS $fpc$ " +
          body + " $fpc$";
+}
+
+std::string lock_keys_ddl(const table_objects& n) {
+  // Each key: lock its row; when there is none, insert a placeholder (ON CONFLICT DO NOTHING:
+  // a client may create the key meanwhile) and try again. READ COMMITTED, so every statement
+  // sees the latest commits and the loop ends. Byte order: every batch locks in that order too.
+  const std::string body =
+      "DECLARE k bytea; "
+      "BEGIN "
+      "FOR k IN SELECT DISTINCT u FROM unnest(p_keys) AS u ORDER BY u LOOP "
+      "LOOP "
+      "PERFORM 1 FROM " + n.table + " WHERE tenant = p_tenant AND key = k FOR UPDATE; "
+      "EXIT WHEN FOUND; "
+      "INSERT INTO " + n.table + " (tenant, key, value, expires_at) VALUES (p_tenant, k, '', '-infinity') "
+      "ON CONFLICT DO NOTHING; "
+      "EXIT WHEN FOUND; "
+      "END LOOP; "
+      "END LOOP; "
+      "END";
+  return "CREATE OR REPLACE FUNCTION " + n.lock_keys +
+         "(p_tenant text, p_keys bytea[]) RETURNS void LANGUAGE plpgsql AS $fpc$ " + body + " $fpc$";
 }
 
 }  // namespace fpc::pg

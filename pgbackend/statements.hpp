@@ -48,6 +48,8 @@ enum class statement : int {
   evict,           ///< $1 user or NULL, $2 sample percent, $3 sample, $4 victims, $5 order, $6 volatile
                    ///< only -> keys deleted
   touch,           ///< $1 text[] tenants, $2 bytea[] keys, $3 resolution s: the LRU access clock
+  lock_keys,       ///< $1 tenant, $2 bytea[] keys: EXEC's row locks, absent keys held by placeholders
+  drop_placeholders,  ///< $1 tenant, $2 bytea[] keys: the placeholders lock_keys left unused
   count_,
 };
 
@@ -72,6 +74,7 @@ struct table_objects {
   std::string usage;           // "schema"."table_usage": stored bytes and keys per user
   std::string count_usage;     // "schema"."table_count_usage"(): the size-tracking trigger function
   std::string set_each;        // "schema"."table_set_each"(...): merged SETs that fail one by one
+  std::string lock_keys;       // "schema"."table_lock_keys"(...): EXEC's key locks
   std::string trigger_prefix;  // unquoted: table name + "_usage_"
 };
 [[nodiscard]] table_objects table_objects_for(const std::string& schema, const std::string& table);
@@ -105,5 +108,10 @@ class statement_set {
 /// a DBA added, a deadlock), each SET alone, in order, in the same statement, so only the ones
 /// that truly fail report an error and the client's later commands still run after them.
 [[nodiscard]] std::string set_each_ddl(const table_objects& n);
+
+/// The function that locks a write transaction's keys in byte order before its commands run:
+/// existing rows FOR UPDATE, absent keys by inserting a placeholder row (never live: it expires
+/// at -infinity) that the transaction overwrites or drops before COMMIT.
+[[nodiscard]] std::string lock_keys_ddl(const table_objects& n);
 
 }  // namespace fpc::pg

@@ -74,6 +74,11 @@ void client_session::kill() {
   wake_writer();
 }
 
+void client_session::resume_dispatch() {
+  dispatch_held_ = false;
+  reader_wake_.cancel();
+}
+
 void client_session::stop_reading() {
   // The reader notices at its next read; the writer, once done, bounds how long that may take.
   close_after_flush_ = true;
@@ -383,6 +388,15 @@ asio::awaitable<void> client_session::read_commands() {
         }
         dispatch(parser_.args());
         any = true;
+        if (dispatch_held_) {
+          while (dispatch_held_ && !peer_gone_ && !close_after_flush_) {
+            wake_writer();
+            any = false;
+            reader_wake_.expires_at(asio::steady_timer::time_point::max());
+            co_await reader_wake_.async_wait(use_tuple);
+          }
+          if (peer_gone_ || close_after_flush_) co_return;  // kill / stop_reading woke the writer
+        }
       }
       start += result.consumed;
     }

@@ -110,6 +110,11 @@ class client_session : public std::enable_shared_from_this<client_session> {
   [[nodiscard]] std::chrono::steady_clock::time_point last_active() const { return last_active_; }
   [[nodiscard]] bool has_pending_replies() const { return pending_ > 0; }
 
+  /// EXEC holds the reader until its transaction is over: nothing after it reaches PostgreSQL
+  /// before, so a transaction run again after losing to a concurrent one keeps its place.
+  void hold_dispatch() { dispatch_held_ = true; }
+  void resume_dispatch();
+  void count_exec_retry() { loop_.shared.counters.exec_retries.fetch_add(1, std::memory_order_relaxed); }
   /// Called when a reply is complete (deferred ones from their callback).
   void reply_ready(reply_slot& slot);
 
@@ -178,6 +183,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   bool close_after_flush_ = false;
   bool peer_gone_ = false;
   bool reader_waiting_for_drain_ = false;
+  bool dispatch_held_ = false;  // an EXEC is in flight (hold_dispatch)
 };
 
 /// Redis's protected-mode refusal, with this server's options in place of Redis's config file.

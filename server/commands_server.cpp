@@ -172,6 +172,7 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
     append_line(out, "total_commands_processed", counters.commands_processed.load());
     append_line(out, "rejected_connections", counters.rejected_connections.load());
     append_line(out, "expired_keys", counters.expired_keys.load());
+    append_line(out, "exec_retries", counters.exec_retries.load());
     append_line(out, "evicted_keys", st.size.evicted_keys.load());
     append_line(out, "eviction_rounds", st.size.eviction_rounds.load());
     append_line(out, "keyspace_hits", counters.keyspace_hits.load());

@@ -52,6 +52,7 @@ struct kv_result {
   std::optional<std::string_view> value;
   std::vector<std::optional<std::string_view>> values;  // MGET; same lifetime as `value`
   std::vector<std::int64_t> integers;                   // WATCH's versions
+  bool conflict = false;  // EXEC's transaction lost to a concurrent one: running it again may succeed
 
   [[nodiscard]] bool ok() const { return error.empty(); }
 };
@@ -124,8 +125,13 @@ class keyspace {
                          std::size_t limit, kv_callback cb) = 0;
   /// MULTI/EXEC: every operation the caller submits between these runs as one transaction, with
   /// no other client's statement in between. The commit callback fails when it rolled back.
-  virtual void begin_transaction(const caller& c) = 0;
-  virtual void commit_transaction(const caller& c, kv_callback cb) = 0;
+  /// With `locked_keys` (a write transaction whose keys are all known; the same to both calls)
+  /// it locks those keys first and then runs READ COMMITTED: it cannot lose to a concurrent
+  /// transaction (but for a deadlock). Without, it runs on one REPEATABLE READ snapshot (reads,
+  /// or commands over the whole keyspace), where a write can lose: the commit then reports
+  /// `conflict`, and running it again may succeed.
+  virtual void begin_transaction(const caller& c, const std::vector<std::string>* locked_keys) = 0;
+  virtual void commit_transaction(const caller& c, const std::vector<std::string>* locked_keys, kv_callback cb) = 0;
   /// integer: -2 missing, -1 no expiry, else the expiry as unix milliseconds.
   virtual void expire_time(const caller& c, std::string_view key, kv_callback cb) = 0;
 

@@ -61,6 +61,8 @@ std::string render_metrics(const server_state& st) {
   metric(out, "fastpgcache_keyspace_hits_total", "counter", "GETs that found a key.", d(c.keyspace_hits));
   metric(out, "fastpgcache_keyspace_misses_total", "counter", "GETs that found nothing.", d(c.keyspace_misses));
   metric(out, "fastpgcache_expired_keys_total", "counter", "Expired rows deleted by the sweeper.", d(c.expired_keys));
+  metric(out, "fastpgcache_exec_retries_total", "counter",
+         "EXEC transactions run again after a serialization failure or deadlock.", d(c.exec_retries));
   metric(out, "fastpgcache_stored_bytes", "gauge", "Stored key+value bytes of all users (the --maxmemory measure).",
          static_cast<double>(st.size.total_bytes()));
   metric(out, "fastpgcache_maxmemory_bytes", "gauge", "The --maxmemory bound (0: none).",

@@ -36,8 +36,10 @@ class memory_keyspace final : public server::keyspace {
   void incr_by(const server::caller& c, std::string_view key, std::int64_t delta, server::kv_callback cb) override;
   void key_range(const server::caller& c, std::string_view from, std::optional<std::string_view> below,
                  std::size_t limit, server::kv_callback cb) override;
-  void begin_transaction(const server::caller&) override {}
-  void commit_transaction(const server::caller&, server::kv_callback cb) override { cb({}); }
+  void begin_transaction(const server::caller&, const std::vector<std::string>*) override {}
+  void commit_transaction(const server::caller&, const std::vector<std::string>*, server::kv_callback cb) override {
+    cb({});
+  }
   void expire_time(const server::caller& c, std::string_view key, server::kv_callback cb) override;
   void watch(const server::caller& c, std::span<const std::string_view> keys, server::kv_callback cb) override;
   void verify_watched(const server::caller& c, std::shared_ptr<const server::watched_keys> watched,
