@@ -92,9 +92,11 @@ pg_request merge_sets(members_ptr members, member_failure failure) {
   // Failing alone sends every member, so position p in the arrays is member order[p - 1].
   batch.on_done = [members, order = std::move(order)](const pg_outcome& o) {
     if (!o.error.empty()) return fail_all(*members, o.error);
-    // set_each answers a row (1-based position in the arrays, message) per write that failed.
-    std::vector<std::string> errors(members->size());
-    for (int r = 0; o.result != nullptr && r < PQntuples(o.result) && PQnfields(o.result) == 2; ++r) {
+    // set_each answers a row (1-based position in the arrays, message) per write that failed;
+    // usually none, and then nothing is allocated here.
+    const int failed_rows = o.result != nullptr && PQnfields(o.result) == 2 ? PQntuples(o.result) : 0;
+    std::vector<std::string> errors(failed_rows > 0 ? members->size() : 0);
+    for (int r = 0; r < failed_rows; ++r) {
       const auto position = decode_int8(PQgetvalue(o.result, r, 0));
       if (position >= 1 && static_cast<std::size_t>(position) <= order.size()) {
         errors[order[static_cast<std::size_t>(position - 1)]] =
@@ -102,7 +104,8 @@ pg_request merge_sets(members_ptr members, member_failure failure) {
       }
     }
     for (std::size_t i = 0; i < members->size(); ++i) {
-      (*members)[i].on_done(errors[i].empty() ? pg_outcome{o.result, {}, -1, 0} : pg_outcome{nullptr, errors[i]});
+      const bool failed = !errors.empty() && !errors[i].empty();
+      (*members)[i].on_done(failed ? pg_outcome{nullptr, errors[i]} : pg_outcome{o.result, {}, -1, 0});
     }
   };
   return batch;
