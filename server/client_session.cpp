@@ -194,7 +194,7 @@ bool client_session::at_size_bound(std::uint64_t more_bytes) const {
   const std::uint64_t max_total = live.maxmemory.load(std::memory_order_relaxed);
   const std::uint64_t max_user = live.maxmemory_per_user.load(std::memory_order_relaxed);
   return (max_total > 0 && size.estimated_total_bytes() + more_bytes > max_total) ||
-         (max_user > 0 && size.user_bytes(tenant_) > max_user);
+         (max_user > 0 && size.estimated_user_bytes(tenant_) + more_bytes > max_user);
 }
 
 asio::awaitable<void> client_session::wait_for_room(std::uint64_t bytes) {
@@ -211,7 +211,12 @@ asio::awaitable<void> client_session::wait_for_room(std::uint64_t bytes) {
     co_await pause.async_wait(use_tuple);
     if (peer_gone_ || close_after_flush_) co_return;
   }
-  size.note_write(bytes);
+  note_write(bytes);
+}
+
+void client_session::note_write(std::uint64_t bytes) {
+  const bool per_user = loop_.shared.live.maxmemory_per_user.load(std::memory_order_relaxed) > 0;
+  loop_.shared.size.note_write(tenant_, bytes, per_user);
 }
 
 void client_session::record_if_slow(reply_slot& slot, std::chrono::steady_clock::duration elapsed) {
@@ -383,7 +388,7 @@ asio::awaitable<void> client_session::read_commands() {
             co_await wait_for_room(bytes);
             if (peer_gone_ || close_after_flush_) co_return;
           } else {
-            loop_.shared.size.note_write(bytes);
+            note_write(bytes);
           }
         }
         dispatch(parser_.args());

@@ -157,6 +157,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   /// Holds a write at the size bound until eviction made room (or, under noeviction, until a
   /// fresh size says whether to refuse it); at most a second, so a stuck PostgreSQL cannot hold it.
   boost::asio::awaitable<void> wait_for_room(std::uint64_t bytes);
+  /// Adds a write let through to the size estimates (see size_state::note_write).
+  void note_write(std::uint64_t bytes);
 
   boost::asio::ip::tcp::socket socket_;
   // TLS over socket_ (which stays the place for addresses, options and closing).

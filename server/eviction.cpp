@@ -31,7 +31,7 @@ namespace {
 
 asio::awaitable<std::string> refresh_usage(pg::pg_keyspace& store, size_state& size) {
   auto next = std::make_shared<usage_snapshot>();
-  const std::uint64_t counted_before = size.unrefreshed_bytes();
+  const size_state::unrefreshed counted_before = size.unrefreshed_now();
   auto error = co_await await_call([&](kv_callback cb) { store.read_usage(std::move(cb)); },
                                    [&](kv_result& r) {
                                      for (std::size_t i = 0; i < r.values.size(); ++i) {

@@ -24,17 +24,33 @@ struct usage_snapshot {
 
 class size_state {
  public:
-  /// A new snapshot, read by a query that started when unrefreshed_bytes() was `counted_before`:
-  /// those writes are in the snapshot now, later ones not yet.
-  void publish(std::shared_ptr<const usage_snapshot> s, std::uint64_t counted_before) {
+  /// What writes had added when a usage query started (see unrefreshed_bytes()).
+  struct unrefreshed {
+    std::uint64_t total = 0;
+    std::unordered_map<std::string, std::uint64_t> by_user;
+  };
+  [[nodiscard]] unrefreshed unrefreshed_now() const {
+    std::lock_guard guard(lock_);
+    return {unrefreshed_bytes(), unrefreshed_by_user_};
+  }
+
+  /// A new snapshot, read by a query that started at `counted_before`: those writes are in the
+  /// snapshot now, later ones not yet.
+  void publish(std::shared_ptr<const usage_snapshot> s, const unrefreshed& counted_before) {
     total_bytes_.store(s->total_bytes, std::memory_order_relaxed);
-    unrefreshed_bytes_.fetch_sub(std::min(counted_before, unrefreshed_bytes()), std::memory_order_relaxed);
+    unrefreshed_bytes_.fetch_sub(std::min(counted_before.total, unrefreshed_bytes()), std::memory_order_relaxed);
     std::uint64_t peak = peak_bytes_.load(std::memory_order_relaxed);
     while (s->total_bytes > peak && !peak_bytes_.compare_exchange_weak(peak, s->total_bytes)) {
     }
     {
       std::lock_guard guard(lock_);
       snapshot_ = std::move(s);
+      for (const auto& [user, bytes] : counted_before.by_user) {
+        const auto it = unrefreshed_by_user_.find(user);
+        if (it == unrefreshed_by_user_.end()) continue;
+        it->second -= std::min(bytes, it->second);
+        if (it->second == 0) unrefreshed_by_user_.erase(it);
+      }
     }
     refreshes_.fetch_add(1, std::memory_order_release);
   }
@@ -42,7 +58,25 @@ class size_state {
 
   /// Bytes this server's writes may have added since the last snapshot's query began. Lets the
   /// bound act between snapshots; an overwrite counts as growth, which only makes it act early.
-  void note_write(std::uint64_t bytes) { unrefreshed_bytes_.fetch_add(bytes, std::memory_order_relaxed); }
+  /// `per_user`: also per user (only while --maxmemory-per-user is set: it takes the lock).
+  void note_write(std::string_view user, std::uint64_t bytes, bool per_user) {
+    unrefreshed_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+    if (!per_user) return;
+    std::lock_guard guard(lock_);
+    unrefreshed_by_user_[std::string(user)] += bytes;
+  }
+  /// The user's bytes at the last reading plus what this server's writes added since.
+  [[nodiscard]] std::uint64_t estimated_user_bytes(std::string_view user) const {
+    std::lock_guard guard(lock_);
+    const std::string key(user);
+    std::uint64_t bytes = 0;
+    if (snapshot_) {
+      const auto it = snapshot_->bytes_by_user.find(key);
+      if (it != snapshot_->bytes_by_user.end()) bytes = it->second;
+    }
+    const auto pending = unrefreshed_by_user_.find(key);
+    return bytes + (pending == unrefreshed_by_user_.end() ? 0 : pending->second);
+  }
   [[nodiscard]] std::uint64_t unrefreshed_bytes() const { return unrefreshed_bytes_.load(std::memory_order_relaxed); }
   [[nodiscard]] std::uint64_t estimated_total_bytes() const { return total_bytes() + unrefreshed_bytes(); }
   [[nodiscard]] std::uint64_t refreshes() const { return refreshes_.load(std::memory_order_acquire); }
@@ -114,6 +148,7 @@ class size_state {
   std::atomic<bool> refresh_requested_{false};
   std::atomic<bool> eviction_stuck_{false};
   std::function<void()> wake_;  // guarded by lock_
+  std::unordered_map<std::string, std::uint64_t> unrefreshed_by_user_;  // guarded by lock_
   std::atomic<std::uint64_t> peak_bytes_{0};
   mutable std::mutex lock_;
   std::shared_ptr<const usage_snapshot> snapshot_;

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """A long mixed soak against a running FastPgCache: many clients doing SET/GET/DEL/EXPIRE with
-values from 0 bytes to 1 MB, each checking every reply against its own model of its own keys.
+values from 0 bytes to 1 MB, each checking every reply against its own model of its own keys,
+plus MULTI/EXEC blocks that all increment one shared counter (contended transactions: the total
+must come out exact, with no EXEC failing).
 Fails (exit 1) on any wrong reply or error, or when resident memory keeps growing after warm-up.
 Run by `make soak` (scripts/soak.sh); needs Debian's python3-redis."""
 import argparse
@@ -22,6 +24,9 @@ def sizes(rng):
     return rng.randint(20_000, 1_000_000)
 
 
+SHARED_COUNTER = "soak:shared-counter"
+
+
 class Worker(threading.Thread):
     def __init__(self, port, index, deadline, failures, counts):
         super().__init__(daemon=True)
@@ -31,6 +36,7 @@ class Worker(threading.Thread):
         self.failures = failures
         self.counts = counts
         self.model = {}  # key -> value; only keys without an expiry or with a long one
+        self.shared_increments = 0
         self.rng = random.Random(index)
 
     def fail(self, what):
@@ -69,6 +75,17 @@ class Worker(threading.Thread):
                         if ok != (k in self.model):
                             self.fail(f"PEXPIREAT {k} 1 answered {ok}")
                         self.model.pop(k, None)
+                elif op < 0.975:
+                    # A write transaction over a key every client writes, and one of its own.
+                    v = self.rng.randbytes(self.rng.randint(0, 200))
+                    pipe = self.r.pipeline(transaction=True)
+                    pipe.incr(SHARED_COUNTER)
+                    pipe.set(k, v)
+                    got = pipe.execute()
+                    if not isinstance(got[0], int) or got[1] is not True:
+                        self.fail(f"MULTI INCR/SET answered {got!r}")
+                    self.shared_increments += 1
+                    self.model[k] = v
                 else:
                     pipe = self.r.pipeline(transaction=self.rng.random() < 0.5)
                     batch = self.rng.sample(keys, 10)
@@ -98,6 +115,7 @@ def main():
     start = time.time()
     deadline = start + a.seconds
     failures, counts = [], {}
+    redis.Redis(host="127.0.0.1", port=a.port).delete(SHARED_COUNTER)
     workers = [Worker(a.port, i, deadline, failures, counts) for i in range(a.clients)]
     for w in workers:
         w.start()
@@ -109,6 +127,11 @@ def main():
     for w in workers:
         w.join()
     total = sum(counts.values())
+    increments = sum(w.shared_increments for w in workers)
+    shared = int(redis.Redis(host="127.0.0.1", port=a.port).get(SHARED_COUNTER) or 0)
+    if shared != increments:
+        failures.append(f"shared counter is {shared} after {increments} acknowledged MULTI INCRs")
+    print(f"soak: {increments} contended MULTI/EXEC blocks, shared counter {shared}")
     print(f"soak: {total} commands by {a.clients} clients in {time.time() - start:.0f} s, "
           f"{len(failures)} failures")
     for f in failures[:10]:
