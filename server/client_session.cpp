@@ -211,6 +211,7 @@ asio::awaitable<void> client_session::wait_for_room(std::uint64_t bytes) {
     co_await pause.async_wait(use_tuple);
     if (peer_gone_ || close_after_flush_) co_return;
   }
+  last_active_ = std::chrono::steady_clock::now();  // waiting is not idleness (--timeout)
   note_write(bytes);
 }
 

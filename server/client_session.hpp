@@ -102,6 +102,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
 
   /// Sends what is queued, then closes (QUIT, protocol errors).
   void close_after_reply() { close_after_flush_ = true; }
+  /// Killed or closing: its coroutines may still be finishing, but it is no longer a client.
+  [[nodiscard]] bool closing() const { return peer_gone_ || close_after_flush_; }
 
   /// Graceful shutdown: read no more commands, send every reply still owed, then close.
   void stop_reading();

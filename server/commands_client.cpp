@@ -189,7 +189,7 @@ void client_kill(command_call& call) {
   for_each_tenant_client<long long>(
       call,
       [f, me](client_session& s, long long& killed) {
-        if (!f.any_type) return;
+        if (!f.any_type || s.closing()) return;  // a client killed a moment ago is gone already
         if (f.id && static_cast<long long>(s.id()) != *f.id) return;
         if (f.addr && s.peer_address() != *f.addr) return;
         if (f.laddr && s.local_address() != *f.laddr) return;
