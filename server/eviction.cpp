@@ -64,13 +64,15 @@ asio::awaitable<void> bound_size(pg::pg_keyspace& store, server_state& state) {
     const eviction_policy policy = policy_from_name(state.live.policy());
     const bool bounded = max_total > 0 || max_user > 0;
     // A writer at the bound asked for a refresh: no waiting (its wake may have come while this
-    // task was busy, when cancelling the timer did nothing).
+    // task was busy, when cancelling the timer did nothing). A wait cut short (a wake, possibly
+    // a stale one whose request was already taken) is just an early tick: this task never ends
+    // on its own; shutdown stops its event loop.
     if (!size.take_refresh_request()) {
       timer->expires_after(still_over ? std::chrono::milliseconds(1)
                            : bounded  ? std::chrono::milliseconds(100)
                                       : std::chrono::seconds(1));
-      auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-      if (ec && !size.take_refresh_request()) co_return;
+      co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+      (void)size.take_refresh_request();
     }
     still_over = false;
 
