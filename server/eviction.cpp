@@ -52,10 +52,20 @@ asio::awaitable<std::string> refresh_usage(pg::pg_keyspace& store, size_state& s
 }  // namespace
 
 asio::awaitable<void> bound_size(pg::pg_keyspace& store, server_state& state) {
-  // Shared with the wake function, which other loops may call (by posting) at any time.
+  // The wake function (other loops may call it at any time) holds the timer weakly: the timer
+  // must die with this frame, inside the event loop's teardown, never after it with the state.
   auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
   size_state& size = state.size;
-  size.set_wake([timer] { asio::post(timer->get_executor(), [timer] { timer->cancel(); }); });
+  const asio::any_io_executor executor = timer->get_executor();
+  size.set_wake([executor, weak = std::weak_ptr(timer)] {
+    asio::post(executor, [weak] {
+      if (auto t = weak.lock()) t->cancel();
+    });
+  });
+  struct forget_wake {  // and nothing of this loop stays in the state once the frame is gone
+    size_state& size;
+    ~forget_wake() { size.set_wake({}); }
+  } const forget{size};
   auto last_compaction = std::chrono::steady_clock::now();
   bool still_over = false;  // the last tick stopped at its round limit: go on almost at once
   for (;;) {
