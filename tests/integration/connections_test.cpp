@@ -11,14 +11,6 @@
 
 using namespace fpc::test;
 
-namespace {
-long long info_field(client& c, const std::string& section, const std::string& name) {
-  const std::string info = c.cmd({"INFO", section}).str;
-  const auto pos = info.find(name + ":");
-  return pos == std::string::npos ? -1 : std::stoll(info.substr(pos + name.size() + 1));
-}
-}  // namespace
-
 TEST_CASE("10,000 concurrent connections are held and served; memory per idle connection") {
   rlimit lim{};
   ::getrlimit(RLIMIT_NOFILE, &lim);

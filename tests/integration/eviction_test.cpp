@@ -15,13 +15,6 @@ using namespace fpc::test;
 
 namespace {
 
-long long info_field(client& c, const std::string& section, const std::string& field) {
-  const std::string text = c.cmd({"INFO", section}).str;
-  const auto at = text.find(field + ":");
-  if (at == std::string::npos) return -1;
-  return std::atoll(text.c_str() + at + field.size() + 1);
-}
-
 // What PostgreSQL itself says the user's rows hold.
 long long stored_in_table(const server_process& server, const std::string& user) {
   return std::atoll(shell("psql '" + pg_uri() + "' -Atc \"SELECT coalesce(sum(octet_length(key) + "

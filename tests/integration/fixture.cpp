@@ -277,6 +277,12 @@ bool raw_connection::closed_by_peer(std::chrono::milliseconds timeout) {
   }
 }
 
+long long info_field(client& c, const std::string& section, const std::string& field) {
+  const std::string text = c.cmd({"INFO", section}).str;
+  const auto at = text.find(field + ":");
+  return at == std::string::npos ? -1 : std::atoll(text.c_str() + at + field.size() + 1);
+}
+
 std::string shell(const std::string& command) {
   std::string out;
   FILE* p = ::popen(command.c_str(), "r");

@@ -119,6 +119,9 @@ struct beside_redis {
 /// A fresh path under /tmp for a test's file, unique per process and call.
 std::string temp_path(const std::string& stem);
 
+/// An integer field of one INFO section (`field:value`), or -1 when the section lacks it.
+long long info_field(client& c, const std::string& section, const std::string& field);
+
 /// Runs a shell command and returns its standard output.
 std::string shell(const std::string& command);
 

@@ -168,9 +168,5 @@ TEST_CASE("contended EXECs over the whole keyspace (one snapshot) are run again,
   CHECK(failures.load() == 0);
   CHECK(c.cmd({"GET", "n"}).str == std::to_string(clients * rounds));
   std::printf("EXEC under contention: %lld transactions run again after a serialization failure\n",
-              [&] {
-                const std::string info = c.cmd({"INFO", "stats"}).str;
-                const auto at = info.find("exec_retries:");
-                return at == std::string::npos ? -1LL : std::atoll(info.c_str() + at + 13);
-              }());
+              info_field(c, "stats", "exec_retries"));
 }
