@@ -1,4 +1,5 @@
-// Command-line, environment and config-file parsing with CLI11; every flag has a FASTPGCACHE_* twin.
+// Command-line, environment and config-file parsing with CLI11; every flag has a FASTPGCACHE_*
+// twin.
 #include "config/settings.hpp"
 
 #include <CLI/CLI.hpp>
@@ -50,9 +51,10 @@ std::string settings::qualified_table() const {
 
 std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
   settings s;
-  CLI::App app{"FastPgCache: a Redis-protocol cache server that keeps its data in PostgreSQL.\n"
-               "Every option can also be set as FASTPGCACHE_<OPTION> or in the --config file.",
-               "fastpgcache"};
+  CLI::App app{
+      "FastPgCache: a Redis-protocol cache server that keeps its data in PostgreSQL.\n"
+      "Every option can also be set as FASTPGCACHE_<OPTION> or in the --config file.",
+      "fastpgcache"};
   app.set_config("--config", "", "Read options from this file (TOML/INI: name = value)")
       ->envname("FASTPGCACHE_CONFIG");
   app.set_version_flag("--version", std::string("fastpgcache ") + FASTPGCACHE_VERSION);
@@ -84,11 +86,14 @@ std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
   add(app, "shutdown-timeout", s.shutdown_timeout_seconds,
       "On SIGTERM/SIGINT: seconds to finish in-flight commands and flush replies before exiting")
       ->check(CLI::NonNegativeNumber);
-  add(app, "tls-port", s.tls_port, "TCP port for TLS clients (0: none), with --tls-cert-file and --tls-key-file");
+  add(app, "tls-port", s.tls_port,
+      "TCP port for TLS clients (0: none), with --tls-cert-file and --tls-key-file");
   add(app, "tls-cert-file", s.tls_cert_file, "PEM certificate (chain) the TLS listener presents")
       ->check(CLI::ExistingFile);
-  add(app, "tls-key-file", s.tls_key_file, "PEM private key of that certificate")->check(CLI::ExistingFile);
-  add(app, "metrics-port", s.metrics_port, "Port for Prometheus /metrics and /healthz over HTTP (0: off)");
+  add(app, "tls-key-file", s.tls_key_file, "PEM private key of that certificate")
+      ->check(CLI::ExistingFile);
+  add(app, "metrics-port", s.metrics_port,
+      "Port for Prometheus /metrics and /healthz over HTTP (0: off)");
   add(app, "metrics-bind", s.metrics_bind, "Address for the metrics endpoint");
   add(app, "timeout", s.idle_timeout_seconds,
       "Close a client after this many idle seconds (0: never), as Redis's timeout");
@@ -103,7 +108,8 @@ std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
       "Command printing the PostgreSQL password or token; rerun every --pg-password-refresh and "
       "when PostgreSQL rejects a login");
   add(app, "pg-password-refresh", s.pg_password_refresh_seconds,
-      "Seconds between runs of --pg-password-command")->check(CLI::PositiveNumber);
+      "Seconds between runs of --pg-password-command")
+      ->check(CLI::PositiveNumber);
   add(app, "pg-max-conn-age", s.pg_max_conn_age_seconds,
       "Replace each PostgreSQL connection after this many seconds (0: never), so new credentials "
       "take over gradually");
@@ -124,14 +130,16 @@ std::variant<settings, parse_exit> parse_command_line(int argc, char** argv) {
   add(app, "maxmemory", s.maxmemory,
       "Bound on stored key+value bytes over all users (0: none); units as Redis: 100mb, 2gb")
       ->transform(CLI::AsSizeValue(false));
-  add(app, "maxmemory-per-user", s.maxmemory_per_user, "Bound on stored key+value bytes per user (0: none)")
+  add(app, "maxmemory-per-user", s.maxmemory_per_user,
+      "Bound on stored key+value bytes per user (0: none)")
       ->transform(CLI::AsSizeValue(false));
   add(app, "maxmemory-policy", s.maxmemory_policy,
       "At the bound: noeviction (writes fail with OOM), allkeys-lru, volatile-lru, allkeys-random, "
       "volatile-random or volatile-ttl")
-      ->check(CLI::IsMember({"noeviction", "allkeys-lru", "volatile-lru", "allkeys-random", "volatile-random",
-                             "volatile-ttl"}));
-  add(app, "maxmemory-eviction-batch", s.maxmemory_eviction_batch, "Keys deleted per eviction statement")
+      ->check(CLI::IsMember({"noeviction", "allkeys-lru", "volatile-lru", "allkeys-random",
+                             "volatile-random", "volatile-ttl"}));
+  add(app, "maxmemory-eviction-batch", s.maxmemory_eviction_batch,
+      "Keys deleted per eviction statement")
       ->check(CLI::PositiveNumber);
   add(app, "lru-clock-resolution", s.lru_clock_resolution_seconds,
       "Seconds: under an LRU policy a read moves a key's access time at most this often")

@@ -1,4 +1,5 @@
-// The server's settings: one immutable struct, filled from flags, FASTPGCACHE_* variables and --config.
+// The server's settings: one immutable struct, filled from flags, FASTPGCACHE_* variables and
+// --config.
 #pragma once
 
 #include <cstddef>
@@ -17,7 +18,8 @@ struct settings {
   std::size_t maxclients = 10000;
   std::size_t proto_max_bulk_len = 512ull * 1024 * 1024;
   std::size_t max_pending_per_client = 1024;  // commands in flight before reading pauses
-  std::size_t max_pending_reply_bytes = 64ull * 1024 * 1024;  // unsent reply bytes before reading pauses
+  std::size_t max_pending_reply_bytes =
+      64ull * 1024 * 1024;  // unsent reply bytes before reading pauses
 
   // PostgreSQL
   std::string pg;  // libpq URI or conninfo; empty: libpq's PG* variables
@@ -29,7 +31,8 @@ struct settings {
   std::string pg_password_file;     // rotating credentials: read at each new connection
   std::string pg_password_command;  // rotating credentials: its stdout is the password
   unsigned pg_password_refresh_seconds = 300;
-  unsigned pg_max_conn_age_seconds = 0;  // replace connections this old (0: never)  // statements in flight per connection (see pg_connection.hpp)
+  unsigned pg_max_conn_age_seconds = 0;  // replace connections this old (0: never)  // statements
+                                         // in flight per connection (see pg_connection.hpp)
 
   double shutdown_timeout_seconds = 10.0;
   std::uint16_t metrics_port = 0;  // 0: no metrics endpoint
@@ -53,13 +56,14 @@ struct settings {
   std::uint64_t maxmemory_per_user = 0;  // stored key+value bytes per user (0: no limit)
   std::string maxmemory_policy = "noeviction";
   std::size_t maxmemory_eviction_batch = 500;  // keys deleted per eviction statement
-  unsigned lru_clock_resolution_seconds = 5;   // a read moves a key's access clock at most this often
+  unsigned lru_clock_resolution_seconds =
+      5;  // a read moves a key's access clock at most this often
 
   // Modes and logging
   bool init_schema = false;
   bool force = false;
   std::string log_level = "info";
-  std::string log_format = "text";  // text or json
+  std::string log_format = "text";            // text or json
   long long slowlog_log_slower_than = 10000;  // microseconds; negative: off, 0: every command
   std::size_t slowlog_max_len = 128;
 

@@ -1,4 +1,5 @@
-// Request merging: builds the array parameters of get_batch / set_batch / set_each and fans results out.
+// Request merging: builds the array parameters of get_batch / set_batch / set_each and fans results
+// out.
 #include "pgbackend/batching.hpp"
 
 #include <algorithm>
@@ -68,14 +69,19 @@ pg_request merge_sets(members_ptr members, member_failure failure) {
     if (failure == member_failure::fails_alone || is_last(at)) sent.push_back(at);
   }
 
-  pg_request batch{failure == member_failure::fails_alone ? statement::set_each : statement::set_batch, {}, {},
-                   ms.front().queued_at};
+  pg_request batch{
+      failure == member_failure::fails_alone ? statement::set_each : statement::set_batch,
+      {},
+      {},
+      ms.front().queued_at};
   auto column = [&](std::int32_t oid, std::size_t param) {
     const bool nullable = param == p_rel || param == p_abs;
     batch.params.begin_array(oid, sent.size(), nullable);
     for (auto at : sent) {
-      if (ms[order[at]].params.is_null(param)) batch.params.array_null();
-      else batch.params.array_item(ms[order[at]].params.bytes(param));
+      if (ms[order[at]].params.is_null(param))
+        batch.params.array_null();
+      else
+        batch.params.array_item(ms[order[at]].params.bytes(param));
     }
     batch.params.end_array();
   };
@@ -86,7 +92,8 @@ pg_request merge_sets(members_ptr members, member_failure failure) {
   column(int8_oid, p_abs);
   if (failure == member_failure::fails_alone) {
     batch.params.begin_array(bool_oid, sent.size(), false);
-    for (auto at : sent) batch.params.array_item(is_last(at) ? std::string_view("\1", 1) : std::string_view("\0", 1));
+    for (auto at : sent)
+      batch.params.array_item(is_last(at) ? std::string_view("\1", 1) : std::string_view("\0", 1));
     batch.params.end_array();
   }
   // Failing alone sends every member, so position p in the arrays is member order[p - 1].
@@ -94,18 +101,21 @@ pg_request merge_sets(members_ptr members, member_failure failure) {
     if (!o.error.empty()) return fail_all(*members, o.error);
     // set_each answers a row (1-based position in the arrays, message) per write that failed;
     // usually none, and then nothing is allocated here.
-    const int failed_rows = o.result != nullptr && PQnfields(o.result) == 2 ? PQntuples(o.result) : 0;
+    const int failed_rows =
+        o.result != nullptr && PQnfields(o.result) == 2 ? PQntuples(o.result) : 0;
     std::vector<std::string> errors(failed_rows > 0 ? members->size() : 0);
     for (int r = 0; r < failed_rows; ++r) {
       const auto position = decode_int8(PQgetvalue(o.result, r, 0));
       if (position >= 1 && static_cast<std::size_t>(position) <= order.size()) {
         errors[order[static_cast<std::size_t>(position - 1)]] =
-            "ERR PostgreSQL: " + std::string(PQgetvalue(o.result, r, 1), static_cast<std::size_t>(PQgetlength(o.result, r, 1)));
+            "ERR PostgreSQL: " + std::string(PQgetvalue(o.result, r, 1),
+                                             static_cast<std::size_t>(PQgetlength(o.result, r, 1)));
       }
     }
     for (std::size_t i = 0; i < members->size(); ++i) {
       const bool failed = !errors.empty() && !errors[i].empty();
-      (*members)[i].on_done(failed ? pg_outcome{nullptr, errors[i]} : pg_outcome{o.result, {}, -1, 0});
+      (*members)[i].on_done(failed ? pg_outcome{nullptr, errors[i]}
+                                   : pg_outcome{o.result, {}, -1, 0});
     }
   };
   return batch;
@@ -113,7 +123,9 @@ pg_request merge_sets(members_ptr members, member_failure failure) {
 
 }  // namespace
 
-bool mergeable(statement s) { return s == statement::get || s == statement::set_plain; }
+bool mergeable(statement s) {
+  return s == statement::get || s == statement::set_plain;
+}
 
 pg_request merge_requests(std::vector<pg_request>&& run, member_failure failure) {
   auto members = std::make_shared<std::vector<pg_request>>(std::move(run));

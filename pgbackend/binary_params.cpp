@@ -94,9 +94,13 @@ void param_pack::array_int8(std::int64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) storage_.push_back(static_cast<char>(u >> shift));
 }
 
-void param_pack::array_null() { put_int32(-1); }
+void param_pack::array_null() {
+  put_int32(-1);
+}
 
-void param_pack::end_array() { end_param(); }
+void param_pack::end_array() {
+  end_param();
+}
 
 param_pack::views param_pack::make_views() const {
   views v;

@@ -33,7 +33,9 @@ class param_pack {
   /// Reads parameter `i` back (the batcher merges requests from their packed parameters).
   [[nodiscard]] bool is_null(std::size_t i) const { return length_[i] < 0; }
   [[nodiscard]] std::string_view bytes(std::size_t i) const {
-    return is_null(i) ? std::string_view{} : std::string_view(storage_.data() + offset_[i], static_cast<std::size_t>(length_[i]));
+    return is_null(i) ? std::string_view{}
+                      : std::string_view(storage_.data() + offset_[i],
+                                         static_cast<std::size_t>(length_[i]));
   }
 
   /// Pointers for PQsendQueryPrepared; valid while the pack is neither changed nor moved.

@@ -25,7 +25,8 @@ std::shared_ptr<password_source> password_source::from_file(std::string path) {
   return s;
 }
 
-std::shared_ptr<password_source> password_source::from_command(std::string command, std::chrono::seconds refresh) {
+std::shared_ptr<password_source> password_source::from_command(std::string command,
+                                                               std::chrono::seconds refresh) {
   std::shared_ptr<password_source> s(new password_source());
   s->command_ = std::move(command);
   s->refresh_ = refresh;
@@ -78,7 +79,8 @@ bool password_source::fetch() {
   const int status = ::pclose(pipe);
   trim_newlines(out);
   if (status != 0 || out.empty()) {
-    spdlog::error("--pg-password-command failed (exit status {}); keeping the previous password", status);
+    spdlog::error("--pg-password-command failed (exit status {}); keeping the previous password",
+                  status);
     return false;
   }
   std::lock_guard lock(mutex_);

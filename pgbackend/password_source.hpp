@@ -18,7 +18,8 @@ class password_source {
   /// Reads FILE at each call of current().
   static std::shared_ptr<password_source> from_file(std::string path);
   /// Runs CMD (via /bin/sh -c) now, then every `refresh`; throws if the first run fails.
-  static std::shared_ptr<password_source> from_command(std::string command, std::chrono::seconds refresh);
+  static std::shared_ptr<password_source> from_command(std::string command,
+                                                       std::chrono::seconds refresh);
 
   ~password_source();
   password_source(const password_source&) = delete;

@@ -37,7 +37,9 @@ pg_connection::pg_connection(asio::any_io_executor executor, connection_options 
       retry_timer_(executor),
       timeout_timer_(executor) {}
 
-pg_connection::~pg_connection() { stop(); }
+pg_connection::~pg_connection() {
+  stop();
+}
 
 void pg_connection::start() {
   if (state_ != state::stopped) return;
@@ -118,9 +120,10 @@ void pg_connection::begin_connect() {
   // The password goes in as its own keyword, so it never sits in the conninfo (or in `ps`).
   std::optional<std::string> password;
   if (options_.password) password = options_.password->current();
-  const char* keys[] = {"dbname", "fallback_application_name", password ? "password" : nullptr, nullptr};
-  const char* values[] = {options_.conninfo.c_str(), "fastpgcache", password ? password->c_str() : nullptr,
-                          nullptr};
+  const char* keys[] = {"dbname", "fallback_application_name", password ? "password" : nullptr,
+                        nullptr};
+  const char* values[] = {options_.conninfo.c_str(), "fastpgcache",
+                          password ? password->c_str() : nullptr, nullptr};
   conn_ = PQconnectStartParams(keys, values, 1);
   if (conn_ == nullptr) {
     reset("out of memory starting a connection");
@@ -191,9 +194,9 @@ void pg_connection::on_connected() {
   recycling_ = false;
   connected_at_ = clock::now();
   if (options_.max_age.count() > 0) {
-    const auto jitter = std::chrono::milliseconds(
-        static_cast<long long>(static_cast<double>(options_.max_age.count()) * 0.2 *
-                               static_cast<double>(std::hash<std::string>{}(name_) % 1000) / 1000.0));
+    const auto jitter = std::chrono::milliseconds(static_cast<long long>(
+        static_cast<double>(options_.max_age.count()) * 0.2 *
+        static_cast<double>(std::hash<std::string>{}(name_) % 1000) / 1000.0));
     age_limit_ = options_.max_age - jitter;
   }
   set_state(state::ready);
@@ -220,9 +223,11 @@ void pg_connection::send_waiting() {
     const statement_text& st = statements_[r.stmt];
     const auto views = r.params.make_views();
     const int queued =
-        st.prepared ? PQsendQueryPrepared(conn_, st.name, static_cast<int>(r.params.size()), views.values.data(),
-                                          views.lengths.data(), views.formats.data(), 1)
-                    : PQsendQueryParams(conn_, st.sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1);
+        st.prepared
+            ? PQsendQueryPrepared(conn_, st.name, static_cast<int>(r.params.size()),
+                                  views.values.data(), views.lengths.data(), views.formats.data(),
+                                  1)
+            : PQsendQueryParams(conn_, st.sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1);
     if (queued != 1 || PQpipelineSync(conn_) != 1) {
       reset("cannot send: " + one_line(PQerrorMessage(conn_)));
       return;
@@ -236,7 +241,8 @@ void pg_connection::send_waiting() {
 pg_request pg_connection::take_next() {
   pg_request first = std::move(waiting_.front());
   waiting_.pop_front();
-  if (!mergeable(first.stmt) || waiting_.empty() || waiting_.front().stmt != first.stmt) return first;
+  if (!mergeable(first.stmt) || waiting_.empty() || waiting_.front().stmt != first.stmt)
+    return first;
   // A run of adjacent requests of one kind becomes one statement. Only adjacent ones: a run never
   // crosses another kind, so a client's SET then GET still reach PostgreSQL in that order.
   std::vector<pg_request> run;
@@ -317,8 +323,9 @@ void pg_connection::track_in_flight() {
   const std::size_t now = in_flight_.size();
   if (now == reported_in_flight_) return;
   auto& c = *options_.counters;
-  c.in_flight.fetch_add(static_cast<std::int64_t>(now) - static_cast<std::int64_t>(reported_in_flight_),
-                        std::memory_order_relaxed);
+  c.in_flight.fetch_add(
+      static_cast<std::int64_t>(now) - static_cast<std::int64_t>(reported_in_flight_),
+      std::memory_order_relaxed);
   if (reported_in_flight_ == 0) c.connections_busy.fetch_add(1, std::memory_order_relaxed);
   if (now == 0) c.connections_busy.fetch_sub(1, std::memory_order_relaxed);
   reported_in_flight_ = now;
@@ -359,7 +366,8 @@ void pg_connection::handle_result(PGresult* raw) {
       options_.counters->round_trips.fetch_add(1, std::memory_order_relaxed);
       options_.counters->round_trip_us.fetch_add(
           static_cast<std::uint64_t>(
-              std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - done.sent_at).count()),
+              std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - done.sent_at)
+                  .count()),
           std::memory_order_relaxed);
       complete(std::move(done));
       break;
@@ -388,7 +396,8 @@ void pg_connection::handle_result(PGresult* raw) {
 
 void pg_connection::complete(sent_request&& done) {
   bool conflict = false;
-  if (done.request.stmt == statement::commit) conflict = std::exchange(transaction_conflict_, false);
+  if (done.request.stmt == statement::commit)
+    conflict = std::exchange(transaction_conflict_, false);
   if (!done.request.on_done) return;
   if (!done.error.empty()) {
     done.request.on_done(pg_outcome{nullptr, done.error});
@@ -452,9 +461,10 @@ void pg_connection::check_timeouts() {
   while (!waiting_.empty() && waiting_.front().queued_at < deadline) {
     pg_request r = std::move(waiting_.front());
     waiting_.pop_front();
-    const std::string_view error = state_ == state::ready
-                                       ? "ERR PostgreSQL did not answer in time (--pg-timeout)"
-                                       : "ERR PostgreSQL unavailable (--pg-timeout passed while reconnecting)";
+    const std::string_view error =
+        state_ == state::ready
+            ? "ERR PostgreSQL did not answer in time (--pg-timeout)"
+            : "ERR PostgreSQL unavailable (--pg-timeout passed while reconnecting)";
     // A transaction never starts without its BEGIN: its other requests fail with it.
     const bool begin = is_begin(r.stmt);
     fail(r, error);
@@ -466,10 +476,12 @@ void pg_connection::check_timeouts() {
       if (commit) break;
     }
   }
-  if (state_ == state::ready && !in_flight_.empty() && in_flight_.front().request.queued_at < deadline) {
+  if (state_ == state::ready && !in_flight_.empty() &&
+      in_flight_.front().request.queued_at < deadline) {
     reset("no answer within --pg-timeout");
   }
-  if (state_ == state::ready && !recycling_ && age_limit_.count() > 0 && now - connected_at_ > age_limit_) {
+  if (state_ == state::ready && !recycling_ && age_limit_.count() > 0 &&
+      now - connected_at_ > age_limit_) {
     recycling_ = true;
     if (in_flight_.empty() && !transaction_open_) recycle();
   }

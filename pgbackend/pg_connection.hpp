@@ -22,28 +22,28 @@ struct backend_counters {
   std::atomic<std::uint64_t> batches{0};          ///< of which merged statements
   std::atomic<std::uint64_t> merged_requests{0};  ///< requests those carried
   std::atomic<std::uint64_t> reconnects{0};
-  std::atomic<std::uint64_t> errors{0};           ///< statements that failed
-  std::atomic<std::int64_t> connections_ready{0}; ///< connections in the ready state now
-  std::atomic<std::int64_t> in_flight{0};         ///< statements sent and not yet answered, now
-  std::atomic<std::int64_t> connections_busy{0};  ///< connections with statements in flight, now
-  std::atomic<std::uint64_t> round_trips{0};      ///< statements answered
-  std::atomic<std::uint64_t> round_trip_us{0};    ///< their send-to-answer time, summed
+  std::atomic<std::uint64_t> errors{0};            ///< statements that failed
+  std::atomic<std::int64_t> connections_ready{0};  ///< connections in the ready state now
+  std::atomic<std::int64_t> in_flight{0};          ///< statements sent and not yet answered, now
+  std::atomic<std::int64_t> connections_busy{0};   ///< connections with statements in flight, now
+  std::atomic<std::uint64_t> round_trips{0};       ///< statements answered
+  std::atomic<std::uint64_t> round_trip_us{0};     ///< their send-to-answer time, summed
 };
 
 class password_source;
 
 struct connection_options {
-  backend_counters* counters = nullptr;  // required
+  backend_counters* counters = nullptr;       // required
   std::shared_ptr<password_source> password;  // optional: rotating credentials
   // Replace a connection after this long (0: never), so rotated credentials take over
   // gradually; each connection adds up to 20% jitter so they do not all reconnect at once.
   std::chrono::milliseconds max_age{0};
   std::string conninfo;
-  std::chrono::milliseconds timeout{5000};       // a request waits at most this long
+  std::chrono::milliseconds timeout{5000};  // a request waits at most this long
   // Statements sent but not answered. Small on purpose: while they run, new requests queue up
   // and leave as one merged statement, so batches grow with load and never wait on a timer.
   std::size_t max_in_flight = 4;
-  std::size_t max_batch = 512;                   // requests merged into one statement
+  std::size_t max_batch = 512;                    // requests merged into one statement
   std::size_t max_batch_bytes = 4 * 1024 * 1024;  // stop merging past this many parameter bytes
 };
 
@@ -68,7 +68,6 @@ class pg_connection {
   [[nodiscard]] bool ready() const { return state_ == state::ready; }
   [[nodiscard]] std::size_t in_flight() const { return in_flight_.size(); }
   [[nodiscard]] std::size_t waiting() const { return waiting_.size(); }
-
 
  private:
   enum class state {
@@ -104,7 +103,7 @@ class pg_connection {
   void detach_socket();
   void check_timeouts();
   void recycle();
-  void close_connection();  // the teardown reset() and recycle() share
+  void close_connection();          // the teardown reset() and recycle() share
   void set_state(enum state next);  // the one place state_ changes, so the ready gauge stays true
   void fail(pg_request& request, std::string_view error);
   void complete(sent_request&& done);
@@ -112,7 +111,8 @@ class pg_connection {
   bool ever_connected_ = false;
   bool marking_transaction_ = false;  // submit(): between a BEGIN and its COMMIT
   bool transaction_open_ = false;     // sent a BEGIN whose COMMIT is not sent yet
-  bool transaction_conflict_ = false;  // the open transaction failed on a serialization failure or deadlock
+  bool transaction_conflict_ =
+      false;                // the open transaction failed on a serialization failure or deadlock
   bool recycling_ = false;  // past max age: send nothing more, reconnect once answers are in
   std::chrono::steady_clock::time_point connected_at_{};
   std::chrono::milliseconds age_limit_{0};
@@ -132,7 +132,8 @@ class pg_connection {
   std::chrono::milliseconds backoff_{100};
   std::uint64_t generation_ = 0;
   std::uint64_t batches_ = 0;  // merged statements sent
-  std::uint64_t merged_ = 0;   // requests they carried  // bumps on reset: stale socket handlers see a new number
+  std::uint64_t merged_ =
+      0;  // requests they carried  // bumps on reset: stale socket handlers see a new number
 
   std::deque<pg_request> waiting_;
   std::deque<sent_request> in_flight_;

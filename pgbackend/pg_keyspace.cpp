@@ -16,8 +16,14 @@ constexpr std::size_t max_remembered_accesses = 20000;
 
 void add_expiry(param_pack& p, const server::expiry& e) {
   using kind = server::expiry::kind;
-  if (e.how == kind::relative_ms) p.add_int8(e.ms); else p.add_null();
-  if (e.how == kind::unix_ms) p.add_int8(e.ms); else p.add_null();
+  if (e.how == kind::relative_ms)
+    p.add_int8(e.ms);
+  else
+    p.add_null();
+  if (e.how == kind::unix_ms)
+    p.add_int8(e.ms);
+  else
+    p.add_null();
 }
 
 // Each decoder turns a finished statement into the kv_result its operation promises.
@@ -60,7 +66,8 @@ kv_result set_full_result(const pg_outcome& o) {
   if (!o.error.empty()) return failed(o);
   kv_result r;
   if (!PQgetisnull(o.result, 0, 0)) {
-    r.value.emplace(PQgetvalue(o.result, 0, 0), static_cast<std::size_t>(PQgetlength(o.result, 0, 0)));
+    r.value.emplace(PQgetvalue(o.result, 0, 0),
+                    static_cast<std::size_t>(PQgetlength(o.result, 0, 0)));
   }
   r.integer = decode_int8(PQgetvalue(o.result, 0, 1));
   return r;
@@ -99,7 +106,8 @@ pg_connection& pg_keyspace::connection_for(std::uint64_t client_id) {
 void pg_keyspace::get(const server::caller& c, std::string_view key, kv_callback cb) {
   if (access_clock_seconds_ > 0) {
     // Remember hits for the access clock (bounded: past the cap, later hits wait for a flush).
-    cb = [this, entry = std::string(c.tenant) + '\0' + std::string(key), cb = std::move(cb)](kv_result&& r) {
+    cb = [this, entry = std::string(c.tenant) + '\0' + std::string(key),
+          cb = std::move(cb)](kv_result&& r) {
       if (r.ok() && r.value && accessed_.size() < max_remembered_accesses) accessed_.insert(entry);
       cb(std::move(r));
     };
@@ -133,13 +141,17 @@ void pg_keyspace::set(const server::caller& c, std::string_view key, std::string
   req.params.add_bytes(key);
   req.params.add_bytes(value);
   add_expiry(req.params, options.expires);
-  req.params.add_int8(options.when == cond::if_absent ? 1 : options.when == cond::if_present ? 2 : 0);
+  req.params.add_int8(options.when == cond::if_absent    ? 1
+                      : options.when == cond::if_present ? 2
+                                                         : 0);
   req.params.add_bool(options.expires.how == server::expiry::kind::keep);
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::del(const server::caller& c, std::span<const std::string_view> keys, kv_callback cb) {
-  auto req = make_request(statement::del, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+void pg_keyspace::del(const server::caller& c, std::span<const std::string_view> keys,
+                      kv_callback cb) {
+  auto req = make_request(statement::del, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytea_array(keys);
   connection_for(c.client_id).submit(std::move(req));
@@ -147,14 +159,16 @@ void pg_keyspace::del(const server::caller& c, std::span<const std::string_view>
 
 void pg_keyspace::exists(const server::caller& c, std::span<const std::string_view> keys,
                          kv_callback cb) {
-  auto req = make_request(statement::exists, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+  auto req = make_request(statement::exists, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytea_array(keys);
   connection_for(c.client_id).submit(std::move(req));
 }
 
 void pg_keyspace::pttl(const server::caller& c, std::string_view key, kv_callback cb) {
-  auto req = make_request(statement::pttl, std::move(cb), [](const pg_outcome& o) { return first_int8(o, -2); });
+  auto req = make_request(statement::pttl, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, -2); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   connection_for(c.client_id).submit(std::move(req));
@@ -162,7 +176,8 @@ void pg_keyspace::pttl(const server::caller& c, std::string_view key, kv_callbac
 
 void pg_keyspace::expire(const server::caller& c, std::string_view key, const server::expiry& when,
                          unsigned conditions, kv_callback cb) {
-  auto req = make_request(statement::expire, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+  auto req = make_request(statement::expire, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   add_expiry(req.params, when);
@@ -178,7 +193,8 @@ void pg_keyspace::persist(const server::caller& c, std::string_view key, kv_call
 }
 
 void pg_keyspace::count_keys(const server::caller& c, kv_callback cb) {
-  auto req = make_request(statement::count_keys, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+  auto req = make_request(statement::count_keys, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
   connection_for(c.client_id).submit(std::move(req));
 }
@@ -189,7 +205,8 @@ void pg_keyspace::flush(const server::caller& c, kv_callback cb) {
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::mget(const server::caller& c, std::span<const std::string_view> keys, kv_callback cb) {
+void pg_keyspace::mget(const server::caller& c, std::span<const std::string_view> keys,
+                       kv_callback cb) {
   const std::size_t n = keys.size();
   if (access_clock_seconds_ > 0) {
     std::vector<std::string> entries;
@@ -208,8 +225,8 @@ void pg_keyspace::mget(const server::caller& c, std::span<const std::string_view
     for (int row = 0; row < PQntuples(o.result); ++row) {
       const auto i = decode_int8(PQgetvalue(o.result, row, 0)) - 1;
       if (i >= 0 && static_cast<std::size_t>(i) < n) {
-        r.values[static_cast<std::size_t>(i)] =
-            std::string_view(PQgetvalue(o.result, row, 1), static_cast<std::size_t>(PQgetlength(o.result, row, 1)));
+        r.values[static_cast<std::size_t>(i)] = std::string_view(
+            PQgetvalue(o.result, row, 1), static_cast<std::size_t>(PQgetlength(o.result, row, 1)));
       }
     }
     return r;
@@ -221,7 +238,8 @@ void pg_keyspace::mget(const server::caller& c, std::span<const std::string_view
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::mset(const server::caller& c, std::span<const std::string_view> pairs, kv_callback cb) {
+void pg_keyspace::mset(const server::caller& c, std::span<const std::string_view> pairs,
+                       kv_callback cb) {
   // One set_plain request per pair, merged into one statement: the batcher already dedupes
   // repeated keys (the last wins) and orders rows for locking. Reply once, after the batch.
   const std::size_t n = pairs.size() / 2;
@@ -236,11 +254,16 @@ void pg_keyspace::mset(const server::caller& c, std::span<const std::string_view
     r.params.add_null();
     run.push_back(std::move(r));
   }
-  run.back().on_done = [cb = std::move(cb)](const pg_outcome& o) { cb(o.error.empty() ? kv_result{} : failed(o)); };
-  connection_for(c.client_id).submit(n == 1 ? std::move(run.front()) : merge_requests(std::move(run), member_failure::fails_all));
+  run.back().on_done = [cb = std::move(cb)](const pg_outcome& o) {
+    cb(o.error.empty() ? kv_result{} : failed(o));
+  };
+  connection_for(c.client_id)
+      .submit(n == 1 ? std::move(run.front())
+                     : merge_requests(std::move(run), member_failure::fails_all));
 }
 
-void pg_keyspace::msetnx(const server::caller& c, std::span<const std::string_view> pairs, kv_callback cb) {
+void pg_keyspace::msetnx(const server::caller& c, std::span<const std::string_view> pairs,
+                         kv_callback cb) {
   std::vector<std::string_view> keys, values;
   for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
     keys.push_back(pairs[i]);
@@ -256,7 +279,8 @@ void pg_keyspace::msetnx(const server::caller& c, std::span<const std::string_vi
       v2.push_back(values[i]);
     }
   }
-  auto req = make_request(statement::msetnx, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+  auto req = make_request(statement::msetnx, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytea_array(k2);
   req.params.add_bytea_array(v2);
@@ -270,8 +294,8 @@ void pg_keyspace::getdel(const server::caller& c, std::string_view key, kv_callb
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::getex(const server::caller& c, std::string_view key, const server::expiry& when, bool persist,
-                        kv_callback cb) {
+void pg_keyspace::getex(const server::caller& c, std::string_view key, const server::expiry& when,
+                        bool persist, kv_callback cb) {
   auto req = make_request(statement::getex, std::move(cb), optional_value);
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
@@ -280,8 +304,10 @@ void pg_keyspace::getex(const server::caller& c, std::string_view key, const ser
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::append(const server::caller& c, std::string_view key, std::string_view suffix, kv_callback cb) {
-  auto req = make_request(statement::append, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+void pg_keyspace::append(const server::caller& c, std::string_view key, std::string_view suffix,
+                         kv_callback cb) {
+  auto req = make_request(statement::append, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   req.params.add_bytes(suffix);
@@ -290,7 +316,8 @@ void pg_keyspace::append(const server::caller& c, std::string_view key, std::str
 
 void pg_keyspace::setrange(const server::caller& c, std::string_view key, std::int64_t offset,
                            std::string_view piece, kv_callback cb) {
-  auto req = make_request(statement::setrange, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+  auto req = make_request(statement::setrange, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   req.params.add_int8(offset);
@@ -299,20 +326,25 @@ void pg_keyspace::setrange(const server::caller& c, std::string_view key, std::i
 }
 
 void pg_keyspace::strlen(const server::caller& c, std::string_view key, kv_callback cb) {
-  auto req = make_request(statement::strlen, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+  auto req = make_request(statement::strlen, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::incr_by(const server::caller& c, std::string_view key, std::int64_t delta, kv_callback cb) {
+void pg_keyspace::incr_by(const server::caller& c, std::string_view key, std::int64_t delta,
+                          kv_callback cb) {
   auto req = make_request(statement::incr_by, std::move(cb), [](const pg_outcome& o) {
     if (!o.error.empty()) return failed(o);
     kv_result r;
     const auto status = decode_int8(PQgetvalue(o.result, 0, 0));
-    if (status == 1) r.error = "ERR value is not an integer or out of range";
-    else if (status == 2) r.error = "ERR increment or decrement would overflow";
-    else r.integer = decode_int8(PQgetvalue(o.result, 0, 1));
+    if (status == 1)
+      r.error = "ERR value is not an integer or out of range";
+    else if (status == 2)
+      r.error = "ERR increment or decrement would overflow";
+    else
+      r.integer = decode_int8(PQgetvalue(o.result, 0, 1));
     return r;
   });
   req.params.add_bytes(c.tenant);
@@ -321,30 +353,36 @@ void pg_keyspace::incr_by(const server::caller& c, std::string_view key, std::in
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::key_range(const server::caller& c, std::string_view from, std::optional<std::string_view> below,
-                            std::size_t limit, kv_callback cb) {
+void pg_keyspace::key_range(const server::caller& c, std::string_view from,
+                            std::optional<std::string_view> below, std::size_t limit,
+                            kv_callback cb) {
   auto req = make_request(statement::key_range, std::move(cb), [](const pg_outcome& o) {
     if (!o.error.empty()) return failed(o);
     kv_result r;
     const int rows = PQntuples(o.result);
     r.values.reserve(static_cast<std::size_t>(rows));
     for (int row = 0; row < rows; ++row) {
-      r.values.emplace_back(std::string_view(PQgetvalue(o.result, row, 0),
-                                             static_cast<std::size_t>(PQgetlength(o.result, row, 0))));
+      r.values.emplace_back(std::string_view(
+          PQgetvalue(o.result, row, 0), static_cast<std::size_t>(PQgetlength(o.result, row, 0))));
     }
     return r;
   });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(from);
-  if (below) req.params.add_bytes(*below);
-  else req.params.add_null();
-  if (limit > 0) req.params.add_int8(static_cast<std::int64_t>(limit));
-  else req.params.add_null();
+  if (below)
+    req.params.add_bytes(*below);
+  else
+    req.params.add_null();
+  if (limit > 0)
+    req.params.add_int8(static_cast<std::int64_t>(limit));
+  else
+    req.params.add_null();
   connection_for(c.client_id).submit(std::move(req));
 }
 
 namespace {
-pg_request keys_request(statement s, const server::caller& c, const std::vector<std::string>& keys) {
+pg_request keys_request(statement s, const server::caller& c,
+                        const std::vector<std::string>& keys) {
   pg_request req{s, {}, [](const pg_outcome&) {}, {}};
   req.params.add_bytes(c.tenant);
   const std::vector<std::string_view> views(keys.begin(), keys.end());
@@ -353,17 +391,21 @@ pg_request keys_request(statement s, const server::caller& c, const std::vector<
 }
 }  // namespace
 
-void pg_keyspace::begin_transaction(const server::caller& c, const std::vector<std::string>* locked_keys) {
+void pg_keyspace::begin_transaction(const server::caller& c,
+                                    const std::vector<std::string>* locked_keys) {
   // Failures show in the statements after these and in the commit; nothing to report here.
   auto& conn = connection_for(c.client_id);
-  conn.submit(pg_request{locked_keys ? statement::begin_read_committed : statement::begin, {},
-                         [](const pg_outcome&) {}, {}});
+  conn.submit(pg_request{locked_keys ? statement::begin_read_committed : statement::begin,
+                         {},
+                         [](const pg_outcome&) {},
+                         {}});
   if (locked_keys) conn.submit(keys_request(statement::lock_keys, c, *locked_keys));
 }
 
-void pg_keyspace::commit_transaction(const server::caller& c, const std::vector<std::string>* locked_keys,
-                                     kv_callback cb) {
-  if (locked_keys) connection_for(c.client_id).submit(keys_request(statement::drop_placeholders, c, *locked_keys));
+void pg_keyspace::commit_transaction(const server::caller& c,
+                                     const std::vector<std::string>* locked_keys, kv_callback cb) {
+  if (locked_keys)
+    connection_for(c.client_id).submit(keys_request(statement::drop_placeholders, c, *locked_keys));
   auto req = make_request(statement::commit, std::move(cb), [](const pg_outcome& o) {
     if (!o.error.empty()) return failed(o);
     kv_result r;
@@ -378,7 +420,8 @@ void pg_keyspace::commit_transaction(const server::caller& c, const std::vector<
 }
 
 void pg_keyspace::expire_time(const server::caller& c, std::string_view key, kv_callback cb) {
-  auto req = make_request(statement::expire_time, std::move(cb), [](const pg_outcome& o) { return first_int8(o, -2); });
+  auto req = make_request(statement::expire_time, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, -2); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   connection_for(c.client_id).submit(std::move(req));
@@ -387,11 +430,13 @@ void pg_keyspace::expire_time(const server::caller& c, std::string_view key, kv_
 void pg_keyspace::sweep_expired(std::int64_t limit, kv_callback cb) {
   auto req = make_request(statement::sweep, std::move(cb), rows_affected);
   req.params.add_int8(limit);
-  // The last connection: clients are pinned round-robin, so this spreads sweeps' cost evenly enough.
+  // The last connection: clients are pinned round-robin, so this spreads sweeps' cost evenly
+  // enough.
   connections_.back()->submit(std::move(req));
 }
 
-void pg_keyspace::watch(const server::caller& c, std::span<const std::string_view> keys, kv_callback cb) {
+void pg_keyspace::watch(const server::caller& c, std::span<const std::string_view> keys,
+                        kv_callback cb) {
   const std::size_t n = keys.size();
   auto req = make_request(statement::watch_versions, std::move(cb), [n](const pg_outcome& o) {
     if (!o.error.empty()) return failed(o);
@@ -410,7 +455,8 @@ void pg_keyspace::watch(const server::caller& c, std::span<const std::string_vie
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::verify_watched(const server::caller& c, std::shared_ptr<const server::watched_keys> watched,
+void pg_keyspace::verify_watched(const server::caller& c,
+                                 std::shared_ptr<const server::watched_keys> watched,
                                  kv_callback cb) {
   auto req = make_request(statement::watch_verify, std::move(cb), [](const pg_outcome& o) {
     kv_result r;
@@ -446,8 +492,8 @@ struct modify_state {
 };
 }  // namespace
 
-void pg_keyspace::read_modify_write(const server::caller& c, std::string_view key, server::modify_function modify,
-                                    kv_callback cb) {
+void pg_keyspace::read_modify_write(const server::caller& c, std::string_view key,
+                                    server::modify_function modify, kv_callback cb) {
   pg_connection& conn = connection_for(c.client_id);
   // Inside EXEC the transaction is already open; otherwise this opens its own, so the row lock
   // taken by the read lasts until the write.
@@ -474,7 +520,8 @@ void pg_keyspace::read_modify_write(const server::caller& c, std::string_view ke
     }
     std::optional<std::string_view> current;
     if (PQntuples(o.result) > 0) {
-      current.emplace(PQgetvalue(o.result, 0, 0), static_cast<std::size_t>(PQgetlength(o.result, 0, 0)));
+      current.emplace(PQgetvalue(o.result, 0, 0),
+                      static_cast<std::size_t>(PQgetlength(o.result, 0, 0)));
       state->version = decode_int8(PQgetvalue(o.result, 0, 1));
     }
     state->write = state->modify(current, state->next, state->error);
@@ -482,7 +529,8 @@ void pg_keyspace::read_modify_write(const server::caller& c, std::string_view ke
   conn.submit(std::move(read));
 
   pg_request write{statement::write_if_unchanged, {}, {}, {}};
-  write.late_params = [state, tenant = std::string(c.tenant), key = std::string(key)](param_pack& p) {
+  write.late_params = [state, tenant = std::string(c.tenant),
+                       key = std::string(key)](param_pack& p) {
     p.add_bytes(tenant);
     p.add_bytes(key);
     p.add_bytes(state->next);
@@ -495,7 +543,8 @@ void pg_keyspace::read_modify_write(const server::caller& c, std::string_view ke
     } else if (state->write && state->error.empty() &&
                std::strtoll(PQcmdTuples(const_cast<PGresult*>(o.result)), nullptr, 10) == 0) {
       // The key was absent when read and another client created it before the write.
-      state->error = "ERR the key was created by another client meanwhile; nothing was changed, try again";
+      state->error =
+          "ERR the key was created by another client meanwhile; nothing was changed, try again";
     }
     if (!own_transaction) finish();
   };
@@ -517,9 +566,10 @@ void pg_keyspace::read_modify_write(const server::caller& c, std::string_view ke
   }
 }
 
-void pg_keyspace::rename(const server::caller& c, std::string_view from, std::string_view to, bool nx,
-                         kv_callback cb) {
-  auto req = make_request(statement::rename, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+void pg_keyspace::rename(const server::caller& c, std::string_view from, std::string_view to,
+                         bool nx, kv_callback cb) {
+  auto req = make_request(statement::rename, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(from);
   req.params.add_bytes(to);
@@ -527,9 +577,10 @@ void pg_keyspace::rename(const server::caller& c, std::string_view from, std::st
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::copy(const server::caller& c, std::string_view from, std::string_view to, bool replace,
-                       kv_callback cb) {
-  auto req = make_request(statement::copy, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
+void pg_keyspace::copy(const server::caller& c, std::string_view from, std::string_view to,
+                       bool replace, kv_callback cb) {
+  auto req = make_request(statement::copy, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(from);
   req.params.add_bytes(to);
@@ -548,8 +599,8 @@ void pg_keyspace::read_usage(kv_callback cb) {
     if (!o.error.empty()) return failed(o);
     kv_result r;
     for (int row = 0; row < PQntuples(o.result); ++row) {
-      r.values.emplace_back(std::string_view(PQgetvalue(o.result, row, 0),
-                                             static_cast<std::size_t>(PQgetlength(o.result, row, 0))));
+      r.values.emplace_back(std::string_view(
+          PQgetvalue(o.result, row, 0), static_cast<std::size_t>(PQgetlength(o.result, row, 0))));
       r.integers.push_back(decode_int8(PQgetvalue(o.result, row, 1)));
       r.integers.push_back(decode_int8(PQgetvalue(o.result, row, 2)));
     }
@@ -563,8 +614,12 @@ void pg_keyspace::compact_usage(kv_callback cb) {
 }
 
 void pg_keyspace::evict(const eviction_round& round, kv_callback cb) {
-  auto req = make_request(statement::evict, std::move(cb), [](const pg_outcome& o) { return first_int8(o, 0); });
-  if (round.user) req.params.add_bytes(*round.user); else req.params.add_null();
+  auto req = make_request(statement::evict, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, 0); });
+  if (round.user)
+    req.params.add_bytes(*round.user);
+  else
+    req.params.add_null();
   req.params.add_float8(round.sample_percent);
   req.params.add_int8(round.sample);
   req.params.add_int8(round.victims);

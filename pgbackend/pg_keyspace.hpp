@@ -36,29 +36,36 @@ class pg_keyspace final : public server::keyspace {
   void count_keys(const server::caller& c, server::kv_callback cb) override;
   void flush(const server::caller& c, server::kv_callback cb) override;
 
-  void mget(const server::caller& c, std::span<const std::string_view> keys, server::kv_callback cb) override;
-  void mset(const server::caller& c, std::span<const std::string_view> pairs, server::kv_callback cb) override;
-  void msetnx(const server::caller& c, std::span<const std::string_view> pairs, server::kv_callback cb) override;
+  void mget(const server::caller& c, std::span<const std::string_view> keys,
+            server::kv_callback cb) override;
+  void mset(const server::caller& c, std::span<const std::string_view> pairs,
+            server::kv_callback cb) override;
+  void msetnx(const server::caller& c, std::span<const std::string_view> pairs,
+              server::kv_callback cb) override;
   void getdel(const server::caller& c, std::string_view key, server::kv_callback cb) override;
-  void getex(const server::caller& c, std::string_view key, const server::expiry& when, bool persist,
-             server::kv_callback cb) override;
+  void getex(const server::caller& c, std::string_view key, const server::expiry& when,
+             bool persist, server::kv_callback cb) override;
   void append(const server::caller& c, std::string_view key, std::string_view suffix,
               server::kv_callback cb) override;
-  void setrange(const server::caller& c, std::string_view key, std::int64_t offset, std::string_view piece,
-                server::kv_callback cb) override;
+  void setrange(const server::caller& c, std::string_view key, std::int64_t offset,
+                std::string_view piece, server::kv_callback cb) override;
   void strlen(const server::caller& c, std::string_view key, server::kv_callback cb) override;
-  void incr_by(const server::caller& c, std::string_view key, std::int64_t delta, server::kv_callback cb) override;
-  void key_range(const server::caller& c, std::string_view from, std::optional<std::string_view> below,
-                 std::size_t limit, server::kv_callback cb) override;
-  void begin_transaction(const server::caller& c, const std::vector<std::string>* locked_keys) override;
+  void incr_by(const server::caller& c, std::string_view key, std::int64_t delta,
+               server::kv_callback cb) override;
+  void key_range(const server::caller& c, std::string_view from,
+                 std::optional<std::string_view> below, std::size_t limit,
+                 server::kv_callback cb) override;
+  void begin_transaction(const server::caller& c,
+                         const std::vector<std::string>* locked_keys) override;
   void commit_transaction(const server::caller& c, const std::vector<std::string>* locked_keys,
                           server::kv_callback cb) override;
   void expire_time(const server::caller& c, std::string_view key, server::kv_callback cb) override;
-  void watch(const server::caller& c, std::span<const std::string_view> keys, server::kv_callback cb) override;
+  void watch(const server::caller& c, std::span<const std::string_view> keys,
+             server::kv_callback cb) override;
   void verify_watched(const server::caller& c, std::shared_ptr<const server::watched_keys> watched,
                       server::kv_callback cb) override;
-  void read_modify_write(const server::caller& c, std::string_view key, server::modify_function modify,
-                         server::kv_callback cb) override;
+  void read_modify_write(const server::caller& c, std::string_view key,
+                         server::modify_function modify, server::kv_callback cb) override;
   void rename(const server::caller& c, std::string_view from, std::string_view to, bool nx,
               server::kv_callback cb) override;
   void copy(const server::caller& c, std::string_view from, std::string_view to, bool replace,
@@ -74,7 +81,7 @@ class pg_keyspace final : public server::keyspace {
   void compact_usage(server::kv_callback cb);
   struct eviction_round {
     std::optional<std::string> user;  // only this user's keys; none: everyone's
-    double sample_percent = 100;  // of the table's pages
+    double sample_percent = 100;      // of the table's pages
     std::int64_t sample = 0, victims = 0;
     int order = 0;  // 0 least recently used, 1 random, 2 soonest expiry
     bool volatile_only = false;

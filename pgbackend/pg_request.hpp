@@ -15,7 +15,9 @@ namespace fpc::pg {
 
 using result_ptr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
-inline result_ptr make_result_ptr(PGresult* r) { return result_ptr(r, &PQclear); }
+inline result_ptr make_result_ptr(PGresult* r) {
+  return result_ptr(r, &PQclear);
+}
 
 /// What a request's callback receives: a result on success, else a non-empty error text. A
 /// request merged into a batch shares the batch's result: `row` is its row (-1: none) and its

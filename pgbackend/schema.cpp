@@ -24,8 +24,10 @@ std::string trimmed(const char* s) {
 }
 
 conn_ptr connect(const std::string& conninfo, const std::optional<std::string>& password) {
-  const char* keys[] = {"dbname", "fallback_application_name", password ? "password" : nullptr, nullptr};
-  const char* values[] = {conninfo.c_str(), "fastpgcache", password ? password->c_str() : nullptr, nullptr};
+  const char* keys[] = {"dbname", "fallback_application_name", password ? "password" : nullptr,
+                        nullptr};
+  const char* values[] = {conninfo.c_str(), "fastpgcache", password ? password->c_str() : nullptr,
+                          nullptr};
   conn_ptr c(PQconnectdbParams(keys, values, 1), &PQfinish);
   if (!c || PQstatus(c.get()) != CONNECTION_OK) {
     throw std::runtime_error("cannot connect to PostgreSQL: " +
@@ -102,10 +104,12 @@ void check_schema(const std::string& conninfo, const std::optional<std::string>&
   if (p != "u") {
     spdlog::warn("table {}.{} is not UNLOGGED: writes pay for WAL", schema, table);
   }
-  auto column = exec(c.get(),
-                     "SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
-                     "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = 'accessed_at'",
-                     {schema.c_str(), table.c_str()});
+  auto column =
+      exec(c.get(),
+           "SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
+           "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = "
+           "'accessed_at'",
+           {schema.c_str(), table.c_str()});
   const table_objects objects = table_objects_for(schema, table);
   auto functions = exec(c.get(), "SELECT to_regproc($1) IS NOT NULL AND to_regproc($2) IS NOT NULL",
                         {objects.set_each.c_str(), objects.lock_keys.c_str()});

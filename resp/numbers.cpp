@@ -30,7 +30,8 @@ bool parse_integer(std::string_view s, long long& out) noexcept {
   }
   if (negative) {
     if (v > static_cast<unsigned long long>(LLONG_MAX) + 1) return false;
-    out = v == static_cast<unsigned long long>(LLONG_MAX) + 1 ? LLONG_MIN : -static_cast<long long>(v);
+    out = v == static_cast<unsigned long long>(LLONG_MAX) + 1 ? LLONG_MIN
+                                                              : -static_cast<long long>(v);
   } else {
     if (v > static_cast<unsigned long long>(LLONG_MAX)) return false;
     out = static_cast<long long>(v);
@@ -61,7 +62,8 @@ bool parse_long_double(std::string_view s, long double& out) {
   errno = 0;
   const long double v = std::strtold(text.c_str(), &end);
   if (end != text.c_str() + text.size()) return false;  // trailing junk or an embedded NUL
-  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || std::fpclassify(v) == FP_ZERO)) return false;
+  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || std::fpclassify(v) == FP_ZERO))
+    return false;
   if (errno == EINVAL || std::isnan(v)) return false;
   out = v;
   return true;

@@ -1,4 +1,5 @@
-// Incremental RESP request parser: the rules follow Redis's processMultibulkBuffer/processInlineBuffer.
+// Incremental RESP request parser: the rules follow Redis's
+// processMultibulkBuffer/processInlineBuffer.
 #include "resp/parser.hpp"
 
 #include "resp/numbers.hpp"
@@ -36,20 +37,32 @@ bool split_inline_args(std::string_view line, std::vector<std::string>& out) {
     while (!done) {
       if (in_double) {
         if (i == n) return false;
-        if (line[i] == '\\' && i + 3 < n && line[i + 1] == 'x' && hex_digit_value(line[i + 2]) >= 0 &&
-            hex_digit_value(line[i + 3]) >= 0) {
+        if (line[i] == '\\' && i + 3 < n && line[i + 1] == 'x' &&
+            hex_digit_value(line[i + 2]) >= 0 && hex_digit_value(line[i + 3]) >= 0) {
           current.push_back(
               static_cast<char>(hex_digit_value(line[i + 2]) * 16 + hex_digit_value(line[i + 3])));
           i += 3;
         } else if (line[i] == '\\' && i + 1 < n) {
           ++i;
           switch (line[i]) {
-            case 'n': current.push_back('\n'); break;
-            case 'r': current.push_back('\r'); break;
-            case 't': current.push_back('\t'); break;
-            case 'b': current.push_back('\b'); break;
-            case 'a': current.push_back('\a'); break;
-            default: current.push_back(line[i]); break;
+            case 'n':
+              current.push_back('\n');
+              break;
+            case 'r':
+              current.push_back('\r');
+              break;
+            case 't':
+              current.push_back('\t');
+              break;
+            case 'b':
+              current.push_back('\b');
+              break;
+            case 'a':
+              current.push_back('\a');
+              break;
+            default:
+              current.push_back(line[i]);
+              break;
           }
         } else if (line[i] == '"') {
           // A closing quote must be followed by a space or the end.
@@ -75,12 +88,22 @@ bool split_inline_args(std::string_view line, std::vector<std::string>& out) {
           break;
         }
         switch (line[i]) {
-          case ' ': case '\n': case '\r': case '\t': case '\0':
+          case ' ':
+          case '\n':
+          case '\r':
+          case '\t':
+          case '\0':
             done = true;
             break;
-          case '"': in_double = true; break;
-          case '\'': in_single = true; break;
-          default: current.push_back(line[i]); break;
+          case '"':
+            in_double = true;
+            break;
+          case '\'':
+            in_single = true;
+            break;
+          default:
+            current.push_back(line[i]);
+            break;
         }
       }
       if (i < n) ++i;
@@ -197,14 +220,20 @@ parse_result request_parser::parse_multibulk(std::string_view input) noexcept {
 
 std::string request_parser::error_message() const {
   switch (error_) {
-    case parse_error::none: return {};
-    case parse_error::invalid_multibulk_length: return "Protocol error: invalid multibulk length";
-    case parse_error::invalid_bulk_length: return "Protocol error: invalid bulk length";
+    case parse_error::none:
+      return {};
+    case parse_error::invalid_multibulk_length:
+      return "Protocol error: invalid multibulk length";
+    case parse_error::invalid_bulk_length:
+      return "Protocol error: invalid bulk length";
     case parse_error::expected_dollar:
       return std::string("Protocol error: expected '$', got '") + unexpected_ + "'";
-    case parse_error::unbalanced_quotes: return "Protocol error: unbalanced quotes in request";
-    case parse_error::too_big_inline: return "Protocol error: too big inline request";
-    case parse_error::too_big_count: return "Protocol error: too big mbulk count string";
+    case parse_error::unbalanced_quotes:
+      return "Protocol error: unbalanced quotes in request";
+    case parse_error::too_big_inline:
+      return "Protocol error: too big inline request";
+    case parse_error::too_big_count:
+      return "Protocol error: too big mbulk count string";
   }
   return "Protocol error";
 }

@@ -1,4 +1,5 @@
-// Incremental RESP request parser (multibulk and inline); bounded, never throws, no copy per argument.
+// Incremental RESP request parser (multibulk and inline); bounded, never throws, no copy per
+// argument.
 #pragma once
 
 #include <cstddef>

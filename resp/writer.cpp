@@ -29,7 +29,9 @@ void reply_writer::error(std::string_view text) {
   out_.append("\r\n", 2);
 }
 
-void reply_writer::integer(long long v) { header(':', v); }
+void reply_writer::integer(long long v) {
+  header(':', v);
+}
 
 void reply_writer::bulk(std::string_view s) {
   header('$', static_cast<long long>(s.size()));
@@ -38,27 +40,39 @@ void reply_writer::bulk(std::string_view s) {
 }
 
 void reply_writer::null() {
-  if (resp3()) out_.append("_\r\n", 3);
-  else out_.append("$-1\r\n", 5);
+  if (resp3())
+    out_.append("_\r\n", 3);
+  else
+    out_.append("$-1\r\n", 5);
 }
 
 void reply_writer::null_array() {
-  if (resp3()) out_.append("_\r\n", 3);
-  else out_.append("*-1\r\n", 5);
+  if (resp3())
+    out_.append("_\r\n", 3);
+  else
+    out_.append("*-1\r\n", 5);
 }
 
-void reply_writer::array(std::size_t n) { header('*', static_cast<long long>(n)); }
+void reply_writer::array(std::size_t n) {
+  header('*', static_cast<long long>(n));
+}
 
-void reply_writer::set(std::size_t n) { header(resp3() ? '~' : '*', static_cast<long long>(n)); }
+void reply_writer::set(std::size_t n) {
+  header(resp3() ? '~' : '*', static_cast<long long>(n));
+}
 
 void reply_writer::map(std::size_t n) {
-  if (resp3()) header('%', static_cast<long long>(n));
-  else header('*', static_cast<long long>(2 * n));
+  if (resp3())
+    header('%', static_cast<long long>(n));
+  else
+    header('*', static_cast<long long>(2 * n));
 }
 
 void reply_writer::boolean(bool b) {
-  if (resp3()) out_.append(b ? "#t\r\n" : "#f\r\n", 4);
-  else integer(b ? 1 : 0);
+  if (resp3())
+    out_.append(b ? "#t\r\n" : "#f\r\n", 4);
+  else
+    integer(b ? 1 : 0);
 }
 
 void reply_writer::floating(double d) {

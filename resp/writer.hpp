@@ -24,8 +24,8 @@ class reply_writer {
   void null();        ///< a missing value: `$-1` / `_`
   void null_array();  ///< a missing aggregate: `*-1` / `_`
   void array(std::size_t n);
-  void set(std::size_t n);   ///< `~` in RESP3, an array in RESP2
-  void map(std::size_t n);   ///< n key/value pairs
+  void set(std::size_t n);  ///< `~` in RESP3, an array in RESP2
+  void map(std::size_t n);  ///< n key/value pairs
   void boolean(bool b);
   void floating(double d);
   void verbatim(std::string_view s);  ///< `=` txt in RESP3, a bulk string in RESP2

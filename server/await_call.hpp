@@ -18,12 +18,15 @@ namespace fpc::server {
 template <typename Submit, typename Take>
 boost::asio::awaitable<std::string> await_call(Submit submit, Take take) {
   namespace asio = boost::asio;
-  asio::steady_timer done(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+  asio::steady_timer done(co_await asio::this_coro::executor,
+                          asio::steady_timer::time_point::max());
   std::string error;
   bool finished = false;  // the callback may run before the wait starts (a stopped pool)
   submit([&](kv_result&& r) {
-    if (r.ok()) take(r);
-    else error = r.error.empty() ? "failed" : r.error;
+    if (r.ok())
+      take(r);
+    else
+      error = r.error.empty() ? "failed" : r.error;
     finished = true;
     done.cancel();
   });

@@ -25,7 +25,8 @@ const auto use_tuple = asio::as_tuple(asio::use_awaitable);
 client_session::client_session(asio::ip::tcp::socket socket, loop_context& loop, std::uint64_t id,
                                asio::ssl::context* tls)
     : socket_(std::move(socket)),
-      tls_(tls ? std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls) : nullptr),
+      tls_(tls ? std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls)
+               : nullptr),
       loop_(loop),
       id_(id),
       parser_(resp::parser_limits{loop.shared.settings.proto_max_bulk_len, 1024 * 1024, 64 * 1024}),
@@ -103,7 +104,8 @@ asio::awaitable<void> client_session::run() {
     loop_.sessions.erase(this);
     co_return;
   }
-  asio::co_spawn(socket_.get_executor(), [self]() { return self->writer(); }, asio::detached);
+  asio::co_spawn(
+      socket_.get_executor(), [self]() { return self->writer(); }, asio::detached);
   co_await reader();
   if (!close_after_flush_) {
     // The peer is gone or the read failed: nothing more will be written.
@@ -121,27 +123,33 @@ asio::awaitable<bool> client_session::handshake() {
   limit.async_wait([this](boost::system::error_code ec) {
     if (!ec) stop_read_.emit(asio::cancellation_type::terminal);
   });
-  auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server,
-                                             asio::bind_cancellation_slot(stop_read_.slot(), use_tuple));
+  auto [ec] = co_await tls_->async_handshake(
+      asio::ssl::stream_base::server, asio::bind_cancellation_slot(stop_read_.slot(), use_tuple));
   limit.cancel();
   if (ec) spdlog::debug("client {}: TLS handshake failed: {}", id_, ec.message());
   co_return !ec;
 }
 
-asio::awaitable<std::pair<boost::system::error_code, std::size_t>> client_session::read_some(asio::mutable_buffer into) {
-  auto [ec, n] = tls_ ? co_await tls_->async_read_some(into, asio::bind_cancellation_slot(stop_read_.slot(), use_tuple))
-                      : co_await socket_.async_read_some(into, asio::bind_cancellation_slot(stop_read_.slot(), use_tuple));
+asio::awaitable<std::pair<boost::system::error_code, std::size_t>> client_session::read_some(
+    asio::mutable_buffer into) {
+  auto [ec, n] = tls_ ? co_await tls_->async_read_some(
+                            into, asio::bind_cancellation_slot(stop_read_.slot(), use_tuple))
+                      : co_await socket_.async_read_some(
+                            into, asio::bind_cancellation_slot(stop_read_.slot(), use_tuple));
   co_return std::pair{ec, n};
 }
 
 bool client_session::refused_by_protected_mode() const {
-  if (!loop_.shared.settings.protected_mode || !loop_.shared.users.default_autologin()) return false;
+  if (!loop_.shared.settings.protected_mode || !loop_.shared.users.default_autologin())
+    return false;
   boost::system::error_code ec;
   const auto peer = socket_.remote_endpoint(ec);
   return !ec && !is_loopback(peer.address());
 }
 
-void client_session::wake_writer() { writer_wake_.cancel(); }
+void client_session::wake_writer() {
+  writer_wake_.cancel();
+}
 
 void client_session::exec_part_done(exec_group& group) {
   if (--group.remaining > 0) return;
@@ -163,7 +171,9 @@ std::string_view client_session::out_of_memory(const command_spec& spec) const {
   // for eviction to make room (wait_for_room) before this command.
   if (!(spec.flags & flag_denyoom)) return {};
   runtime_settings& live = loop_.shared.live;
-  if (!live.refuse_writes_when_full.load(std::memory_order_relaxed) && !loop_.shared.size.eviction_stuck()) return {};
+  if (!live.refuse_writes_when_full.load(std::memory_order_relaxed) &&
+      !loop_.shared.size.eviction_stuck())
+    return {};
   const std::uint64_t max_total = live.maxmemory.load(std::memory_order_relaxed);
   if (max_total > 0 && loop_.shared.size.total_bytes() > max_total) {
     return "OOM command not allowed when used memory > 'maxmemory'.";
@@ -205,7 +215,7 @@ asio::awaitable<void> client_session::wait_for_room(std::uint64_t bytes) {
   asio::steady_timer pause(socket_.get_executor());
   while (at_size_bound(bytes) && std::chrono::steady_clock::now() < deadline) {
     if (!evicting && size.refreshes() > first_refresh) break;  // out_of_memory() decides
-    if (evicting && size.eviction_stuck()) break;               // out_of_memory() refuses
+    if (evicting && size.eviction_stuck()) break;              // out_of_memory() refuses
     size.request_refresh();
     pause.expires_after(std::chrono::milliseconds(1));
     co_await pause.async_wait(use_tuple);
@@ -227,7 +237,8 @@ void client_session::record_if_slow(reply_slot& slot, std::chrono::steady_clock:
   if (threshold < 0 || micros < threshold || slot.args.empty()) return;
   slow_entry e;
   e.unix_seconds = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
   e.micros = micros;
   e.args = slot.args.unpack();
   e.client_addr = peer_address();
@@ -252,7 +263,8 @@ void client_session::reply_ready(reply_slot& slot) {
   slot.ready = true;
   reply_bytes_ += slot.data.size();
   // Rises at once with a large reply, decays slowly: errs on the side of bounded memory.
-  reply_size_estimate_ = std::max(slot.data.size(), reply_size_estimate_ - reply_size_estimate_ / 8);
+  reply_size_estimate_ =
+      std::max(slot.data.size(), reply_size_estimate_ - reply_size_estimate_ / 8);
   if (&slot == &slots_.front()) wake_writer();
 }
 
@@ -266,7 +278,8 @@ void client_session::dispatch(std::span<const std::string_view> args) {
   if (in_multi) {
     const command_spec* spec = find_command(args[0]);
     if (spec != nullptr && !(spec->flags & flag_no_queue)) {
-      // Inside MULTI: check now (Redis refuses unknown commands and bad arity at once), run at EXEC.
+      // Inside MULTI: check now (Redis refuses unknown commands and bad arity at once), run at
+      // EXEC.
       resp::reply_writer w(slot.data, slot.protocol);
       if (!authenticated_) {
         w.error("NOAUTH Authentication required.");
@@ -307,7 +320,8 @@ void client_session::execute(std::span<const std::string_view> args, reply_slot&
   if (spec != nullptr) last_command = spec->name;
   // SLOWLOG needs the arguments after they are gone from the read buffer; EXEC's commands are
   // measured as EXEC, as in Redis.
-  if (slot.group == nullptr && loop_.shared.live.slowlog_log_slower_than.load(std::memory_order_relaxed) >= 0) {
+  if (slot.group == nullptr &&
+      loop_.shared.live.slowlog_log_slower_than.load(std::memory_order_relaxed) >= 0) {
     slot.args.capture(args);
   }
   if (spec == nullptr) {
@@ -345,7 +359,8 @@ asio::awaitable<void> client_session::read_commands() {
   std::size_t filled = 0;
   for (;;) {
     // Cancellable on its own (the writer's patience), so the socket stays open for writing.
-    auto [ec, n] = co_await read_some(asio::buffer(read_buffer_.data() + filled, read_buffer_.size() - filled));
+    auto [ec, n] = co_await read_some(
+        asio::buffer(read_buffer_.data() + filled, read_buffer_.size() - filled));
     if (ec || peer_gone_ || close_after_flush_) co_return;
     filled += n;
     last_active_ = std::chrono::steady_clock::now();
@@ -367,7 +382,8 @@ asio::awaitable<void> client_session::read_commands() {
         if (peer_gone_ || close_after_flush_) co_return;
         continue;
       }
-      const auto result = parser_.parse(std::string_view(read_buffer_.data() + start, filled - start));
+      const auto result =
+          parser_.parse(std::string_view(read_buffer_.data() + start, filled - start));
       if (result.status == resp::parse_status::need_more) break;
       if (result.status == resp::parse_status::error) {
         slots_.emplace_back();
@@ -479,6 +495,5 @@ asio::awaitable<void> client_session::writer() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
 }
-
 
 }  // namespace fpc::server

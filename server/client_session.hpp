@@ -116,7 +116,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
   /// before, so a transaction run again after losing to a concurrent one keeps its place.
   void hold_dispatch() { dispatch_held_ = true; }
   void resume_dispatch();
-  void count_exec_retry() { loop_.shared.counters.exec_retries.fetch_add(1, std::memory_order_relaxed); }
+  void count_exec_retry() {
+    loop_.shared.counters.exec_retries.fetch_add(1, std::memory_order_relaxed);
+  }
   /// Called when a reply is complete (deferred ones from their callback).
   void reply_ready(reply_slot& slot);
 
@@ -143,7 +145,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   boost::asio::awaitable<void> writer();
   boost::asio::awaitable<void> read_commands();
   /// Reads some bytes from the client, through TLS when it is on; cancellable via stop_read_.
-  boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(boost::asio::mutable_buffer into);
+  boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(
+      boost::asio::mutable_buffer into);
   [[nodiscard]] boost::asio::awaitable<bool> handshake();
   void dispatch(std::span<const std::string_view> args);
   [[nodiscard]] bool refused_by_protected_mode() const;
@@ -175,8 +178,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   resp::request_parser parser_;
   std::string read_buffer_;
   std::deque<reply_slot> slots_;
-  std::size_t pending_ = 0;      // slots not yet sent
-  std::size_t reply_bytes_ = 0;  // bytes of complete replies not yet sent
+  std::size_t pending_ = 0;              // slots not yet sent
+  std::size_t reply_bytes_ = 0;          // bytes of complete replies not yet sent
   std::size_t reply_size_estimate_ = 0;  // this client's recent large reply size
   boost::asio::steady_timer writer_wake_;
   boost::asio::steady_timer reader_wake_;
@@ -220,7 +223,8 @@ class command_call {
   /// Marks the reply as asynchronous: the handle completes it later, from a callback.
   class deferred {
    public:
-    deferred(std::shared_ptr<client_session> s, reply_slot* slot) : session_(std::move(s)), slot_(slot) {}
+    deferred(std::shared_ptr<client_session> s, reply_slot* slot)
+        : session_(std::move(s)), slot_(slot) {}
     [[nodiscard]] resp::reply_writer writer() const { return {slot_->data, slot_->protocol}; }
     void finish() const { session_->reply_ready(*slot_); }
     [[nodiscard]] client_session& session() const { return *session_; }

@@ -24,7 +24,8 @@ std::string lower(std::string_view w) {
 std::string type_of(std::string_view name) {
   if (name == "key") return "key";
   if (name == "seconds" || name == "milliseconds" || name == "unix-time-seconds" ||
-      name == "unix-time-milliseconds" || name == "index" || name == "protover" || name == "count") {
+      name == "unix-time-milliseconds" || name == "index" || name == "protover" ||
+      name == "count") {
     return "integer";
   }
   return "string";
@@ -48,7 +49,9 @@ class synopsis_parser {
         ++i;
       } else {
         std::size_t j = i;
-        while (j < text.size() && text[j] != ' ' && text[j] != '[' && text[j] != ']' && text[j] != '|') ++j;
+        while (j < text.size() && text[j] != ' ' && text[j] != '[' && text[j] != ']' &&
+               text[j] != '|')
+          ++j;
         tokens_.emplace_back(text.substr(i, j - i));
         i = j;
       }
@@ -74,7 +77,8 @@ class synopsis_parser {
     oneof.type = "oneof";
     for (auto& alt : alternatives) oneof.children.push_back(as_one(std::move(alt)));
     oneof.name = oneof.children.empty() ? "" : oneof.children[0].name;
-    for (std::size_t i = 1; i < oneof.children.size(); ++i) oneof.name += "-" + oneof.children[i].name;
+    for (std::size_t i = 1; i < oneof.children.size(); ++i)
+      oneof.name += "-" + oneof.children[i].name;
     if (oneof.name.size() > 40) oneof.name = "condition";
     return {std::move(oneof)};
   }
@@ -94,7 +98,8 @@ class synopsis_parser {
       auto inner = parse_sequence();
       if (!at_end()) ++pos_;  // ']'
       // "key [key ...]": the bracket only says the previous argument repeats.
-      if (inner.size() == 1 && inner[0].multiple && !out.empty() && out.back().name == inner[0].name) {
+      if (inner.size() == 1 && inner[0].multiple && !out.empty() &&
+          out.back().name == inner[0].name) {
         out.back().multiple = true;
         return;
       }
@@ -103,8 +108,10 @@ class synopsis_parser {
       arg.optional = true;
       out.push_back(std::move(arg));
     } else if (tok == "...") {
-      if (!out.empty()) out.back().multiple = true;
-      else out.push_back(doc_argument{"...", "string", "", false, false, {}});
+      if (!out.empty())
+        out.back().multiple = true;
+      else
+        out.push_back(doc_argument{"...", "string", "", false, false, {}});
     } else if (is_upper_word(tok)) {
       doc_argument arg;
       arg.token = tok;

@@ -13,17 +13,20 @@ command_stats::command_stats(unsigned loops) {
   }
 }
 
-void command_stats::record(unsigned loop, const command_spec& spec, std::chrono::steady_clock::duration took,
-                           bool failed) {
+void command_stats::record(unsigned loop, const command_spec& spec,
+                           std::chrono::steady_clock::duration took, bool failed) {
   const auto index = static_cast<std::size_t>(&spec - command_table().data());
-  if (loop >= per_loop_.size() || index >= command_table().size()) return;  // a subcommand's own spec
+  if (loop >= per_loop_.size() || index >= command_table().size())
+    return;  // a subcommand's own spec
   command_counters& c = per_loop_[loop][index];
-  const auto us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(took).count());
+  const auto us = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(took).count());
   c.calls.fetch_add(1, std::memory_order_relaxed);
   c.usec.fetch_add(us, std::memory_order_relaxed);
   if (failed) c.failed.fetch_add(1, std::memory_order_relaxed);
   const auto bucket = static_cast<std::size_t>(
-      std::lower_bound(latency_bounds_us.begin(), latency_bounds_us.end(), us) - latency_bounds_us.begin());
+      std::lower_bound(latency_bounds_us.begin(), latency_bounds_us.end(), us) -
+      latency_bounds_us.begin());
   c.buckets[bucket].fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -36,7 +36,8 @@ class command_stats {
   explicit command_stats(unsigned loops);
 
   /// Called by loop `loop` when a command's reply is complete.
-  void record(unsigned loop, const command_spec& spec, std::chrono::steady_clock::duration took, bool failed);
+  void record(unsigned loop, const command_spec& spec, std::chrono::steady_clock::duration took,
+              bool failed);
 
   /// Sums over the loops, indexed like command_table().
   [[nodiscard]] std::vector<command_totals> totals() const;

@@ -31,8 +31,8 @@ struct command_spec {
   std::uint32_t flags;
   int first_key, last_key, key_step;
   command_handler handler;
-  std::string_view group;     ///< "string", "keyspace", "connection", "server"
-  std::string_view since;     ///< Redis version that introduced it
+  std::string_view group;  ///< "string", "keyspace", "connection", "server"
+  std::string_view since;  ///< Redis version that introduced it
   std::string_view summary;
   std::string_view synopsis;  ///< arguments after the name, Redis's help syntax (for COMMAND DOCS)
   std::vector<command_spec> subcommands = {};
@@ -49,7 +49,8 @@ struct command_spec {
 
 /// Case-insensitive lookup; nullptr when unknown.
 [[nodiscard]] const command_spec* find_command(std::string_view name);
-[[nodiscard]] const command_spec* find_subcommand(const command_spec& parent, std::string_view name);
+[[nodiscard]] const command_spec* find_subcommand(const command_spec& parent,
+                                                  std::string_view name);
 
 /// The error texts Redis uses for an unknown command and a bad argument count.
 [[nodiscard]] std::string unknown_command_error(std::span<const std::string_view> args);

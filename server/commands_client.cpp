@@ -89,8 +89,8 @@ void client_list(command_call& call) {
   if (call.args.size() > 2) {
     if (resp::iequals(call.args[2], "TYPE") && call.args.size() == 4) {
       const std::string_view type = call.args[3];
-      if (!resp::iequals(type, "normal") && !resp::iequals(type, "master") && !resp::iequals(type, "replica") &&
-          !resp::iequals(type, "pubsub")) {
+      if (!resp::iequals(type, "normal") && !resp::iequals(type, "master") &&
+          !resp::iequals(type, "replica") && !resp::iequals(type, "pubsub")) {
         call.out.error("ERR Unknown client type '" + std::string(type) + "'");
         return;
       }
@@ -114,7 +114,9 @@ void client_list(command_call& call) {
   for_each_tenant_client<lines>(
       call,
       [ids](client_session& s, lines& out) {
-        if (ids && std::find(ids->begin(), ids->end(), static_cast<long long>(s.id())) == ids->end()) return;
+        if (ids &&
+            std::find(ids->begin(), ids->end(), static_cast<long long>(s.id())) == ids->end())
+          return;
         out.emplace(s.id(), describe(s));
       },
       [reply = call.defer()](const lines& out) {
@@ -165,16 +167,20 @@ void client_kill(command_call& call) {
         }
         f.max_age = n;
       } else if (resp::iequals(opt, "SKIPME")) {
-        if (resp::iequals(value, "yes")) f.skip_me = true;
-        else if (resp::iequals(value, "no")) f.skip_me = false;
+        if (resp::iequals(value, "yes"))
+          f.skip_me = true;
+        else if (resp::iequals(value, "no"))
+          f.skip_me = false;
         else {
           call.out.error("ERR syntax error");
           return;
         }
       } else if (resp::iequals(opt, "TYPE")) {
-        if (resp::iequals(value, "normal")) f.any_type = true;
+        if (resp::iequals(value, "normal"))
+          f.any_type = true;
         else if (resp::iequals(value, "master") || resp::iequals(value, "replica") ||
-                 resp::iequals(value, "slave") || resp::iequals(value, "pubsub")) f.any_type = false;
+                 resp::iequals(value, "slave") || resp::iequals(value, "pubsub"))
+          f.any_type = false;
         else {
           call.out.error("ERR Unknown client type '" + std::string(value) + "'");
           return;
@@ -205,9 +211,12 @@ void client_kill(command_call& call) {
       },
       [reply = call.defer(), old_form](long long killed) {
         auto w = reply.writer();
-        if (!old_form) w.integer(killed);
-        else if (killed > 0) w.ok();
-        else w.error("ERR No such client");
+        if (!old_form)
+          w.integer(killed);
+        else if (killed > 0)
+          w.ok();
+        else
+          w.error("ERR No such client");
         reply.finish();
       });
 }
@@ -229,8 +238,10 @@ void client(command_call& call) {
   if (name == "client|id") {
     call.out.integer(static_cast<long long>(s.id()));
   } else if (name == "client|getname") {
-    if (s.name.empty()) call.out.null();
-    else call.out.bulk(s.name);
+    if (s.name.empty())
+      call.out.null();
+    else
+      call.out.bulk(s.name);
   } else if (name == "client|setname") {
     if (!valid_client_name(call.args[2])) {
       call.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
@@ -242,11 +253,14 @@ void client(command_call& call) {
     const std::string_view attr = call.args[2];
     const std::string_view value = call.args[3];
     if (!valid_client_name(value)) {
-      call.out.error("ERR " + std::string(attr) + " cannot contain spaces, newlines or special characters.");
+      call.out.error("ERR " + std::string(attr) +
+                     " cannot contain spaces, newlines or special characters.");
       return;
     }
-    if (resp::iequals(attr, "lib-name")) s.lib_name.assign(value);
-    else if (resp::iequals(attr, "lib-ver")) s.lib_version.assign(value);
+    if (resp::iequals(attr, "lib-name"))
+      s.lib_name.assign(value);
+    else if (resp::iequals(attr, "lib-ver"))
+      s.lib_version.assign(value);
     else {
       call.out.error("ERR Unrecognized option '" + std::string(attr) + "'");
       return;

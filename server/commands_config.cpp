@@ -22,11 +22,13 @@ namespace {
 // Redis's memtoull: a count with an optional unit (k=1000, kb=1024, m, mb, g, gb).
 std::optional<std::uint64_t> parse_memory(std::string_view text) {
   static const std::pair<std::string_view, std::uint64_t> units[] = {
-      {"kb", 1024}, {"mb", 1024ull * 1024}, {"gb", 1024ull * 1024 * 1024}, {"k", 1000}, {"m", 1000000},
-      {"g", 1000000000}, {"b", 1}};
+      {"kb", 1024}, {"mb", 1024ull * 1024}, {"gb", 1024ull * 1024 * 1024},
+      {"k", 1000},  {"m", 1000000},         {"g", 1000000000},
+      {"b", 1}};
   std::uint64_t mul = 1;
   for (const auto& [suffix, factor] : units) {
-    if (text.size() > suffix.size() && resp::iequals(text.substr(text.size() - suffix.size()), suffix)) {
+    if (text.size() > suffix.size() &&
+        resp::iequals(text.substr(text.size() - suffix.size()), suffix)) {
       mul = factor;
       text.remove_suffix(suffix.size());
       break;
@@ -44,25 +46,30 @@ std::optional<long long> parse_long(std::string_view text) {
   return n;
 }
 
-const std::set<std::string_view> policies = {"noeviction",    "allkeys-lru",     "volatile-lru",
+const std::set<std::string_view> policies = {"noeviction",     "allkeys-lru",     "volatile-lru",
                                              "allkeys-random", "volatile-random", "volatile-ttl"};
 
 // Redis's loglevel names next to spdlog's.
 const std::map<std::string_view, spdlog::level::level_enum> log_levels = {
-    {"debug", spdlog::level::debug}, {"verbose", spdlog::level::info}, {"notice", spdlog::level::info},
-    {"warning", spdlog::level::warn}, {"nothing", spdlog::level::off}};
+    {"debug", spdlog::level::debug},
+    {"verbose", spdlog::level::info},
+    {"notice", spdlog::level::info},
+    {"warning", spdlog::level::warn},
+    {"nothing", spdlog::level::off}};
 
 struct parameter {
   std::string name;
   std::function<std::string(server_state&)> get;
   // Checks `value`; returns an error reason, or nothing and a function that applies it.
-  std::function<std::optional<std::string>(server_state&, std::string_view, std::function<void()>&)> set;
+  std::function<std::optional<std::string>(server_state&, std::string_view, std::function<void()>&)>
+      set;
 };
 
 // A setter for a value that cannot change, accepting the value it already has (tools like
 // `CONFIG SET save ""` then work).
 auto fixed(std::string current) {
-  return [current](server_state&, std::string_view v, std::function<void()>& apply) -> std::optional<std::string> {
+  return [current](server_state&, std::string_view v,
+                   std::function<void()>& apply) -> std::optional<std::string> {
     if (v == current) {
       apply = [] {};
       return std::nullopt;
@@ -75,7 +82,8 @@ auto fixed(std::string current) {
 // the error), then `apply(value)`.
 template <typename Apply>
 auto integer_setter(long long min, long long max, std::string range, Apply apply) {
-  return [=](server_state& s, std::string_view v, std::function<void()>& out) -> std::optional<std::string> {
+  return [=](server_state& s, std::string_view v,
+             std::function<void()>& out) -> std::optional<std::string> {
     const auto n = parse_long(v);
     if (!n) return "argument couldn't be parsed into an integer";
     if (*n < min || *n > max) return "argument must be between " + range + " inclusive";
@@ -87,7 +95,8 @@ auto integer_setter(long long min, long long max, std::string range, Apply apply
 // A setter for a byte count in Redis's units, then `apply(bytes)`.
 template <typename Apply>
 auto memory_setter(Apply apply) {
-  return [=](server_state& s, std::string_view v, std::function<void()>& out) -> std::optional<std::string> {
+  return [=](server_state& s, std::string_view v,
+             std::function<void()>& out) -> std::optional<std::string> {
     const auto n = parse_memory(v);
     if (!n) return "argument must be a memory value";
     out = [&s, apply, bytes = *n] { apply(s, bytes); };
@@ -108,26 +117,34 @@ const std::vector<parameter>& parameters() {
          }
          return std::string(spdlog::level::to_string_view(level).data());
        },
-       [](server_state&, std::string_view v, std::function<void()>& apply) -> std::optional<std::string> {
+       [](server_state&, std::string_view v,
+          std::function<void()>& apply) -> std::optional<std::string> {
          const auto it = log_levels.find(v);
-         if (it == log_levels.end()) return "argument(s) must be one of the following: debug, verbose, notice, warning, nothing";
+         if (it == log_levels.end())
+           return "argument(s) must be one of the following: debug, verbose, notice, warning, "
+                  "nothing";
          apply = [level = it->second] { spdlog::set_level(level); };
          return std::nullopt;
        }},
       {"maxclients", [](server_state& s) { return std::to_string(s.live.maxclients.load()); },
-       integer_setter(1, LLONG_MAX, "1 and 4294967295",
-                      [](server_state& s, long long n) { s.live.maxclients = static_cast<std::size_t>(n); })},
+       integer_setter(
+           1, LLONG_MAX, "1 and 4294967295",
+           [](server_state& s, long long n) { s.live.maxclients = static_cast<std::size_t>(n); })},
       {"maxmemory", [](server_state& s) { return std::to_string(s.live.maxmemory.load()); },
        memory_setter([](server_state& s, std::uint64_t n) { s.live.maxmemory = n; })},
-      {"maxmemory-per-user", [](server_state& s) { return std::to_string(s.live.maxmemory_per_user.load()); },
+      {"maxmemory-per-user",
+       [](server_state& s) { return std::to_string(s.live.maxmemory_per_user.load()); },
        memory_setter([](server_state& s, std::uint64_t n) { s.live.maxmemory_per_user = n; })},
       {"maxmemory-policy", [](server_state& s) { return s.live.policy(); },
-       [](server_state& s, std::string_view v, std::function<void()>& apply) -> std::optional<std::string> {
+       [](server_state& s, std::string_view v,
+          std::function<void()>& apply) -> std::optional<std::string> {
          std::string lower(v);
          for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-         if (!policies.contains(lower)) return "argument(s) must be one of the following: " +
-                                               std::string("noeviction, allkeys-lru, volatile-lru, allkeys-random, "
-                                                           "volatile-random, volatile-ttl");
+         if (!policies.contains(lower))
+           return "argument(s) must be one of the following: " +
+                  std::string(
+                      "noeviction, allkeys-lru, volatile-lru, allkeys-random, "
+                      "volatile-random, volatile-ttl");
          apply = [&s, lower] {
            std::lock_guard guard(s.live.policy_lock);
            s.live.maxmemory_policy = lower;
@@ -136,21 +153,29 @@ const std::vector<parameter>& parameters() {
          return std::nullopt;
        }},
       {"port", [](server_state& s) { return std::to_string(s.bound_port); }, nullptr},
-      {"protected-mode", [](server_state& s) { return std::string(s.settings.protected_mode ? "yes" : "no"); },
+      {"protected-mode",
+       [](server_state& s) { return std::string(s.settings.protected_mode ? "yes" : "no"); },
        nullptr},
-      {"proto-max-bulk-len", [](server_state& s) { return std::to_string(s.settings.proto_max_bulk_len); }, nullptr},
+      {"proto-max-bulk-len",
+       [](server_state& s) { return std::to_string(s.settings.proto_max_bulk_len); }, nullptr},
       {"save", [](server_state&) { return std::string(); }, fixed("")},
-      {"slowlog-log-slower-than", [](server_state& s) { return std::to_string(s.live.slowlog_log_slower_than.load()); },
-       integer_setter(LLONG_MIN, LLONG_MAX, "", [](server_state& s, long long n) { s.live.slowlog_log_slower_than = n; })},
-      {"slowlog-max-len", [](server_state& s) { return std::to_string(s.live.slowlog_max_len.load()); },
+      {"slowlog-log-slower-than",
+       [](server_state& s) { return std::to_string(s.live.slowlog_log_slower_than.load()); },
+       integer_setter(LLONG_MIN, LLONG_MAX, "",
+                      [](server_state& s, long long n) { s.live.slowlog_log_slower_than = n; })},
+      {"slowlog-max-len",
+       [](server_state& s) { return std::to_string(s.live.slowlog_max_len.load()); },
        integer_setter(0, LLONG_MAX, "0 and 9223372036854775807",
                       [](server_state& s, long long n) {
                         s.live.slowlog_max_len = static_cast<std::size_t>(n);
                         s.slowlog.trim(static_cast<std::size_t>(n));
                       })},
-      {"timeout", [](server_state& s) { return std::to_string(s.live.idle_timeout_seconds.load()); },
+      {"timeout",
+       [](server_state& s) { return std::to_string(s.live.idle_timeout_seconds.load()); },
        integer_setter(0, INT32_MAX, "0 and 2147483647",
-                      [](server_state& s, long long n) { s.live.idle_timeout_seconds = static_cast<unsigned>(n); })},
+                      [](server_state& s, long long n) {
+                        s.live.idle_timeout_seconds = static_cast<unsigned>(n);
+                      })},
   };
   return table;
 }
@@ -189,11 +214,13 @@ void config_set(command_call& call) {
       if (candidate.name == name) p = &candidate;
     }
     if (p == nullptr) {
-      call.out.error("ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(call.args[i]) + "'");
+      call.out.error("ERR Unknown option or number of arguments for CONFIG SET - '" +
+                     std::string(call.args[i]) + "'");
       return;
     }
     auto fail = [&](const std::string& why) {
-      call.out.error("ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why);
+      call.out.error("ERR CONFIG SET failed (possibly related to argument '" + name + "') - " +
+                     why);
     };
     if (!seen.insert(name).second) return fail("duplicate parameter");
     if (!p->set) return fail("can't set immutable config");
@@ -202,7 +229,8 @@ void config_set(command_call& call) {
     changes.push_back(std::move(apply));
   }
   for (auto& apply : changes) apply();
-  spdlog::info("CONFIG SET by user '{}': {} parameter(s) changed", call.session.username(), changes.size());
+  spdlog::info("CONFIG SET by user '{}': {} parameter(s) changed", call.session.username(),
+               changes.size());
   call.out.ok();
 }
 
@@ -211,8 +239,10 @@ void config_set(command_call& call) {
 void config(command_call& call) {
   const command_spec* sub = subcommand_or_error(call, "config", "CONFIG");
   if (sub == nullptr) return;
-  if (sub->name == "config|get") config_get(call);
-  else config_set(call);
+  if (sub->name == "config|get")
+    config_get(call);
+  else
+    config_set(call);
 }
 
 void slowlog(command_call& call) {

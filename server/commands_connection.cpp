@@ -14,7 +14,8 @@
 namespace fpc::server::handlers {
 namespace {
 
-constexpr std::string_view wrongpass = "WRONGPASS invalid username-password pair or user is disabled.";
+constexpr std::string_view wrongpass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
 
 bool try_login(command_call& call, std::string_view user, std::string_view password) {
   if (call.shared().users.check(user, password)) {
@@ -56,7 +57,9 @@ void ping(command_call& call) {
   }
 }
 
-void echo(command_call& call) { call.out.bulk(call.args[1]); }
+void echo(command_call& call) {
+  call.out.bulk(call.args[1]);
+}
 
 void quit(command_call& call) {
   call.out.ok();
@@ -75,8 +78,10 @@ void auth(command_call& call) {
     return;
   }
   const std::string_view user = call.args.size() == 3 ? call.args[1] : "default";
-  if (try_login(call, user, call.args.back())) call.out.ok();
-  else reply_wrongpass_slowly(call);
+  if (try_login(call, user, call.args.back()))
+    call.out.ok();
+  else
+    reply_wrongpass_slowly(call);
 }
 
 void hello(command_call& call) {

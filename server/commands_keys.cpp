@@ -14,10 +14,14 @@ void expire_generic(command_call& call, time_unit unit, bool absolute, std::stri
   unsigned conditions = expire_always;
   for (std::size_t i = 3; i < call.args.size(); ++i) {
     const std::string_view opt = call.args[i];
-    if (resp::iequals(opt, "NX")) conditions |= expire_nx;
-    else if (resp::iequals(opt, "XX")) conditions |= expire_xx;
-    else if (resp::iequals(opt, "GT")) conditions |= expire_gt;
-    else if (resp::iequals(opt, "LT")) conditions |= expire_lt;
+    if (resp::iequals(opt, "NX"))
+      conditions |= expire_nx;
+    else if (resp::iequals(opt, "XX"))
+      conditions |= expire_xx;
+    else if (resp::iequals(opt, "GT"))
+      conditions |= expire_gt;
+    else if (resp::iequals(opt, "LT"))
+      conditions |= expire_lt;
     else {
       call.out.error("ERR Unsupported option " + std::string(opt));
       return;
@@ -56,22 +60,28 @@ void pttl(command_call& call) {
 void ttl(command_call& call) {
   // Redis rounds milliseconds to the nearest second.
   call.store().pttl(call.session.who(), call.args[1], integer_reply(call, [](long long ms) {
-    return ms < 0 ? ms : (ms + 500) / 1000;
-  }));
+                      return ms < 0 ? ms : (ms + 500) / 1000;
+                    }));
 }
 
-void expire(command_call& call) { expire_generic(call, time_unit::seconds, false, "expire"); }
-void pexpire(command_call& call) { expire_generic(call, time_unit::milliseconds, false, "pexpire"); }
+void expire(command_call& call) {
+  expire_generic(call, time_unit::seconds, false, "expire");
+}
+void pexpire(command_call& call) {
+  expire_generic(call, time_unit::milliseconds, false, "pexpire");
+}
 
 void persist(command_call& call) {
   call.store().persist(call.session.who(), call.args[1], integer_reply(call));
 }
 
-void dbsize(command_call& call) { call.store().count_keys(call.session.who(), integer_reply(call)); }
+void dbsize(command_call& call) {
+  call.store().count_keys(call.session.who(), integer_reply(call));
+}
 
 void flushdb(command_call& call) {
-  if (call.args.size() > 2 ||
-      (call.args.size() == 2 && !resp::iequals(call.args[1], "ASYNC") && !resp::iequals(call.args[1], "SYNC"))) {
+  if (call.args.size() > 2 || (call.args.size() == 2 && !resp::iequals(call.args[1], "ASYNC") &&
+                               !resp::iequals(call.args[1], "SYNC"))) {
     call.out.error("ERR syntax error");
     return;
   }
@@ -82,13 +92,17 @@ void flushdb(command_call& call) {
 
 // EXPIREAT/PEXPIREAT, EXPIRETIME/PEXPIRETIME, TYPE.
 namespace fpc::server::handlers {
-void expireat(command_call& call) { expire_generic(call, time_unit::seconds, true, "expireat"); }
-void pexpireat(command_call& call) { expire_generic(call, time_unit::milliseconds, true, "pexpireat"); }
+void expireat(command_call& call) {
+  expire_generic(call, time_unit::seconds, true, "expireat");
+}
+void pexpireat(command_call& call) {
+  expire_generic(call, time_unit::milliseconds, true, "pexpireat");
+}
 
 void expiretime(command_call& call) {
   call.store().expire_time(call.session.who(), call.args[1], integer_reply(call, [](long long ms) {
-    return ms < 0 ? ms : (ms + 500) / 1000;
-  }));
+                             return ms < 0 ? ms : (ms + 500) / 1000;
+                           }));
 }
 
 void pexpiretime(command_call& call) {
@@ -96,12 +110,15 @@ void pexpiretime(command_call& call) {
 }
 
 void type(command_call& call) {
-  call.store().exists(call.session.who(), call.args.subspan(1, 1), [reply = call.defer()](kv_result&& r) {
-    auto w = reply.writer();
-    if (!r.ok()) w.error(r.error);
-    else w.simple(r.integer > 0 ? "string" : "none");
-    reply.finish();
-  });
+  call.store().exists(call.session.who(), call.args.subspan(1, 1),
+                      [reply = call.defer()](kv_result&& r) {
+                        auto w = reply.writer();
+                        if (!r.ok())
+                          w.error(r.error);
+                        else
+                          w.simple(r.integer > 0 ? "string" : "none");
+                        reply.finish();
+                      });
 }
 
 }  // namespace fpc::server::handlers

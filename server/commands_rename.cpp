@@ -19,28 +19,40 @@ void rename_generic(command_call& call, bool nx) {
     const std::string_view keys[] = {from};
     call.store().exists(call.session.who(), keys, [reply, nx](kv_result&& r) {
       auto w = reply.writer();
-      if (!r.ok()) w.error(r.error);
-      else if (r.integer == 0) w.error(no_such_key);
-      else if (nx) w.integer(0);
-      else w.ok();
+      if (!r.ok())
+        w.error(r.error);
+      else if (r.integer == 0)
+        w.error(no_such_key);
+      else if (nx)
+        w.integer(0);
+      else
+        w.ok();
       reply.finish();
     });
     return;
   }
   call.store().rename(call.session.who(), from, to, nx, [reply, nx](kv_result&& r) {
     auto w = reply.writer();
-    if (!r.ok()) w.error(r.error);
-    else if (r.integer == 0) w.error(no_such_key);
-    else if (nx) w.integer(r.integer == 1 ? 1 : 0);
-    else w.ok();
+    if (!r.ok())
+      w.error(r.error);
+    else if (r.integer == 0)
+      w.error(no_such_key);
+    else if (nx)
+      w.integer(r.integer == 1 ? 1 : 0);
+    else
+      w.ok();
     reply.finish();
   });
 }
 
 }  // namespace
 
-void rename(command_call& call) { rename_generic(call, false); }
-void renamenx(command_call& call) { rename_generic(call, true); }
+void rename(command_call& call) {
+  rename_generic(call, false);
+}
+void renamenx(command_call& call) {
+  rename_generic(call, true);
+}
 
 void copy(command_call& call) {
   bool replace = false;

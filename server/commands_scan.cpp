@@ -38,8 +38,9 @@ void keys(command_call& call) {
   std::string pattern(call.args[1]);
   const std::string from = literal_prefix(pattern);
   const auto below = prefix_end(from);
-  call.store().key_range(call.session.who(), from, below ? std::optional<std::string_view>(*below) : std::nullopt,
-                         0, [reply = call.defer(), pattern](kv_result&& r) {
+  call.store().key_range(call.session.who(), from,
+                         below ? std::optional<std::string_view>(*below) : std::nullopt, 0,
+                         [reply = call.defer(), pattern](kv_result&& r) {
                            auto w = reply.writer();
                            if (!r.ok()) {
                              w.error(r.error);
@@ -105,7 +106,8 @@ void scan(command_call& call) {
   auto& cursors = call.shared().cursors;
   std::string tenant = call.session.username();
   call.store().key_range(
-      call.session.who(), from, below ? std::optional<std::string_view>(*below) : std::nullopt, limit,
+      call.session.who(), from, below ? std::optional<std::string_view>(*below) : std::nullopt,
+      limit,
       [reply = call.defer(), pattern, limit, strings_only_type, &cursors, tenant](kv_result&& r) {
         auto w = reply.writer();
         if (!r.ok()) {
@@ -114,7 +116,8 @@ void scan(command_call& call) {
           return;
         }
         // A short page means the walk is over; otherwise continue after the last key read.
-        const std::uint64_t next = r.values.size() < limit ? 0 : cursors.save(tenant, *r.values.back());
+        const std::uint64_t next =
+            r.values.size() < limit ? 0 : cursors.save(tenant, *r.values.back());
         std::vector<std::string_view> matched;
         for (const auto& k : r.values) {
           if (strings_only_type && glob_match(pattern, *k)) matched.push_back(*k);

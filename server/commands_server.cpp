@@ -43,7 +43,7 @@ void write_info(resp::reply_writer& w, const command_spec& c) {
   w.integer(c.key_step);
   w.set(1);
   w.simple("@" + std::string(c.group == "generic" ? "keyspace" : c.group));
-  w.set(0);  // tips
+  w.set(0);    // tips
   w.array(0);  // key specs
   w.array(c.subcommands.size());
   for (const auto& sub : c.subcommands) write_info(w, sub);
@@ -112,8 +112,10 @@ bool wants(std::span<const std::string_view> sections, std::string_view name) {
 void append_line(std::string& out, std::string_view key, const auto& value) {
   out.append(key);
   out.push_back(':');
-  if constexpr (std::is_convertible_v<decltype(value), std::string_view>) out.append(value);
-  else out.append(std::to_string(value));
+  if constexpr (std::is_convertible_v<decltype(value), std::string_view>)
+    out.append(value);
+  else
+    out.append(std::to_string(value));
   out.append("\r\n");
 }
 
@@ -135,7 +137,8 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
     append_line(out, "process_id", static_cast<long long>(getpid()));
     append_line(out, "tcp_port", static_cast<long long>(st.bound_port));
     const auto up = std::chrono::duration_cast<std::chrono::seconds>(
-                        std::chrono::steady_clock::now() - st.started).count();
+                        std::chrono::steady_clock::now() - st.started)
+                        .count();
     append_line(out, "uptime_in_seconds", static_cast<long long>(up));
     append_line(out, "uptime_in_days", static_cast<long long>(up / 86400));
     append_line(out, "io_threads_active", static_cast<long long>(st.settings.effective_threads()));
@@ -180,7 +183,8 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
   }
   // Like Redis, a plain INFO leaves commandstats out; "all", "everything" or its name bring it.
   const bool commandstats = std::any_of(sections.begin(), sections.end(), [](std::string_view s) {
-    return resp::iequals(s, "commandstats") || resp::iequals(s, "all") || resp::iequals(s, "everything");
+    return resp::iequals(s, "commandstats") || resp::iequals(s, "all") ||
+           resp::iequals(s, "everything");
   });
   if (commandstats) {
     section("Commandstats");
@@ -190,7 +194,8 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
       const auto& t = totals[i];
       if (t.calls == 0) continue;
       char per_call[32];
-      std::snprintf(per_call, sizeof per_call, "%.2f", static_cast<double>(t.usec) / static_cast<double>(t.calls));
+      std::snprintf(per_call, sizeof per_call, "%.2f",
+                    static_cast<double>(t.usec) / static_cast<double>(t.calls));
       out += "cmdstat_" + std::string(table[i].name) + ":calls=" + std::to_string(t.calls) +
              ",usec=" + std::to_string(t.usec) + ",usec_per_call=" + per_call +
              ",rejected_calls=0,failed_calls=" + std::to_string(t.failed) + "\r\n";
@@ -200,7 +205,8 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
     section("Pgbackend");
     const auto& b = st.backend;
     const unsigned threads = st.settings.effective_threads();
-    append_line(out, "pool_size", std::max<std::size_t>(1, st.settings.pool_size / threads) * threads);
+    append_line(out, "pool_size",
+                std::max<std::size_t>(1, st.settings.pool_size / threads) * threads);
     append_line(out, "pipeline_depth", st.settings.pg_pipeline_depth);
     append_line(out, "statements", b.statements.load());
     append_line(out, "merged_statements", b.batches.load());
@@ -212,10 +218,15 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
     append_line(out, "statements_in_flight", static_cast<long long>(b.in_flight.load()));
     const auto trips = b.round_trips.load();
     char avg[32];
-    std::snprintf(avg, sizeof avg, "%.1f", trips ? static_cast<double>(b.round_trip_us.load()) / static_cast<double>(trips) : 0.0);
-    append_line(out, "avg_round_trip_us", std::string_view(avg));  // send to answer, PostgreSQL's work included
+    std::snprintf(
+        avg, sizeof avg, "%.1f",
+        trips ? static_cast<double>(b.round_trip_us.load()) / static_cast<double>(trips) : 0.0);
+    append_line(out, "avg_round_trip_us",
+                std::string_view(avg));  // send to answer, PostgreSQL's work included
     const auto merged = b.batches.load();
-    std::snprintf(avg, sizeof avg, "%.2f", merged ? static_cast<double>(b.merged_requests.load()) / static_cast<double>(merged) : 0.0);
+    std::snprintf(
+        avg, sizeof avg, "%.2f",
+        merged ? static_cast<double>(b.merged_requests.load()) / static_cast<double>(merged) : 0.0);
     append_line(out, "avg_merged_batch", std::string_view(avg));
   }
   return out;
@@ -243,8 +254,10 @@ void command(command_call& call) {
     }
     call.out.array(names.size());
     for (auto n : names) {
-      if (const command_spec* c = find_command(n)) write_info(call.out, *c);
-      else call.out.null_array();
+      if (const command_spec* c = find_command(n))
+        write_info(call.out, *c);
+      else
+        call.out.null_array();
     }
   } else if (sub->name == "command|docs") {
     if (names.empty()) {
@@ -276,21 +289,22 @@ void info(command_call& call) {
   }
   // The keyspace section is the caller's own keys only: it needs a query.
   auto reply = call.defer();
-  call.store().count_keys(call.session.who(), [reply, text = std::move(text)](kv_result&& r) mutable {
-    if (!r.ok()) {
-      reply.writer().error(r.error);
-      reply.finish();
-      return;
-    }
-    if (!text.empty()) text.append("\r\n");
-    text.append("# Keyspace\r\n");
-    if (r.integer > 0) {
-      text.append("db0:keys=" + std::to_string(r.integer) + ",expires=" + std::to_string(r.integer2) +
-                  ",avg_ttl=0\r\n");
-    }
-    reply.writer().verbatim(text);
-    reply.finish();
-  });
+  call.store().count_keys(
+      call.session.who(), [reply, text = std::move(text)](kv_result&& r) mutable {
+        if (!r.ok()) {
+          reply.writer().error(r.error);
+          reply.finish();
+          return;
+        }
+        if (!text.empty()) text.append("\r\n");
+        text.append("# Keyspace\r\n");
+        if (r.integer > 0) {
+          text.append("db0:keys=" + std::to_string(r.integer) +
+                      ",expires=" + std::to_string(r.integer2) + ",avg_ttl=0\r\n");
+        }
+        reply.writer().verbatim(text);
+        reply.finish();
+      });
 }
 
 }  // namespace fpc::server::handlers

@@ -55,7 +55,8 @@ void set(command_call& call) {
       options.return_old = true;
     } else if (resp::iequals(opt, "KEEPTTL") && !has_expiry) {
       options.expires.how = expiry::kind::keep;
-    } else if (has_next && !has_expiry && options.expires.how != expiry::kind::keep && is_expiry_option(opt)) {
+    } else if (has_next && !has_expiry && options.expires.how != expiry::kind::keep &&
+               is_expiry_option(opt)) {
       if (auto err = parse_expiry_option(opt, args[i + 1], "set", options.expires)) {
         call.out.error(*err);
         return;
@@ -69,19 +70,22 @@ void set(command_call& call) {
   }
   auto reply = call.defer();
   const bool return_old = options.return_old;
-  call.store().set(call.session.who(), args[1], args[2], options, [reply, return_old](kv_result&& r) {
-    if (!reply_if_failed(reply, r)) return;
-    auto w = reply.writer();
-    if (return_old) {
-      if (r.value) w.bulk(*r.value);
-      else w.null();
-    } else if (r.integer == 1) {
-      w.ok();
-    } else {
-      w.null();
-    }
-    reply.finish();
-  });
+  call.store().set(call.session.who(), args[1], args[2], options,
+                   [reply, return_old](kv_result&& r) {
+                     if (!reply_if_failed(reply, r)) return;
+                     auto w = reply.writer();
+                     if (return_old) {
+                       if (r.value)
+                         w.bulk(*r.value);
+                       else
+                         w.null();
+                     } else if (r.integer == 1) {
+                       w.ok();
+                     } else {
+                       w.null();
+                     }
+                     reply.finish();
+                   });
 }
 
 }  // namespace fpc::server::handlers
@@ -91,17 +95,22 @@ void set(command_call& call) {
 namespace fpc::server::handlers {
 namespace {
 
-void set_with(command_call& call, std::string_view key, std::string_view value, const set_options& options,
-              bool integer_result) {
+void set_with(command_call& call, std::string_view key, std::string_view value,
+              const set_options& options, bool integer_result) {
   const bool return_old = options.return_old;
   call.store().set(call.session.who(), key, value, options,
                    [reply = call.defer(), return_old, integer_result](kv_result&& r) {
                      auto w = reply.writer();
-                     if (!r.ok()) w.error(r.error);
-                     else if (integer_result) w.integer(r.integer);
-                     else if (return_old && r.value) w.bulk(*r.value);
-                     else if (return_old) w.null();
-                     else w.ok();
+                     if (!r.ok())
+                       w.error(r.error);
+                     else if (integer_result)
+                       w.integer(r.integer);
+                     else if (return_old && r.value)
+                       w.bulk(*r.value);
+                     else if (return_old)
+                       w.null();
+                     else
+                       w.ok();
                      reply.finish();
                    });
 }
@@ -122,19 +131,22 @@ void incr_generic(command_call& call, long long delta) {
 }  // namespace
 
 void mget(command_call& call) {
-  call.store().mget(call.session.who(), call.args.subspan(1), [reply = call.defer()](kv_result&& r) {
-    auto w = reply.writer();
-    if (!r.ok()) {
-      w.error(r.error);
-    } else {
-      w.array(r.values.size());
-      for (const auto& v : r.values) {
-        if (v) w.bulk(*v);
-        else w.null();
-      }
-    }
-    reply.finish();
-  });
+  call.store().mget(call.session.who(), call.args.subspan(1),
+                    [reply = call.defer()](kv_result&& r) {
+                      auto w = reply.writer();
+                      if (!r.ok()) {
+                        w.error(r.error);
+                      } else {
+                        w.array(r.values.size());
+                        for (const auto& v : r.values) {
+                          if (v)
+                            w.bulk(*v);
+                          else
+                            w.null();
+                        }
+                      }
+                      reply.finish();
+                    });
 }
 
 void mset(command_call& call) {
@@ -146,12 +158,15 @@ void mset(command_call& call) {
     call.store().msetnx(call.session.who(), call.args.subspan(1), integer_reply(call));
     return;
   }
-  call.store().mset(call.session.who(), call.args.subspan(1), [reply = call.defer()](kv_result&& r) {
-    auto w = reply.writer();
-    if (!r.ok()) w.error(r.error);
-    else w.ok();
-    reply.finish();
-  });
+  call.store().mset(call.session.who(), call.args.subspan(1),
+                    [reply = call.defer()](kv_result&& r) {
+                      auto w = reply.writer();
+                      if (!r.ok())
+                        w.error(r.error);
+                      else
+                        w.ok();
+                      reply.finish();
+                    });
 }
 
 void setnx(command_call& call) {
@@ -160,8 +175,12 @@ void setnx(command_call& call) {
   set_with(call, call.args[1], call.args[2], options, true);
 }
 
-void setex(command_call& call) { setex_generic(call, time_unit::seconds, "setex"); }
-void psetex(command_call& call) { setex_generic(call, time_unit::milliseconds, "psetex"); }
+void setex(command_call& call) {
+  setex_generic(call, time_unit::seconds, "setex");
+}
+void psetex(command_call& call) {
+  setex_generic(call, time_unit::milliseconds, "psetex");
+}
 
 void getset(command_call& call) {
   set_options options;
@@ -169,7 +188,9 @@ void getset(command_call& call) {
   set_with(call, call.args[1], call.args[2], options, false);
 }
 
-void getdel(command_call& call) { call.store().getdel(call.session.who(), call.args[1], value_reply(call)); }
+void getdel(command_call& call) {
+  call.store().getdel(call.session.who(), call.args[1], value_reply(call));
+}
 
 void getex(command_call& call) {
   expiry when;
@@ -185,13 +206,17 @@ void getex(command_call& call) {
     } else if (has_next && !has_option && is_expiry_option(opt)) {
       if (auto err = parse_expiry_option(opt, args[i + 1], "getex", when)) {
         // Redis looks the key up before it checks the time: a missing key answers nil.
-        call.store().get(call.session.who(), args[1], [reply = call.defer(), e = *err](kv_result&& r) {
-          auto w = reply.writer();
-          if (!r.ok()) w.error(r.error);
-          else if (!r.value) w.null();
-          else w.error(e);
-          reply.finish();
-        });
+        call.store().get(call.session.who(), args[1],
+                         [reply = call.defer(), e = *err](kv_result&& r) {
+                           auto w = reply.writer();
+                           if (!r.ok())
+                             w.error(r.error);
+                           else if (!r.value)
+                             w.null();
+                           else
+                             w.error(e);
+                           reply.finish();
+                         });
         return;
       }
       has_option = true;
@@ -219,15 +244,17 @@ void setrange(command_call& call) {
     return;
   }
   const std::string_view piece = call.args[3];
-  if (!piece.empty() &&
-      static_cast<unsigned long long>(offset) + piece.size() > call.shared().settings.proto_max_bulk_len) {
+  if (!piece.empty() && static_cast<unsigned long long>(offset) + piece.size() >
+                            call.shared().settings.proto_max_bulk_len) {
     call.out.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
     return;
   }
   call.store().setrange(call.session.who(), call.args[1], offset, piece, integer_reply(call));
 }
 
-void strlen(command_call& call) { call.store().strlen(call.session.who(), call.args[1], integer_reply(call)); }
+void strlen(command_call& call) {
+  call.store().strlen(call.session.who(), call.args[1], integer_reply(call));
+}
 
 void getrange(command_call& call) {
   long long start = 0, end = 0;
@@ -235,34 +262,42 @@ void getrange(command_call& call) {
     call.out.error("ERR value is not an integer or out of range");
     return;
   }
-  call.store().get(call.session.who(), call.args[1], [reply = call.defer(), start, end](kv_result&& r) mutable {
-    auto w = reply.writer();
-    if (!r.ok()) {
-      w.error(r.error);
-      reply.finish();
-      return;
-    }
-    // Redis 7's index rules, including the empty answer for a missing key.
-    const std::string_view v = r.value.value_or(std::string_view{});
-    const auto len = static_cast<long long>(v.size());
-    if ((start < 0 && end < 0 && start > end) || len == 0) {
-      w.bulk("");
-      reply.finish();
-      return;
-    }
-    if (start < 0) start = len + start;
-    if (end < 0) end = len + end;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= len) end = len - 1;
-    if (start > end) w.bulk("");
-    else w.bulk(v.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(end - start + 1)));
-    reply.finish();
-  });
+  call.store().get(
+      call.session.who(), call.args[1], [reply = call.defer(), start, end](kv_result&& r) mutable {
+        auto w = reply.writer();
+        if (!r.ok()) {
+          w.error(r.error);
+          reply.finish();
+          return;
+        }
+        // Redis 7's index rules, including the empty answer for a missing key.
+        const std::string_view v = r.value.value_or(std::string_view{});
+        const auto len = static_cast<long long>(v.size());
+        if ((start < 0 && end < 0 && start > end) || len == 0) {
+          w.bulk("");
+          reply.finish();
+          return;
+        }
+        if (start < 0) start = len + start;
+        if (end < 0) end = len + end;
+        if (start < 0) start = 0;
+        if (end < 0) end = 0;
+        if (end >= len) end = len - 1;
+        if (start > end)
+          w.bulk("");
+        else
+          w.bulk(
+              v.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(end - start + 1)));
+        reply.finish();
+      });
 }
 
-void incr(command_call& call) { incr_generic(call, 1); }
-void decr(command_call& call) { incr_generic(call, -1); }
+void incr(command_call& call) {
+  incr_generic(call, 1);
+}
+void decr(command_call& call) {
+  incr_generic(call, -1);
+}
 
 void incrby(command_call& call) {
   long long delta = 0;
@@ -286,7 +321,8 @@ void incrbyfloat(command_call& call) {
     call.out.error("ERR value is not a valid float");
     return;
   }
-  auto add = [increment](std::optional<std::string_view> current, std::string& next, std::string& error) {
+  auto add = [increment](std::optional<std::string_view> current, std::string& next,
+                         std::string& error) {
     long double value = 0;
     if (current && !resp::parse_long_double(*current, value)) {
       error = "ERR value is not a valid float";

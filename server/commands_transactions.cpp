@@ -1,4 +1,5 @@
-// MULTI, EXEC, DISCARD: queued commands run as one PostgreSQL transaction on the client's connection.
+// MULTI, EXEC, DISCARD: queued commands run as one PostgreSQL transaction on the client's
+// connection.
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/steady_timer.hpp>
@@ -41,7 +42,8 @@ void watch(command_call& call) {
   auto reply = call.defer();
   call.store().watch(s.who(), keys, [reply, watched = s.watched, first](kv_result&& r) {
     if (r.ok()) {
-      for (std::size_t i = 0; i < r.integers.size(); ++i) watched->versions[first + i] = r.integers[i];
+      for (std::size_t i = 0; i < r.integers.size(); ++i)
+        watched->versions[first + i] = r.integers[i];
       reply.writer().ok();
     } else {
       reply.writer().error(r.error);
@@ -108,7 +110,8 @@ std::shared_ptr<const std::vector<std::string>> keys_to_lock(const queued_comman
     writes = writes || (spec->flags & flag_write);
     if (spec->first_key <= 0) continue;
     const int argc = static_cast<int>(command.size());
-    const int last = spec->last_key < 0 ? argc + spec->last_key : std::min(spec->last_key, argc - 1);
+    const int last =
+        spec->last_key < 0 ? argc + spec->last_key : std::min(spec->last_key, argc - 1);
     for (int i = spec->first_key; i <= last; i += std::max(spec->key_step, 1)) {
       keys->push_back(command[static_cast<std::size_t>(i)]);
     }
@@ -142,33 +145,35 @@ void run_transaction(command_call::deferred reply, std::shared_ptr<const queued_
     const std::vector<std::string_view> args(command.begin(), command.end());
     s.execute(args, child);
   }
-  s.loop().store.commit_transaction(s.who(), locked_keys.get(), [reply, group, commands, watched, locked_keys,
-                                                                  attempt](kv_result&& r) {
-    if (!r.ok() && r.conflict && attempt < max_exec_attempts) {
-      // Nothing of it happened; this group is dropped unanswered and a fresh attempt answers EXEC.
-      // The first retry goes at once; later ones after a random pause that grows with each
-      // attempt, so rivals that keep colliding spread out instead of colliding again.
-      reply.session().count_exec_retry();
-      auto again = [reply, commands, watched, locked_keys, attempt] {
-        run_transaction(reply, commands, watched, locked_keys, attempt + 1);
-      };
-      if (attempt == 1) return again();
-      const auto ceiling = std::min<long>(50'000, 100L << std::min(attempt, 9));
-      auto pause = std::make_shared<asio::steady_timer>(reply.session().loop().executor);
-      pause->expires_after(std::chrono::microseconds(std::uniform_int_distribution<long>(0, ceiling)(retry_jitter())));
-      pause->async_wait([pause, again](const boost::system::error_code&) { again(); });
-      return;
-    }
-    if (!r.ok()) group->commit_error = r.error;
-    if (!r.ok() && attempt > 1) {
-      spdlog::warn("client {}: EXEC failed after {} attempts ({})", reply.session().id(), attempt,
-                   r.conflict ? "still losing to concurrent transactions" : r.error);
-    }
-    // The commit comes last: this completes EXEC's reply (and keeps `group` alive until then).
-    client_session& session = reply.session();
-    session.exec_part_done(*group);
-    session.resume_dispatch();
-  });
+  s.loop().store.commit_transaction(
+      s.who(), locked_keys.get(),
+      [reply, group, commands, watched, locked_keys, attempt](kv_result&& r) {
+        if (!r.ok() && r.conflict && attempt < max_exec_attempts) {
+          // Nothing of it happened; this group is dropped unanswered and a fresh attempt answers
+          // EXEC. The first retry goes at once; later ones after a random pause that grows with
+          // each attempt, so rivals that keep colliding spread out instead of colliding again.
+          reply.session().count_exec_retry();
+          auto again = [reply, commands, watched, locked_keys, attempt] {
+            run_transaction(reply, commands, watched, locked_keys, attempt + 1);
+          };
+          if (attempt == 1) return again();
+          const auto ceiling = std::min<long>(50'000, 100L << std::min(attempt, 9));
+          auto pause = std::make_shared<asio::steady_timer>(reply.session().loop().executor);
+          pause->expires_after(std::chrono::microseconds(
+              std::uniform_int_distribution<long>(0, ceiling)(retry_jitter())));
+          pause->async_wait([pause, again](const boost::system::error_code&) { again(); });
+          return;
+        }
+        if (!r.ok()) group->commit_error = r.error;
+        if (!r.ok() && attempt > 1) {
+          spdlog::warn("client {}: EXEC failed after {} attempts ({})", reply.session().id(),
+                       attempt, r.conflict ? "still losing to concurrent transactions" : r.error);
+        }
+        // The commit comes last: this completes EXEC's reply (and keeps `group` alive until then).
+        client_session& session = reply.session();
+        session.exec_part_done(*group);
+        session.resume_dispatch();
+      });
 }
 
 }  // namespace

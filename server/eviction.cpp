@@ -32,19 +32,20 @@ namespace {
 asio::awaitable<std::string> refresh_usage(pg::pg_keyspace& store, size_state& size) {
   auto next = std::make_shared<usage_snapshot>();
   const size_state::unrefreshed counted_before = size.unrefreshed_now();
-  auto error = co_await await_call([&](kv_callback cb) { store.read_usage(std::move(cb)); },
-                                   [&](kv_result& r) {
-                                     for (std::size_t i = 0; i < r.values.size(); ++i) {
-                                       auto count = [&](std::size_t at) {
-                                         return static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.integers[at]));
-                                       };
-                                       const std::string user(*r.values[i]);
-                                       next->bytes_by_user.emplace(user, count(2 * i));
-                                       next->keys_by_user.emplace(user, count(2 * i + 1));
-                                       next->total_bytes += count(2 * i);
-                                       next->total_keys += count(2 * i + 1);
-                                     }
-                                   });
+  auto error = co_await await_call(
+      [&](kv_callback cb) { store.read_usage(std::move(cb)); },
+      [&](kv_result& r) {
+        for (std::size_t i = 0; i < r.values.size(); ++i) {
+          auto count = [&](std::size_t at) {
+            return static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.integers[at]));
+          };
+          const std::string user(*r.values[i]);
+          next->bytes_by_user.emplace(user, count(2 * i));
+          next->keys_by_user.emplace(user, count(2 * i + 1));
+          next->total_bytes += count(2 * i);
+          next->total_keys += count(2 * i + 1);
+        }
+      });
   if (error.empty()) size.publish(std::move(next), counted_before);
   co_return error;
 }
@@ -92,7 +93,8 @@ asio::awaitable<void> bound_size(pg::pg_keyspace& store, server_state& state) {
     }
     if (std::chrono::steady_clock::now() - last_compaction > std::chrono::minutes(1)) {
       last_compaction = std::chrono::steady_clock::now();
-      co_await await_call([&](kv_callback cb) { store.compact_usage(std::move(cb)); }, [](kv_result&) {});
+      co_await await_call([&](kv_callback cb) { store.compact_usage(std::move(cb)); },
+                          [](kv_result&) {});
     }
     if (!bounded || !policy.evicts) {
       size.set_eviction_stuck(false);
@@ -132,16 +134,19 @@ asio::awaitable<void> bound_size(pg::pg_keyspace& store, server_state& state) {
         // sample a few times larger: the larger the sample, the closer to true LRU/TTL order.
         const std::uint64_t current = scope ? size.user_bytes(*scope) : size.total_bytes();
         const std::uint64_t limit = scope ? max_user - max_user / 16 : max_total - max_total / 16;
-        const std::uint64_t needed = (current - limit) / size.average_key_bytes(scope ? &*scope : nullptr) + 1;
+        const std::uint64_t needed =
+            (current - limit) / size.average_key_bytes(scope ? &*scope : nullptr) + 1;
         // Far over (writers outrunning eviction) allows rounds of up to 8 batches.
-        const std::uint64_t cap = state.settings.maxmemory_eviction_batch * (needed > 4 * state.settings.maxmemory_eviction_batch ? 8 : 1);
+        const std::uint64_t cap = state.settings.maxmemory_eviction_batch *
+                                  (needed > 4 * state.settings.maxmemory_eviction_batch ? 8 : 1);
         r.victims = static_cast<std::int64_t>(std::min<std::uint64_t>(needed, cap));
         r.sample = std::min<std::int64_t>(std::max<std::int64_t>(r.victims * 4, 256), 20000);
         // Pages to read so the scope's part of the sample is about `sample` rows (whole pages
         // come in, so ask for a little more).
         const std::uint64_t scope_keys = size.keys(scope ? &*scope : nullptr);
-        r.sample_percent = std::min(100.0, 150.0 * static_cast<double>(r.sample) /
-                                               static_cast<double>(std::max<std::uint64_t>(scope_keys, 1)));
+        r.sample_percent =
+            std::min(100.0, 150.0 * static_cast<double>(r.sample) /
+                                static_cast<double>(std::max<std::uint64_t>(scope_keys, 1)));
         r.order = policy.order;
         r.volatile_only = policy.volatile_only;
         std::int64_t deleted = 0;
@@ -161,14 +166,16 @@ asio::awaitable<void> bound_size(pg::pg_keyspace& store, server_state& state) {
       if (empty_rounds < 2 && above_target(scope)) still_over = true;
       stuck = stuck || (empty_rounds >= 2 && over(scope));
       if (empty_rounds >= 2 && over(scope)) {
-        spdlog::warn("eviction: nothing left to evict for {} under {} (volatile policies evict only keys with a TTL)",
-                     scope ? "user '" + *scope + "'" : std::string("all users"), state.live.policy());
+        spdlog::warn(
+            "eviction: nothing left to evict for {} under {} (volatile policies evict only keys "
+            "with a TTL)",
+            scope ? "user '" + *scope + "'" : std::string("all users"), state.live.policy());
       }
     }
     size.set_eviction_stuck(stuck);
     if (rounds > 0) {
-      spdlog::info("eviction: {} keys deleted in {} rounds ({}); stored bytes {} -> {}", deleted_total, rounds,
-                   state.live.policy(), before, size.total_bytes());
+      spdlog::info("eviction: {} keys deleted in {} rounds ({}); stored bytes {} -> {}",
+                   deleted_total, rounds, state.live.policy(), before, size.total_bytes());
     }
   }
 }
@@ -180,9 +187,11 @@ asio::awaitable<void> run_access_clock(pg::pg_keyspace& store, server_state& sta
     timer.expires_after(std::chrono::milliseconds(250));
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
-    const bool bounded = state.live.maxmemory.load() > 0 || state.live.maxmemory_per_user.load() > 0;
+    const bool bounded =
+        state.live.maxmemory.load() > 0 || state.live.maxmemory_per_user.load() > 0;
     const bool on = bounded && policy_from_name(state.live.policy()).uses_access_clock;
-    store.set_access_clock(on ? static_cast<std::int64_t>(state.settings.lru_clock_resolution_seconds) : 0);
+    store.set_access_clock(
+        on ? static_cast<std::int64_t>(state.settings.lru_clock_resolution_seconds) : 0);
     store.flush_accesses();
   }
 }

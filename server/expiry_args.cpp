@@ -22,7 +22,8 @@ std::optional<std::string> parse_expiry(std::string_view text, time_unit unit, b
                                         bool must_be_positive, std::string_view command,
                                         expiry& out) {
   long long v = 0;
-  if (!resp::parse_integer(text, v)) return std::string("ERR value is not an integer or out of range");
+  if (!resp::parse_integer(text, v))
+    return std::string("ERR value is not an integer or out of range");
   const std::string invalid = "ERR invalid expire time in '" + std::string(command) + "' command";
   if (must_be_positive && v <= 0) return invalid;
   if (unit == time_unit::seconds) {
@@ -40,14 +41,16 @@ std::optional<std::string> parse_expiry(std::string_view text, time_unit unit, b
 }
 
 bool is_expiry_option(std::string_view o) {
-  return resp::iequals(o, "EX") || resp::iequals(o, "PX") || resp::iequals(o, "EXAT") || resp::iequals(o, "PXAT");
+  return resp::iequals(o, "EX") || resp::iequals(o, "PX") || resp::iequals(o, "EXAT") ||
+         resp::iequals(o, "PXAT");
 }
 
 std::optional<std::string> parse_expiry_option(std::string_view option, std::string_view value,
                                                std::string_view command, expiry& out) {
   const bool seconds = resp::iequals(option, "EX") || resp::iequals(option, "EXAT");
   const bool absolute = resp::iequals(option, "EXAT") || resp::iequals(option, "PXAT");
-  return parse_expiry(value, seconds ? time_unit::seconds : time_unit::milliseconds, absolute, true, command, out);
+  return parse_expiry(value, seconds ? time_unit::seconds : time_unit::milliseconds, absolute, true,
+                      command, out);
 }
 
 }  // namespace fpc::server

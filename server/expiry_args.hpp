@@ -22,7 +22,8 @@ enum class time_unit { seconds, milliseconds };
 [[nodiscard]] bool is_expiry_option(std::string_view option);
 
 /// Parses the value of one of those options (positive, in its unit, relative or absolute).
-[[nodiscard]] std::optional<std::string> parse_expiry_option(std::string_view option, std::string_view value,
+[[nodiscard]] std::optional<std::string> parse_expiry_option(std::string_view option,
+                                                             std::string_view value,
                                                              std::string_view command, expiry& out);
 
 }  // namespace fpc::server

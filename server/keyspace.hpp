@@ -52,7 +52,8 @@ struct kv_result {
   std::optional<std::string_view> value;
   std::vector<std::optional<std::string_view>> values;  // MGET; same lifetime as `value`
   std::vector<std::int64_t> integers;                   // WATCH's versions
-  bool conflict = false;  // EXEC's transaction lost to a concurrent one: running it again may succeed
+  bool conflict =
+      false;  // EXEC's transaction lost to a concurrent one: running it again may succeed
 
   [[nodiscard]] bool ok() const { return error.empty(); }
 };
@@ -61,16 +62,16 @@ using kv_callback = std::function<void(kv_result&&)>;
 
 /// The keys a client WATCHes and the version of each when it was watched.
 struct watched_keys {
-  static constexpr std::int64_t no_key = -1;    ///< the key was absent (or expired)
-  static constexpr std::int64_t unknown = -2;   ///< WATCH failed or is still running: EXEC aborts
+  static constexpr std::int64_t no_key = -1;   ///< the key was absent (or expired)
+  static constexpr std::int64_t unknown = -2;  ///< WATCH failed or is still running: EXEC aborts
   std::vector<std::string> keys;
   std::vector<std::int64_t> versions;  // one per key
 };
 
 /// INCRBYFLOAT and other read-modify-writes: from the current value (none when absent), the new
 /// value, or false with `error` set to refuse (nothing is written then).
-using modify_function = std::function<bool(std::optional<std::string_view> current, std::string& next,
-                                           std::string& error)>;
+using modify_function = std::function<bool(std::optional<std::string_view> current,
+                                           std::string& next, std::string& error)>;
 
 /// Asynchronous, per-event-loop storage. Callbacks run on the caller's event loop, in the order
 /// the same client issued the operations.
@@ -110,19 +111,22 @@ class keyspace {
   virtual void getex(const caller& c, std::string_view key, const expiry& when, bool persist,
                      kv_callback cb) = 0;
   /// integer: the length after appending.
-  virtual void append(const caller& c, std::string_view key, std::string_view suffix, kv_callback cb) = 0;
+  virtual void append(const caller& c, std::string_view key, std::string_view suffix,
+                      kv_callback cb) = 0;
   /// integer: the length after writing `piece` at `offset` (zero-padding as needed).
-  virtual void setrange(const caller& c, std::string_view key, std::int64_t offset, std::string_view piece,
-                        kv_callback cb) = 0;
+  virtual void setrange(const caller& c, std::string_view key, std::int64_t offset,
+                        std::string_view piece, kv_callback cb) = 0;
   /// integer: the value's length, 0 when missing.
   virtual void strlen(const caller& c, std::string_view key, kv_callback cb) = 0;
   /// integer: the new value. Fails with Redis's error when the value is not an integer or the
   /// result would overflow.
-  virtual void incr_by(const caller& c, std::string_view key, std::int64_t delta, kv_callback cb) = 0;
+  virtual void incr_by(const caller& c, std::string_view key, std::int64_t delta,
+                       kv_callback cb) = 0;
   /// values: live keys k with from <= k < below (no upper bound when `below` is empty), in
   /// byte order, at most `limit` of them (0: all).
-  virtual void key_range(const caller& c, std::string_view from, std::optional<std::string_view> below,
-                         std::size_t limit, kv_callback cb) = 0;
+  virtual void key_range(const caller& c, std::string_view from,
+                         std::optional<std::string_view> below, std::size_t limit,
+                         kv_callback cb) = 0;
   /// MULTI/EXEC: every operation the caller submits between these runs as one transaction, with
   /// no other client's statement in between. The commit callback fails when it rolled back.
   /// With `locked_keys` (a write transaction whose keys are all known; the same to both calls)
@@ -131,7 +135,8 @@ class keyspace {
   /// or commands over the whole keyspace), where a write can lose: the commit then reports
   /// `conflict`, and running it again may succeed.
   virtual void begin_transaction(const caller& c, const std::vector<std::string>* locked_keys) = 0;
-  virtual void commit_transaction(const caller& c, const std::vector<std::string>* locked_keys, kv_callback cb) = 0;
+  virtual void commit_transaction(const caller& c, const std::vector<std::string>* locked_keys,
+                                  kv_callback cb) = 0;
   /// integer: -2 missing, -1 no expiry, else the expiry as unix milliseconds.
   virtual void expire_time(const caller& c, std::string_view key, kv_callback cb) = 0;
 
@@ -140,13 +145,15 @@ class keyspace {
   /// EXEC: submitted right after begin_transaction, before the commands. integer: 1 when every
   /// watched key still has its version; 0 when one changed, and then the transaction rolls back.
   /// Reads `watched` once earlier operations (the WATCHes) have completed.
-  virtual void verify_watched(const caller& c, std::shared_ptr<const watched_keys> watched, kv_callback cb) = 0;
+  virtual void verify_watched(const caller& c, std::shared_ptr<const watched_keys> watched,
+                              kv_callback cb) = 0;
   /// Atomically replaces the value with what `modify` makes of it, keeping the expiry.
   /// value: the new value. The caller's later operations wait for it.
   virtual void read_modify_write(const caller& c, std::string_view key, modify_function modify,
                                  kv_callback cb) = 0;
   /// RENAME / RENAMENX for distinct keys. integer: 0 no source, 1 renamed, 2 refused (nx).
-  virtual void rename(const caller& c, std::string_view from, std::string_view to, bool nx, kv_callback cb) = 0;
+  virtual void rename(const caller& c, std::string_view from, std::string_view to, bool nx,
+                      kv_callback cb) = 0;
   /// COPY for distinct keys. integer: 1 when copied.
   virtual void copy(const caller& c, std::string_view from, std::string_view to, bool replace,
                     kv_callback cb) = 0;

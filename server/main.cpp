@@ -41,7 +41,8 @@ void raise_fd_limit(std::size_t maxclients, std::size_t pool_size) {
   lim.rlim_cur = std::min(wanted, lim.rlim_max);
   ::setrlimit(RLIMIT_NOFILE, &lim);
   if (lim.rlim_cur < wanted) {
-    spdlog::warn("open file limit {} is below what --maxclients {} needs", lim.rlim_cur, maxclients);
+    spdlog::warn("open file limit {} is below what --maxclients {} needs", lim.rlim_cur,
+                 maxclients);
   }
 }
 
@@ -60,7 +61,8 @@ int main(int argc, char** argv) {
     }
     const auto first_password = password ? password->current() : std::nullopt;
     if (settings.init_schema) {
-      fpc::pg::init_schema(settings.pg, first_password, settings.schema, settings.table, settings.force);
+      fpc::pg::init_schema(settings.pg, first_password, settings.schema, settings.table,
+                           settings.force);
       return 0;
     }
     auto users = load_users(settings);

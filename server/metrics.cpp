@@ -27,7 +27,8 @@ using asio::ip::tcp;
 namespace {
 
 void metric(std::string& out, const char* name, const char* type, const char* help, double value) {
-  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " ";
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+         name + " ";
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", value);
   out += buf;
@@ -53,53 +54,83 @@ std::string render_metrics(const server_state& st) {
   std::string out;
   const auto& c = st.counters;
   const auto& b = st.backend;
-  auto d = [](const std::atomic<std::uint64_t>& v) { return static_cast<double>(v.load(std::memory_order_relaxed)); };
-  metric(out, "fastpgcache_connected_clients", "gauge", "Clients connected now.", d(c.connected_clients));
-  metric(out, "fastpgcache_connections_received_total", "counter", "Client connections accepted.", d(c.connections_received));
-  metric(out, "fastpgcache_rejected_connections_total", "counter", "Connections refused by --maxclients.", d(c.rejected_connections));
-  metric(out, "fastpgcache_commands_processed_total", "counter", "Commands received.", d(c.commands_processed));
-  metric(out, "fastpgcache_keyspace_hits_total", "counter", "GETs that found a key.", d(c.keyspace_hits));
-  metric(out, "fastpgcache_keyspace_misses_total", "counter", "GETs that found nothing.", d(c.keyspace_misses));
-  metric(out, "fastpgcache_expired_keys_total", "counter", "Expired rows deleted by the sweeper.", d(c.expired_keys));
+  auto d = [](const std::atomic<std::uint64_t>& v) {
+    return static_cast<double>(v.load(std::memory_order_relaxed));
+  };
+  metric(out, "fastpgcache_connected_clients", "gauge", "Clients connected now.",
+         d(c.connected_clients));
+  metric(out, "fastpgcache_connections_received_total", "counter", "Client connections accepted.",
+         d(c.connections_received));
+  metric(out, "fastpgcache_rejected_connections_total", "counter",
+         "Connections refused by --maxclients.", d(c.rejected_connections));
+  metric(out, "fastpgcache_commands_processed_total", "counter", "Commands received.",
+         d(c.commands_processed));
+  metric(out, "fastpgcache_keyspace_hits_total", "counter", "GETs that found a key.",
+         d(c.keyspace_hits));
+  metric(out, "fastpgcache_keyspace_misses_total", "counter", "GETs that found nothing.",
+         d(c.keyspace_misses));
+  metric(out, "fastpgcache_expired_keys_total", "counter", "Expired rows deleted by the sweeper.",
+         d(c.expired_keys));
   metric(out, "fastpgcache_exec_retries_total", "counter",
-         "EXEC transactions run again after a serialization failure or deadlock.", d(c.exec_retries));
-  metric(out, "fastpgcache_stored_bytes", "gauge", "Stored key+value bytes of all users (the --maxmemory measure).",
+         "EXEC transactions run again after a serialization failure or deadlock.",
+         d(c.exec_retries));
+  metric(out, "fastpgcache_stored_bytes", "gauge",
+         "Stored key+value bytes of all users (the --maxmemory measure).",
          static_cast<double>(st.size.total_bytes()));
   metric(out, "fastpgcache_maxmemory_bytes", "gauge", "The --maxmemory bound (0: none).",
          static_cast<double>(st.live.maxmemory.load()));
-  metric(out, "fastpgcache_evicted_keys_total", "counter", "Keys deleted by eviction.", d(st.size.evicted_keys));
-  metric(out, "fastpgcache_eviction_rounds_total", "counter", "Eviction statements run.", d(st.size.eviction_rounds));
+  metric(out, "fastpgcache_evicted_keys_total", "counter", "Keys deleted by eviction.",
+         d(st.size.evicted_keys));
+  metric(out, "fastpgcache_eviction_rounds_total", "counter", "Eviction statements run.",
+         d(st.size.eviction_rounds));
   metric(out, "fastpgcache_resident_memory_bytes", "gauge", "Resident memory of the process.",
          static_cast<double>(resident_memory_bytes()));
   metric(out, "fastpgcache_pg_connections_ready", "gauge", "PostgreSQL connections ready now.",
          static_cast<double>(b.connections_ready.load(std::memory_order_relaxed)));
-  metric(out, "fastpgcache_pg_statements_total", "counter", "Statements sent to PostgreSQL.", d(b.statements));
-  metric(out, "fastpgcache_pg_merged_statements_total", "counter", "Statements that carried merged requests.", d(b.batches));
-  metric(out, "fastpgcache_pg_merged_requests_total", "counter", "Requests carried by merged statements.", d(b.merged_requests));
-  metric(out, "fastpgcache_pg_statement_errors_total", "counter", "Statements PostgreSQL failed.", d(b.errors));
-  metric(out, "fastpgcache_pg_statements_in_flight", "gauge", "Statements sent and not yet answered.",
+  metric(out, "fastpgcache_pg_statements_total", "counter", "Statements sent to PostgreSQL.",
+         d(b.statements));
+  metric(out, "fastpgcache_pg_merged_statements_total", "counter",
+         "Statements that carried merged requests.", d(b.batches));
+  metric(out, "fastpgcache_pg_merged_requests_total", "counter",
+         "Requests carried by merged statements.", d(b.merged_requests));
+  metric(out, "fastpgcache_pg_statement_errors_total", "counter", "Statements PostgreSQL failed.",
+         d(b.errors));
+  metric(out, "fastpgcache_pg_statements_in_flight", "gauge",
+         "Statements sent and not yet answered.",
          static_cast<double>(b.in_flight.load(std::memory_order_relaxed)));
-  metric(out, "fastpgcache_pg_connections_busy", "gauge", "PostgreSQL connections with statements in flight.",
+  metric(out, "fastpgcache_pg_connections_busy", "gauge",
+         "PostgreSQL connections with statements in flight.",
          static_cast<double>(b.connections_busy.load(std::memory_order_relaxed)));
-  metric(out, "fastpgcache_pg_round_trips_total", "counter", "Statements answered by PostgreSQL.", d(b.round_trips));
-  metric(out, "fastpgcache_pg_round_trip_seconds_total", "counter", "Send-to-answer time of those statements, summed.",
+  metric(out, "fastpgcache_pg_round_trips_total", "counter", "Statements answered by PostgreSQL.",
+         d(b.round_trips));
+  metric(out, "fastpgcache_pg_round_trip_seconds_total", "counter",
+         "Send-to-answer time of those statements, summed.",
          static_cast<double>(b.round_trip_us.load(std::memory_order_relaxed)) / 1e6);
-  metric(out, "fastpgcache_pg_reconnects_total", "counter", "PostgreSQL connections re-established.", d(b.reconnects));
+  metric(out, "fastpgcache_pg_reconnects_total", "counter",
+         "PostgreSQL connections re-established.", d(b.reconnects));
 
   const auto totals = st.stats.totals();
   const auto& table = command_table();
-  out += "# HELP fastpgcache_command_calls_total Commands run, by name.\n# TYPE fastpgcache_command_calls_total counter\n";
+  out +=
+      "# HELP fastpgcache_command_calls_total Commands run, by name.\n# TYPE "
+      "fastpgcache_command_calls_total counter\n";
   for (std::size_t i = 0; i < totals.size(); ++i) {
     if (totals[i].calls == 0) continue;
-    out += "fastpgcache_command_calls_total{cmd=\"" + std::string(table[i].name) + "\"} " + std::to_string(totals[i].calls) + "\n";
+    out += "fastpgcache_command_calls_total{cmd=\"" + std::string(table[i].name) + "\"} " +
+           std::to_string(totals[i].calls) + "\n";
   }
-  out += "# HELP fastpgcache_command_failed_total Commands answered with an error, by name.\n# TYPE fastpgcache_command_failed_total counter\n";
+  out +=
+      "# HELP fastpgcache_command_failed_total Commands answered with an error, by name.\n# TYPE "
+      "fastpgcache_command_failed_total counter\n";
   for (std::size_t i = 0; i < totals.size(); ++i) {
     if (totals[i].calls == 0) continue;
-    out += "fastpgcache_command_failed_total{cmd=\"" + std::string(table[i].name) + "\"} " + std::to_string(totals[i].failed) + "\n";
+    out += "fastpgcache_command_failed_total{cmd=\"" + std::string(table[i].name) + "\"} " +
+           std::to_string(totals[i].failed) + "\n";
   }
-  out += "# HELP fastpgcache_command_duration_seconds From a command's arrival to its complete reply.\n"
-         "# TYPE fastpgcache_command_duration_seconds histogram\n";
+  out +=
+      "# HELP fastpgcache_command_duration_seconds From a command's arrival to its complete "
+      "reply.\n"
+      "# TYPE fastpgcache_command_duration_seconds histogram\n";
   for (std::size_t i = 0; i < totals.size(); ++i) {
     if (totals[i].calls == 0) continue;
     const std::string name(table[i].name);
@@ -113,7 +144,8 @@ std::string render_metrics(const server_state& st) {
            std::to_string(totals[i].calls) + "\n";
     out += "fastpgcache_command_duration_seconds_sum{cmd=\"" + name + "\"} " +
            seconds_label(totals[i].usec) + "\n";
-    out += "fastpgcache_command_duration_seconds_count{cmd=\"" + name + "\"} " + std::to_string(totals[i].calls) + "\n";
+    out += "fastpgcache_command_duration_seconds_count{cmd=\"" + name + "\"} " +
+           std::to_string(totals[i].calls) + "\n";
   }
   return out;
 }
@@ -129,7 +161,8 @@ struct metrics_server::impl {
   asio::awaitable<void> serve(tcp::socket socket) {
     boost::beast::flat_buffer buffer;
     http::request<http::string_body> request;
-    auto [read_error, n] = co_await http::async_read(socket, buffer, request, asio::as_tuple(asio::use_awaitable));
+    auto [read_error, n] =
+        co_await http::async_read(socket, buffer, request, asio::as_tuple(asio::use_awaitable));
     if (read_error) co_return;
     http::response<http::string_body> response;
     response.version(request.version());

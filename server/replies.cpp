@@ -10,9 +10,12 @@ namespace fpc::server {
 kv_callback value_reply(command_call& call) {
   return [reply = call.defer()](kv_result&& r) {
     auto w = reply.writer();
-    if (!r.ok()) w.error(r.error);
-    else if (r.value) w.bulk(*r.value);
-    else w.null();
+    if (!r.ok())
+      w.error(r.error);
+    else if (r.value)
+      w.bulk(*r.value);
+    else
+      w.null();
     reply.finish();
   };
 }
@@ -20,8 +23,10 @@ kv_callback value_reply(command_call& call) {
 kv_callback integer_reply(command_call& call, long long (*map)(long long)) {
   return [reply = call.defer(), map](kv_result&& r) {
     auto w = reply.writer();
-    if (!r.ok()) w.error(r.error);
-    else w.integer(map ? map(r.integer) : r.integer);
+    if (!r.ok())
+      w.error(r.error);
+    else
+      w.integer(map ? map(r.integer) : r.integer);
     reply.finish();
   };
 }
@@ -29,17 +34,20 @@ kv_callback integer_reply(command_call& call, long long (*map)(long long)) {
 kv_callback ok_reply(command_call& call) {
   return [reply = call.defer()](kv_result&& r) {
     auto w = reply.writer();
-    if (!r.ok()) w.error(r.error);
-    else w.ok();
+    if (!r.ok())
+      w.error(r.error);
+    else
+      w.ok();
     reply.finish();
   };
 }
 
-const command_spec* subcommand_or_error(command_call& call, std::string_view parent, std::string_view help) {
+const command_spec* subcommand_or_error(command_call& call, std::string_view parent,
+                                        std::string_view help) {
   const command_spec* sub = find_subcommand(*find_command(parent), call.args[1]);
   if (sub == nullptr) {
-    call.out.error("ERR unknown subcommand '" + std::string(call.args[1].substr(0, 128)) + "'. Try " +
-                   std::string(help) + " HELP.");
+    call.out.error("ERR unknown subcommand '" + std::string(call.args[1].substr(0, 128)) +
+                   "'. Try " + std::string(help) + " HELP.");
     return nullptr;
   }
   if (!sub->arity_ok(call.args.size())) {

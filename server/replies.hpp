@@ -19,6 +19,7 @@ kv_callback ok_reply(command_call& call);
 
 /// The subcommand named by args[1] of the container `parent`, or nullptr after answering Redis's
 /// unknown-subcommand or arity error.
-const command_spec* subcommand_or_error(command_call& call, std::string_view parent, std::string_view help);
+const command_spec* subcommand_or_error(command_call& call, std::string_view parent,
+                                        std::string_view help);
 
 }  // namespace fpc::server

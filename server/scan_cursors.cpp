@@ -11,8 +11,9 @@ std::uint64_t scan_cursors::save(std::string_view tenant, std::string_view last_
   // anyway (find() checks the tenant), but guessable cursors would invite confusion.
   std::uint64_t id = 0;
   do {
-    state_ += 0x9E3779B97F4A7C15ull ^ static_cast<std::uint64_t>(
-                                          std::chrono::steady_clock::now().time_since_epoch().count());
+    state_ +=
+        0x9E3779B97F4A7C15ull ^
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     std::uint64_t z = state_;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;

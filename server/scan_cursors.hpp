@@ -28,7 +28,8 @@ class scan_cursors {
     std::string tenant;
     std::string last_key;
   };
-  mutable std::mutex mutex_;  // SCAN is rare next to GET/SET: a lock here costs nothing that matters
+  mutable std::mutex
+      mutex_;  // SCAN is rare next to GET/SET: a lock here costs nothing that matters
   std::unordered_map<std::uint64_t, position> positions_;
   std::deque<std::uint64_t> order_;  // oldest first, for eviction
   std::uint64_t state_ = 0x9E3779B97F4A7C15ull;

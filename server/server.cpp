@@ -37,8 +37,8 @@ struct event_loop {
   std::unique_ptr<loop_context> context;
 };
 
-tcp::acceptor listen_on(asio::io_context& io, const asio::ip::address& address, const std::string& bind,
-                        std::uint16_t port) {
+tcp::acceptor listen_on(asio::io_context& io, const asio::ip::address& address,
+                        const std::string& bind, std::uint16_t port) {
   tcp::acceptor acceptor(io);
   boost::system::error_code ec;
   const tcp::endpoint endpoint(address, port);
@@ -46,7 +46,9 @@ tcp::acceptor listen_on(asio::io_context& io, const asio::ip::address& address, 
   if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + bind + ":" + std::to_string(port) + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot listen on " + bind + ":" + std::to_string(port) + ": " +
+                             ec.message());
   return acceptor;
 }
 
@@ -54,13 +56,17 @@ tcp::acceptor listen_on(asio::io_context& io, const asio::ip::address& address, 
 std::unique_ptr<asio::ssl::context> make_tls_context(const config::settings& settings) {
   auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
   ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
-                   asio::ssl::context::single_dh_use);
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
   boost::system::error_code ec;
   ctx->use_certificate_chain_file(settings.tls_cert_file, ec);
-  if (ec) throw std::runtime_error("cannot use --tls-cert-file " + settings.tls_cert_file + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot use --tls-cert-file " + settings.tls_cert_file + ": " +
+                             ec.message());
   ctx->use_private_key_file(settings.tls_key_file, asio::ssl::context::pem, ec);
-  if (ec) throw std::runtime_error("cannot use --tls-key-file " + settings.tls_key_file + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot use --tls-key-file " + settings.tls_key_file + ": " +
+                             ec.message());
   return ctx;
 }
 
@@ -69,13 +75,15 @@ asio::awaitable<void> serve_client(std::shared_ptr<client_session> session, serv
   state.counters.connected_clients.fetch_sub(1, std::memory_order_relaxed);
 }
 
-asio::awaitable<void> accept_clients(tcp::acceptor& acceptor, std::vector<std::unique_ptr<event_loop>>& loops,
+asio::awaitable<void> accept_clients(tcp::acceptor& acceptor,
+                                     std::vector<std::unique_ptr<event_loop>>& loops,
                                      server_state& state, asio::ssl::context* tls) {
   std::size_t next = 0;
   for (;;) {
     event_loop& loop = *loops[next];
     next = (next + 1) % loops.size();
-    auto [ec, socket] = co_await acceptor.async_accept(loop.io, asio::as_tuple(asio::use_awaitable));
+    auto [ec, socket] =
+        co_await acceptor.async_accept(loop.io, asio::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
       // EMFILE and friends: log and keep accepting; a short pause avoids a hot loop.
@@ -116,10 +124,12 @@ asio::awaitable<void> sweep_expired(pg::pg_keyspace& store, server_state& state)
     std::int64_t deleted = batch;
     while (deleted == batch) {
       deleted = 0;
-      auto error = co_await await_call([&](kv_callback cb) { store.sweep_expired(batch, std::move(cb)); },
-                                       [&](kv_result& r) { deleted = r.integer; });
+      auto error =
+          co_await await_call([&](kv_callback cb) { store.sweep_expired(batch, std::move(cb)); },
+                              [&](kv_result& r) { deleted = r.integer; });
       if (!error.empty()) spdlog::debug("expiry sweep failed: {}", error);
-      state.counters.expired_keys.fetch_add(static_cast<std::uint64_t>(deleted), std::memory_order_relaxed);
+      state.counters.expired_keys.fetch_add(static_cast<std::uint64_t>(deleted),
+                                            std::memory_order_relaxed);
     }
   }
 }
@@ -132,7 +142,8 @@ asio::awaitable<void> close_idle_clients(loop_context& loop) {
     timer.expires_after(std::chrono::seconds(1));
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
-    const unsigned timeout_seconds = loop.shared.live.idle_timeout_seconds.load(std::memory_order_relaxed);
+    const unsigned timeout_seconds =
+        loop.shared.live.idle_timeout_seconds.load(std::memory_order_relaxed);
     if (timeout_seconds == 0) continue;  // CONFIG SET timeout may turn it on later
     const auto timeout = std::chrono::seconds(timeout_seconds);
     const auto now = std::chrono::steady_clock::now();
@@ -145,14 +156,16 @@ asio::awaitable<void> close_idle_clients(loop_context& loop) {
 
 // Stop accepting, let every client finish what it sent and receive its replies, then close the
 // PostgreSQL connections and stop the loops; --shutdown-timeout bounds the wait.
-asio::awaitable<void> shut_down(std::vector<tcp::acceptor*> acceptors, std::vector<std::unique_ptr<event_loop>>& loops,
+asio::awaitable<void> shut_down(std::vector<tcp::acceptor*> acceptors,
+                                std::vector<std::unique_ptr<event_loop>>& loops,
                                 server_state& state) {
   boost::system::error_code ignored;
   for (auto* acceptor : acceptors) acceptor->close(ignored);
   for (auto& loop : loops) {
     asio::post(loop->io, [l = loop.get()] {
       // Copy: stop_reading() may end a session, which erases itself from the set.
-      const std::vector<client_session*> sessions(l->context->sessions.begin(), l->context->sessions.end());
+      const std::vector<client_session*> sessions(l->context->sessions.begin(),
+                                                  l->context->sessions.end());
       for (auto* s : sessions) s->stop_reading();
     });
   }
@@ -160,7 +173,8 @@ asio::awaitable<void> shut_down(std::vector<tcp::acceptor*> acceptors, std::vect
                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                             std::chrono::duration<double>(state.settings.shutdown_timeout_seconds));
   asio::steady_timer poll(co_await asio::this_coro::executor);
-  while (state.counters.connected_clients.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+  while (state.counters.connected_clients.load() > 0 &&
+         std::chrono::steady_clock::now() < deadline) {
     poll.expires_after(std::chrono::milliseconds(10));
     co_await poll.async_wait(asio::as_tuple(asio::use_awaitable));
   }
@@ -190,13 +204,16 @@ void run_server(const config::settings& settings, auth::user_table users,
   pg_options.counters = &state.backend;
   pg_options.password = std::move(password);
   pg_options.max_age = std::chrono::seconds(settings.pg_max_conn_age_seconds);
-  pg_options.timeout = std::chrono::milliseconds(static_cast<long long>(settings.pg_timeout_seconds * 1000));
+  pg_options.timeout =
+      std::chrono::milliseconds(static_cast<long long>(settings.pg_timeout_seconds * 1000));
 
   std::vector<std::unique_ptr<event_loop>> loops;
   for (unsigned i = 0; i < threads; ++i) {
     auto loop = std::make_unique<event_loop>();
-    loop->store = std::make_unique<pg::pg_keyspace>(loop->io.get_executor(), pg_options, statements, per_loop, i);
-    loop->context = std::make_unique<loop_context>(loop_context{*loop->store, state, i, loop->io.get_executor()});
+    loop->store = std::make_unique<pg::pg_keyspace>(loop->io.get_executor(), pg_options, statements,
+                                                    per_loop, i);
+    loop->context = std::make_unique<loop_context>(
+        loop_context{*loop->store, state, i, loop->io.get_executor()});
     asio::post(loop->io, [store = loop->store.get()] { store->start(); });
     loops.push_back(std::move(loop));
   }
@@ -215,26 +232,31 @@ void run_server(const config::settings& settings, auth::user_table users,
     tls_acceptor.emplace(listen_on(main_io, address, settings.bind, settings.tls_port));
     spdlog::info("TLS on {}:{}", settings.bind, settings.tls_port);
   }
-  spdlog::info("fastpgcache {} listening on {}:{} ({} threads, {} PostgreSQL connections per thread, "
-               "table {})",
-               FASTPGCACHE_VERSION, settings.bind, state.bound_port, threads, per_loop,
-               settings.qualified_table());
+  spdlog::info(
+      "fastpgcache {} listening on {}:{} ({} threads, {} PostgreSQL connections per thread, "
+      "table {})",
+      FASTPGCACHE_VERSION, settings.bind, state.bound_port, threads, per_loop,
+      settings.qualified_table());
 
   std::unique_ptr<metrics_server> metrics;
   if (settings.metrics_port != 0) {
     try {
-      metrics = std::make_unique<metrics_server>(settings.metrics_bind, settings.metrics_port, state);
+      metrics =
+          std::make_unique<metrics_server>(settings.metrics_bind, settings.metrics_port, state);
     } catch (const std::exception& e) {
       throw std::runtime_error("cannot serve metrics on " + settings.metrics_bind + ":" +
                                std::to_string(settings.metrics_port) + ": " + e.what());
     }
   }
   asio::co_spawn(main_io, accept_clients(acceptor, loops, state, nullptr), asio::detached);
-  if (tls_acceptor) asio::co_spawn(main_io, accept_clients(*tls_acceptor, loops, state, tls.get()), asio::detached);
+  if (tls_acceptor)
+    asio::co_spawn(main_io, accept_clients(*tls_acceptor, loops, state, tls.get()), asio::detached);
   asio::co_spawn(main_io, sweep_expired(*loops[0]->store, state), asio::detached);
-  for (auto& loop : loops) asio::co_spawn(loop->io, close_idle_clients(*loop->context), asio::detached);
+  for (auto& loop : loops)
+    asio::co_spawn(loop->io, close_idle_clients(*loop->context), asio::detached);
   asio::co_spawn(main_io, bound_size(*loops[0]->store, state), asio::detached);
-  for (auto& loop : loops) asio::co_spawn(loop->io, run_access_clock(*loop->store, state), asio::detached);
+  for (auto& loop : loops)
+    asio::co_spawn(loop->io, run_access_clock(*loop->store, state), asio::detached);
 
   asio::signal_set signals(main_io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code signal_error, int sig) {
@@ -248,7 +270,8 @@ void run_server(const config::settings& settings, auth::user_table users,
   std::vector<std::thread> workers;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   for (auto& loop : loops) guards.push_back(asio::make_work_guard(loop->io));
-  for (std::size_t i = 1; i < loops.size(); ++i) workers.emplace_back([&io = loops[i]->io] { io.run(); });
+  for (std::size_t i = 1; i < loops.size(); ++i)
+    workers.emplace_back([&io = loops[i]->io] { io.run(); });
   main_io.run();
   for (auto& w : workers) w.join();
   spdlog::info("stopped");

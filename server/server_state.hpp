@@ -26,7 +26,8 @@ struct server_counters {
   std::atomic<std::uint64_t> keyspace_hits{0};
   std::atomic<std::uint64_t> keyspace_misses{0};
   std::atomic<std::uint64_t> expired_keys{0};
-  std::atomic<std::uint64_t> exec_retries{0};  // EXEC transactions run again after losing to a concurrent one
+  std::atomic<std::uint64_t> exec_retries{
+      0};  // EXEC transactions run again after losing to a concurrent one
   std::atomic<std::uint64_t> next_client_id{1};
 };
 

@@ -38,7 +38,8 @@ class size_state {
   /// snapshot now, later ones not yet.
   void publish(std::shared_ptr<const usage_snapshot> s, const unrefreshed& counted_before) {
     total_bytes_.store(s->total_bytes, std::memory_order_relaxed);
-    unrefreshed_bytes_.fetch_sub(std::min(counted_before.total, unrefreshed_bytes()), std::memory_order_relaxed);
+    unrefreshed_bytes_.fetch_sub(std::min(counted_before.total, unrefreshed_bytes()),
+                                 std::memory_order_relaxed);
     std::uint64_t peak = peak_bytes_.load(std::memory_order_relaxed);
     while (s->total_bytes > peak && !peak_bytes_.compare_exchange_weak(peak, s->total_bytes)) {
     }
@@ -54,7 +55,9 @@ class size_state {
     }
     refreshes_.fetch_add(1, std::memory_order_release);
   }
-  [[nodiscard]] std::uint64_t total_bytes() const { return total_bytes_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::uint64_t total_bytes() const {
+    return total_bytes_.load(std::memory_order_relaxed);
+  }
 
   /// Bytes this server's writes may have added since the last snapshot's query began. Lets the
   /// bound act between snapshots; an overwrite counts as growth, which only makes it act early.
@@ -77,9 +80,15 @@ class size_state {
     const auto pending = unrefreshed_by_user_.find(key);
     return bytes + (pending == unrefreshed_by_user_.end() ? 0 : pending->second);
   }
-  [[nodiscard]] std::uint64_t unrefreshed_bytes() const { return unrefreshed_bytes_.load(std::memory_order_relaxed); }
-  [[nodiscard]] std::uint64_t estimated_total_bytes() const { return total_bytes() + unrefreshed_bytes(); }
-  [[nodiscard]] std::uint64_t refreshes() const { return refreshes_.load(std::memory_order_acquire); }
+  [[nodiscard]] std::uint64_t unrefreshed_bytes() const {
+    return unrefreshed_bytes_.load(std::memory_order_relaxed);
+  }
+  [[nodiscard]] std::uint64_t estimated_total_bytes() const {
+    return total_bytes() + unrefreshed_bytes();
+  }
+  [[nodiscard]] std::uint64_t refreshes() const {
+    return refreshes_.load(std::memory_order_acquire);
+  }
 
   /// The size task installs how to wake it; writers at the bound ask it for a refresh (and
   /// eviction) now instead of at its next tick. The wake runs at most once until taken.
@@ -92,13 +101,19 @@ class size_state {
     std::lock_guard guard(lock_);
     if (wake_) wake_();
   }
-  [[nodiscard]] bool take_refresh_request() { return refresh_requested_.exchange(false, std::memory_order_acq_rel); }
+  [[nodiscard]] bool take_refresh_request() {
+    return refresh_requested_.exchange(false, std::memory_order_acq_rel);
+  }
 
   /// Set while eviction finds nothing to evict above the bound (volatile policies without TTL
   /// keys): writes then get -OOM, as in Redis.
   void set_eviction_stuck(bool stuck) { eviction_stuck_.store(stuck, std::memory_order_relaxed); }
-  [[nodiscard]] bool eviction_stuck() const { return eviction_stuck_.load(std::memory_order_relaxed); }
-  [[nodiscard]] std::uint64_t peak_bytes() const { return peak_bytes_.load(std::memory_order_relaxed); }
+  [[nodiscard]] bool eviction_stuck() const {
+    return eviction_stuck_.load(std::memory_order_relaxed);
+  }
+  [[nodiscard]] std::uint64_t peak_bytes() const {
+    return peak_bytes_.load(std::memory_order_relaxed);
+  }
   [[nodiscard]] std::uint64_t user_bytes(std::string_view user) const {
     std::lock_guard guard(lock_);
     if (!snapshot_) return 0;
@@ -147,7 +162,7 @@ class size_state {
   std::atomic<std::uint64_t> refreshes_{0};
   std::atomic<bool> refresh_requested_{false};
   std::atomic<bool> eviction_stuck_{false};
-  std::function<void()> wake_;  // guarded by lock_
+  std::function<void()> wake_;                                          // guarded by lock_
   std::unordered_map<std::string, std::uint64_t> unrefreshed_by_user_;  // guarded by lock_
   std::atomic<std::uint64_t> peak_bytes_{0};
   mutable std::mutex lock_;
@@ -156,8 +171,8 @@ class size_state {
 
 /// Redis's policy names, and what an eviction round does for each.
 struct eviction_policy {
-  bool evicts = false;        // false: noeviction (writes fail with -OOM at the bound)
-  int order = 0;              // 0 least recently used, 1 random, 2 soonest expiry
+  bool evicts = false;         // false: noeviction (writes fail with -OOM at the bound)
+  int order = 0;               // 0 least recently used, 1 random, 2 soonest expiry
   bool volatile_only = false;  // only keys with an expiry
   bool uses_access_clock = false;
 };

@@ -16,8 +16,8 @@ void slow_args::capture(std::span<const std::string_view> args) {
   for (std::size_t i = 0; i < shown; ++i) {
     const std::string_view a = args[i];
     if (a.size() > max_arg_bytes) {
-      put(std::string(a.substr(0, max_arg_bytes)) + "... (" + std::to_string(a.size() - max_arg_bytes) +
-          " more bytes)");
+      put(std::string(a.substr(0, max_arg_bytes)) + "... (" +
+          std::to_string(a.size() - max_arg_bytes) + " more bytes)");
     } else {
       put(a);
     }

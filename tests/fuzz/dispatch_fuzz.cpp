@@ -19,7 +19,9 @@
 
 namespace fpc::server {
 struct fuzz_access {
-  static void dispatch(client_session& s, std::span<const std::string_view> args) { s.dispatch(args); }
+  static void dispatch(client_session& s, std::span<const std::string_view> args) {
+    s.dispatch(args);
+  }
   static bool closing(const client_session& s) { return s.close_after_flush_; }
   static void check_all_answered(const client_session& s) {
     for (const auto& slot : s.slots_) {
@@ -60,7 +62,8 @@ bool skipped(std::span<const std::string_view> args) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static world w;
   w.store.clear();
-  auto session = std::make_shared<fpc::server::client_session>(boost::asio::ip::tcp::socket(w.io), w.loop, 1);
+  auto session =
+      std::make_shared<fpc::server::client_session>(boost::asio::ip::tcp::socket(w.io), w.loop, 1);
   fpc::resp::request_parser parser(fpc::resp::parser_limits{1 << 20, 4096, 4096});
   std::string_view input(reinterpret_cast<const char*>(data), size);
   while (!input.empty() && !fpc::server::fuzz_access::closing(*session)) {

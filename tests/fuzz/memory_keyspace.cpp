@@ -23,7 +23,8 @@ memory_keyspace::row* memory_keyspace::live(const server::caller& c, std::string
   return &it->second;
 }
 
-void memory_keyspace::write(const server::caller& c, std::string_view key, std::string value, std::int64_t expires_ms) {
+void memory_keyspace::write(const server::caller& c, std::string_view key, std::string value,
+                            std::int64_t expires_ms) {
   row& r = rows_[id{std::string(c.tenant), std::string(key)}];
   r.value = std::move(value);
   r.expires_ms = expires_ms;
@@ -53,15 +54,17 @@ void memory_keyspace::set(const server::caller& c, std::string_view key, std::st
   const bool allowed = o.when == cond::always || (o.when == cond::if_absent) != existed;
   if (o.return_old && existed) r.value = old_value;
   if (allowed) {
-    const std::int64_t expires = o.expires.how == server::expiry::kind::keep ? (old ? old->expires_ms : -1)
-                                                                              : when_ms(o.expires);
+    const std::int64_t expires = o.expires.how == server::expiry::kind::keep
+                                     ? (old ? old->expires_ms : -1)
+                                     : when_ms(o.expires);
     write(c, key, std::string(value), expires);
     r.integer = 1;
   }
   cb(std::move(r));
 }
 
-void memory_keyspace::del(const server::caller& c, std::span<const std::string_view> keys, kv_callback cb) {
+void memory_keyspace::del(const server::caller& c, std::span<const std::string_view> keys,
+                          kv_callback cb) {
   kv_result r;
   for (const auto k : std::set<std::string_view>(keys.begin(), keys.end())) {
     if (live(c, k)) {
@@ -72,7 +75,8 @@ void memory_keyspace::del(const server::caller& c, std::span<const std::string_v
   cb(std::move(r));
 }
 
-void memory_keyspace::exists(const server::caller& c, std::span<const std::string_view> keys, kv_callback cb) {
+void memory_keyspace::exists(const server::caller& c, std::span<const std::string_view> keys,
+                             kv_callback cb) {
   kv_result r;
   for (const auto k : keys) r.integer += live(c, k) ? 1 : 0;
   cb(std::move(r));
@@ -85,8 +89,8 @@ void memory_keyspace::pttl(const server::caller& c, std::string_view key, kv_cal
   cb(std::move(r));
 }
 
-void memory_keyspace::expire(const server::caller& c, std::string_view key, const server::expiry& when,
-                             unsigned conditions, kv_callback cb) {
+void memory_keyspace::expire(const server::caller& c, std::string_view key,
+                             const server::expiry& when, unsigned conditions, kv_callback cb) {
   kv_result r;
   row* x = live(c, key);
   const std::int64_t t = when_ms(when);
@@ -98,7 +102,8 @@ void memory_keyspace::expire(const server::caller& c, std::string_view key, cons
     if ((conditions & server::expire_gt) && (!has || t <= x->expires_ms)) ok = false;
     if ((conditions & server::expire_lt) && has && t >= x->expires_ms) ok = false;
     if (ok) {
-      if (t <= now_ms_) rows_.erase(id{std::string(c.tenant), std::string(key)});
+      if (t <= now_ms_)
+        rows_.erase(id{std::string(c.tenant), std::string(key)});
       else {
         x->expires_ms = t;
         x->version = next_version_++;
@@ -135,7 +140,8 @@ void memory_keyspace::flush(const server::caller& c, kv_callback cb) {
   cb({});
 }
 
-void memory_keyspace::mget(const server::caller& c, std::span<const std::string_view> keys, kv_callback cb) {
+void memory_keyspace::mget(const server::caller& c, std::span<const std::string_view> keys,
+                           kv_callback cb) {
   kv_result r;
   for (const auto k : keys) {
     row* x = live(c, k);
@@ -144,12 +150,15 @@ void memory_keyspace::mget(const server::caller& c, std::span<const std::string_
   cb(std::move(r));
 }
 
-void memory_keyspace::mset(const server::caller& c, std::span<const std::string_view> pairs, kv_callback cb) {
-  for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) write(c, pairs[i], std::string(pairs[i + 1]), -1);
+void memory_keyspace::mset(const server::caller& c, std::span<const std::string_view> pairs,
+                           kv_callback cb) {
+  for (std::size_t i = 0; i + 1 < pairs.size(); i += 2)
+    write(c, pairs[i], std::string(pairs[i + 1]), -1);
   cb({});
 }
 
-void memory_keyspace::msetnx(const server::caller& c, std::span<const std::string_view> pairs, kv_callback cb) {
+void memory_keyspace::msetnx(const server::caller& c, std::span<const std::string_view> pairs,
+                             kv_callback cb) {
   kv_result r;
   for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
     if (live(c, pairs[i])) {
@@ -157,7 +166,8 @@ void memory_keyspace::msetnx(const server::caller& c, std::span<const std::strin
       return;
     }
   }
-  for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) write(c, pairs[i], std::string(pairs[i + 1]), -1);
+  for (std::size_t i = 0; i + 1 < pairs.size(); i += 2)
+    write(c, pairs[i], std::string(pairs[i + 1]), -1);
   r.integer = 1;
   cb(std::move(r));
 }
@@ -173,18 +183,21 @@ void memory_keyspace::getdel(const server::caller& c, std::string_view key, kv_c
   cb(std::move(r));
 }
 
-void memory_keyspace::getex(const server::caller& c, std::string_view key, const server::expiry& when, bool persist,
-                            kv_callback cb) {
+void memory_keyspace::getex(const server::caller& c, std::string_view key,
+                            const server::expiry& when, bool persist, kv_callback cb) {
   kv_result r;
   if (row* x = live(c, key)) {
-    if (persist) x->expires_ms = -1;
-    else if (when.how != server::expiry::kind::none) x->expires_ms = when_ms(when);
+    if (persist)
+      x->expires_ms = -1;
+    else if (when.how != server::expiry::kind::none)
+      x->expires_ms = when_ms(when);
     r.value = x->value;
   }
   cb(std::move(r));
 }
 
-void memory_keyspace::append(const server::caller& c, std::string_view key, std::string_view suffix, kv_callback cb) {
+void memory_keyspace::append(const server::caller& c, std::string_view key, std::string_view suffix,
+                             kv_callback cb) {
   kv_result r;
   row* x = live(c, key);
   std::string v = x ? x->value + std::string(suffix) : std::string(suffix);
@@ -215,7 +228,8 @@ void memory_keyspace::strlen(const server::caller& c, std::string_view key, kv_c
   cb(std::move(r));
 }
 
-void memory_keyspace::incr_by(const server::caller& c, std::string_view key, std::int64_t delta, kv_callback cb) {
+void memory_keyspace::incr_by(const server::caller& c, std::string_view key, std::int64_t delta,
+                              kv_callback cb) {
   kv_result r;
   row* x = live(c, key);
   long long v = 0;
@@ -230,8 +244,9 @@ void memory_keyspace::incr_by(const server::caller& c, std::string_view key, std
   cb(std::move(r));
 }
 
-void memory_keyspace::key_range(const server::caller& c, std::string_view from, std::optional<std::string_view> below,
-                                std::size_t limit, kv_callback cb) {
+void memory_keyspace::key_range(const server::caller& c, std::string_view from,
+                                std::optional<std::string_view> below, std::size_t limit,
+                                kv_callback cb) {
   kv_result r;
   std::vector<std::string> keys;
   for (auto it = rows_.lower_bound(id{std::string(c.tenant), std::string(from)});
@@ -251,7 +266,8 @@ void memory_keyspace::expire_time(const server::caller& c, std::string_view key,
   cb(std::move(r));
 }
 
-void memory_keyspace::watch(const server::caller& c, std::span<const std::string_view> keys, kv_callback cb) {
+void memory_keyspace::watch(const server::caller& c, std::span<const std::string_view> keys,
+                            kv_callback cb) {
   kv_result r;
   for (const auto k : keys) {
     row* x = live(c, k);
@@ -260,7 +276,8 @@ void memory_keyspace::watch(const server::caller& c, std::span<const std::string
   cb(std::move(r));
 }
 
-void memory_keyspace::verify_watched(const server::caller& c, std::shared_ptr<const server::watched_keys> watched,
+void memory_keyspace::verify_watched(const server::caller& c,
+                                     std::shared_ptr<const server::watched_keys> watched,
                                      kv_callback cb) {
   kv_result r;
   r.integer = 1;
@@ -271,12 +288,13 @@ void memory_keyspace::verify_watched(const server::caller& c, std::shared_ptr<co
   cb(std::move(r));
 }
 
-void memory_keyspace::read_modify_write(const server::caller& c, std::string_view key, server::modify_function modify,
-                                        kv_callback cb) {
+void memory_keyspace::read_modify_write(const server::caller& c, std::string_view key,
+                                        server::modify_function modify, kv_callback cb) {
   kv_result r;
   row* x = live(c, key);
   std::string next;
-  const std::optional<std::string_view> current = x ? std::optional<std::string_view>(x->value) : std::nullopt;
+  const std::optional<std::string_view> current =
+      x ? std::optional<std::string_view>(x->value) : std::nullopt;
   if (modify(current, next, r.error)) {
     write(c, key, next, x ? x->expires_ms : -1);
     r.value = next;
@@ -284,8 +302,8 @@ void memory_keyspace::read_modify_write(const server::caller& c, std::string_vie
   cb(std::move(r));
 }
 
-void memory_keyspace::rename(const server::caller& c, std::string_view from, std::string_view to, bool nx,
-                             kv_callback cb) {
+void memory_keyspace::rename(const server::caller& c, std::string_view from, std::string_view to,
+                             bool nx, kv_callback cb) {
   kv_result r;
   row* x = live(c, from);
   if (!x) {
@@ -304,8 +322,8 @@ void memory_keyspace::rename(const server::caller& c, std::string_view from, std
   cb(std::move(r));
 }
 
-void memory_keyspace::copy(const server::caller& c, std::string_view from, std::string_view to, bool replace,
-                           kv_callback cb) {
+void memory_keyspace::copy(const server::caller& c, std::string_view from, std::string_view to,
+                           bool replace, kv_callback cb) {
   kv_result r;
   row* x = live(c, from);
   if (x && (replace || !live(c, to))) {

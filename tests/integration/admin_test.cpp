@@ -24,7 +24,8 @@ TEST_CASE("CONFIG SET changes what it says, at once, all or nothing") {
   const reply bad = c.cmd({"CONFIG", "SET", "maxclients", "50", "timeout", "soon"});
   CHECK(bad.str.find("argument 'timeout'") != std::string::npos);
   CHECK(c.cmd({"CONFIG", "GET", "maxclients"}).elements.at(1).str == "2");
-  CHECK(c.cmd({"CONFIG", "SET", "port", "1"}).str.find("can't set immutable config") != std::string::npos);
+  CHECK(c.cmd({"CONFIG", "SET", "port", "1"}).str.find("can't set immutable config") !=
+        std::string::npos);
 
   // timeout applies to clients already connected.
   raw_connection idle(server.port());
@@ -90,7 +91,9 @@ TEST_CASE("CLIENT LIST, INFO and KILL see only the caller's own user's connectio
 TEST_CASE("CLIENT REPLY OFF and SKIP silence replies, ON brings them back") {
   server_process server;
   raw_connection c(server.port());
-  c.send("CLIENT REPLY OFF\r\nSET a 1\r\nCLIENT REPLY ON\r\nGET a\r\nCLIENT REPLY SKIP\r\nPING\r\nPING again\r\n");
+  c.send(
+      "CLIENT REPLY OFF\r\nSET a 1\r\nCLIENT REPLY ON\r\nGET a\r\nCLIENT REPLY "
+      "SKIP\r\nPING\r\nPING again\r\n");
   CHECK(c.read_bytes(23) == "+OK\r\n$1\r\n1\r\n$5\r\nagain\r\n");
 }
 
@@ -107,9 +110,10 @@ TEST_CASE("--log-format json writes one JSON object per line") {
     std::fputs(server.log().c_str(), f);
     std::fclose(f);
   }
-  const std::string checked = shell("/usr/bin/python3 -c 'import json,sys\nn=0\nfor line in open(sys.argv[1]):\n"
-                                    "  o=json.loads(line); assert o[\"level\"] and o[\"message\"]; n+=1\nprint(n)' " +
-                                    path + " 2>&1");
+  const std::string checked = shell(
+      "/usr/bin/python3 -c 'import json,sys\nn=0\nfor line in open(sys.argv[1]):\n"
+      "  o=json.loads(line); assert o[\"level\"] and o[\"message\"]; n+=1\nprint(n)' " +
+      path + " 2>&1");
   INFO(server.log());
   CHECK(std::atoi(checked.c_str()) >= 3);
 }

@@ -40,11 +40,13 @@ TEST_CASE("connection commands: PING, ECHO, SELECT, CLIENT, AUTH without a passw
   check_ok(c.cmd({"CLIENT", "SETINFO", "LIB-NAME", "hiredis"}));
   check_error(c.cmd({"CLIENT", "SETINFO", "LIB-FOO", "x"}), "ERR Unrecognized option 'LIB-FOO'");
   check_error(c.cmd({"CLIENT", "NOPE"}), "ERR unknown subcommand 'NOPE'. Try CLIENT HELP.");
-  check_error(c.cmd({"CLIENT", "SETNAME"}), "ERR wrong number of arguments for 'client|setname' command");
+  check_error(c.cmd({"CLIENT", "SETNAME"}),
+              "ERR wrong number of arguments for 'client|setname' command");
   check_error(c.cmd({"AUTH", "pw"}),
               "ERR AUTH <password> called without any password configured for the default user. "
               "Are you sure your configuration is correct?");
-  check_error(c.cmd({"FOO", "a", "b"}), "ERR unknown command 'FOO', with args beginning with: 'a' 'b' ");
+  check_error(c.cmd({"FOO", "a", "b"}),
+              "ERR unknown command 'FOO', with args beginning with: 'a' 'b' ");
   check_error(c.cmd({"GET"}), "ERR wrong number of arguments for 'get' command");
 }
 
@@ -70,7 +72,9 @@ TEST_CASE("SET and GET with every option") {
   check_ok(c.cmd({"SET", "e", "1", "PX", "100000"}));
   CHECK(c.cmd({"TTL", "e"}).integer == 100);
   const auto future_s = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count() + 200;
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count() +
+                        200;
   check_ok(c.cmd({"SET", "e", "1", "EXAT", std::to_string(future_s)}));
   const auto ttl = c.cmd({"TTL", "e"}).integer;
   CHECK(ttl >= 198);
@@ -94,7 +98,8 @@ TEST_CASE("SET and GET with every option") {
   check_error(c.cmd({"SET", "k", "v", "EX", "0"}), "ERR invalid expire time in 'set' command");
   check_error(c.cmd({"SET", "k", "v", "PX", "-1"}), "ERR invalid expire time in 'set' command");
   check_error(c.cmd({"SET", "k", "v", "EX", "abc"}), "ERR value is not an integer or out of range");
-  check_error(c.cmd({"SET", "k", "v", "EX", "9223372036854775807"}), "ERR invalid expire time in 'set' command");
+  check_error(c.cmd({"SET", "k", "v", "EX", "9223372036854775807"}),
+              "ERR invalid expire time in 'set' command");
   check_error(c.cmd({"SET", "k"}), "ERR wrong number of arguments for 'set' command");
   CHECK(c.cmd({"GET", "k"}).str == "v3");
 }
@@ -160,7 +165,8 @@ TEST_CASE("TTL, PTTL, EXPIRE, PEXPIRE, PERSIST") {
               "ERR GT and LT options at the same time are not compatible");
   check_error(c.cmd({"EXPIRE", "k", "10", "FOO"}), "ERR Unsupported option FOO");
   check_error(c.cmd({"EXPIRE", "k", "ten"}), "ERR value is not an integer or out of range");
-  check_error(c.cmd({"EXPIRE", "k", "9223372036854775807"}), "ERR invalid expire time in 'expire' command");
+  check_error(c.cmd({"EXPIRE", "k", "9223372036854775807"}),
+              "ERR invalid expire time in 'expire' command");
   CHECK(c.cmd({"PERSIST", "k"}).integer == 1);
   CHECK(c.cmd({"PERSIST", "k"}).integer == 0);
   CHECK(c.cmd({"TTL", "k"}).integer == -1);

@@ -34,8 +34,8 @@ TEST_CASE("10,000 concurrent connections are held and served; memory per idle co
   const long long rss_after = info_field(admin, "memory", "used_memory_rss");
   const double per_connection = static_cast<double>(rss_after - rss_before) / n;
   std::printf("10,000 idle connections: RSS %.1f -> %.1f MiB, %.1f KiB per connection\n",
-              static_cast<double>(rss_before) / 1048576.0, static_cast<double>(rss_after) / 1048576.0,
-              per_connection / 1024.0);
+              static_cast<double>(rss_before) / 1048576.0,
+              static_cast<double>(rss_after) / 1048576.0, per_connection / 1024.0);
   // The read buffer is 4 KiB; the rest is bookkeeping. ASan's redzones about double it.
 #if defined(__SANITIZE_ADDRESS__)
   CHECK(per_connection < 32 * 1024);

@@ -17,19 +17,24 @@ namespace {
 
 // What PostgreSQL itself says the user's rows hold.
 long long stored_in_table(const server_process& server, const std::string& user) {
-  return std::atoll(shell("psql '" + pg_uri() + "' -Atc \"SELECT coalesce(sum(octet_length(key) + "
-                          "octet_length(value)), 0) FROM \\\"" + server.schema() + "\\\".cache WHERE tenant = '" +
-                          user + "'\"").c_str());
+  return std::atoll(shell("psql '" + pg_uri() +
+                          "' -Atc \"SELECT coalesce(sum(octet_length(key) + "
+                          "octet_length(value)), 0) FROM \\\"" +
+                          server.schema() + "\\\".cache WHERE tenant = '" + user + "'\"")
+                        .c_str());
 }
 
 // The server refreshes its usage snapshot every second without a bound (100 ms with one).
-void wait_for_refresh() { std::this_thread::sleep_for(std::chrono::milliseconds(1300)); }
+void wait_for_refresh() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+}
 
 // Four clients (authenticated in turn as `users`, if any) pipelining 1 KB SETs as fast as they
 // can, ~8 MB in all, while a watcher polls PostgreSQL's own count (`peak_sql` over the usage
 // table the triggers keep: not the server's view, which lags its writes). Returns the largest
 // value seen; counts error replies into `errors`.
-long long write_burst_peak(const server_process& server, const std::vector<std::pair<std::string, std::string>>& users,
+long long write_burst_peak(const server_process& server,
+                           const std::vector<std::pair<std::string, std::string>>& users,
                            const std::string& peak_sql, std::atomic<int>& errors) {
   std::atomic<bool> stop{false};
   std::atomic<long long> peak{0};
@@ -50,7 +55,8 @@ long long write_burst_peak(const server_process& server, const std::vector<std::
       }
       for (int batch = 0; batch < 40; ++batch) {  // 4 x 40 x 50 x ~1 KB = ~8 MB written
         for (int i = 0; i < 50; ++i) {
-          c.append({"SET", "w" + std::to_string(t) + ":" + std::to_string(batch * 50 + i), std::string(1000, 'v')});
+          c.append({"SET", "w" + std::to_string(t) + ":" + std::to_string(batch * 50 + i),
+                    std::string(1000, 'v')});
         }
         for (int i = 0; i < 50; ++i) errors += c.next_reply().str != "OK";
       }
@@ -68,8 +74,8 @@ TEST_CASE("stored bytes per user are tracked exactly through every kind of write
   server_process server({"--expire-sweep-interval", "0.2"});
   client c(server.port());
   c.cmd({"SET", "a", "12345"});
-  c.cmd({"SET", "a", "1"});                   // overwrite shrinks
-  c.cmd({"APPEND", "a", "2345678"});          // grows in place
+  c.cmd({"SET", "a", "1"});           // overwrite shrinks
+  c.cmd({"APPEND", "a", "2345678"});  // grows in place
   c.cmd({"MSET", "b", "xx", "c", "yyy", "d", "z"});
   c.cmd({"DEL", "d"});
   c.cmd({"RENAME", "c", "renamed"});
@@ -77,7 +83,8 @@ TEST_CASE("stored bytes per user are tracked exactly through every kind of write
   c.cmd({"INCRBYFLOAT", "f", "1.5"});
   c.cmd({"SETRANGE", "a", "20", "tail"});
   c.cmd({"SET", "gone", "soon", "PX", "50"});  // expired, then swept
-  for (int i = 0; i < 100; ++i) c.cmd({"SET", "k" + std::to_string(i), std::string(static_cast<std::size_t>(i), 'v')});
+  for (int i = 0; i < 100; ++i)
+    c.cmd({"SET", "k" + std::to_string(i), std::string(static_cast<std::size_t>(i), 'v')});
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   wait_for_refresh();
   const long long expected = stored_in_table(server, "default");
@@ -88,7 +95,8 @@ TEST_CASE("stored bytes per user are tracked exactly through every kind of write
   CHECK(info_field(c, "memory", "used_memory_stored_user") == 0);
 }
 
-TEST_CASE("noeviction: writes past the bound get -OOM, reads and deletes still work, others unaffected") {
+TEST_CASE(
+    "noeviction: writes past the bound get -OOM, reads and deletes still work, others unaffected") {
   const std::string acl = temp_path("users.acl");
   shell("printf 'user alice on >a ~* +@all\\nuser bob on >b ~* +@all\\n' > " + acl);
   server_process server({"--acl-file", acl, "--maxmemory-per-user", "20000"});
@@ -102,8 +110,10 @@ TEST_CASE("noeviction: writes past the bound get -OOM, reads and deletes still w
   std::string refused;
   for (int i = 0; i < 30 && refused.empty(); ++i) {
     const reply r = alice.cmd({"SET", "k" + std::to_string(i), std::string(1000, 'x')});
-    if (r.str == "OK") ++accepted;
-    else refused = r.str;
+    if (r.str == "OK")
+      ++accepted;
+    else
+      refused = r.str;
   }
   CHECK(refused == "OOM command not allowed when used memory > 'maxmemory-per-user'.");
   CHECK(accepted >= 19);  // 20,000 bytes hold 19 keys of 1,002 bytes
@@ -123,13 +133,13 @@ TEST_CASE("noeviction: writes past the bound get -OOM, reads and deletes still w
   CHECK(stored_in_table(server, "alice") < 20000);
 }
 
-
 TEST_CASE("eviction keeps the stored size under --maxmemory under write-heavy load") {
   const long long limit = 1024 * 1024;
   server_process server({"--maxmemory", "1mb", "--maxmemory-policy", "allkeys-random"});
   std::atomic<int> errors{0};
-  const long long peak = write_burst_peak(server, {}, "SELECT coalesce(sum(bytes), 0) FROM \"" + server.schema() +
-                                                          "\".cache_usage", errors);
+  const long long peak = write_burst_peak(
+      server, {}, "SELECT coalesce(sum(bytes), 0) FROM \"" + server.schema() + "\".cache_usage",
+      errors);
   client c(server.port());
   long long settled = 0;
   for (int i = 0; i < 50; ++i) {
@@ -144,20 +154,22 @@ TEST_CASE("eviction keeps the stored size under --maxmemory under write-heavy lo
   // Writers wait at the bound while eviction makes room: the size passes it by about the writes
   // already on their way when the server's estimate reached it (4 clients x 50 x 1 KB at most).
   CHECK(peak < limit + 4 * 50 * 1100);
-  std::printf("eviction under load: limit %lld bytes, peak %lld (%.2fx), settled %lld\n", limit, peak,
-              static_cast<double>(peak) / static_cast<double>(limit), settled);
+  std::printf("eviction under load: limit %lld bytes, peak %lld (%.2fx), settled %lld\n", limit,
+              peak, static_cast<double>(peak) / static_cast<double>(limit), settled);
 }
 
 TEST_CASE("eviction keeps each user under --maxmemory-per-user under write-heavy load") {
   const long long limit = 512 * 1024;
   const std::string acl = temp_path("users.acl");
   shell("printf 'user alice on >a ~* +@all\\nuser bob on >b ~* +@all\\n' > " + acl);
-  server_process server({"--acl-file", acl, "--maxmemory-per-user", "512kb", "--maxmemory-policy", "allkeys-lru"});
+  server_process server(
+      {"--acl-file", acl, "--maxmemory-per-user", "512kb", "--maxmemory-policy", "allkeys-lru"});
   std::atomic<int> errors{0};
-  const long long peak = write_burst_peak(server, {{"alice", "a"}, {"bob", "b"}},
-                                          "SELECT coalesce(max(b), 0) FROM (SELECT sum(bytes) AS b FROM \"" +
-                                              server.schema() + "\".cache_usage GROUP BY tenant) AS u",
-                                          errors);
+  const long long peak =
+      write_burst_peak(server, {{"alice", "a"}, {"bob", "b"}},
+                       "SELECT coalesce(max(b), 0) FROM (SELECT sum(bytes) AS b FROM \"" +
+                           server.schema() + "\".cache_usage GROUP BY tenant) AS u",
+                       errors);
   CHECK(errors.load() == 0);
   CHECK(peak < limit + 2 * 50 * 1100);  // two clients per user
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -165,12 +177,13 @@ TEST_CASE("eviction keeps each user under --maxmemory-per-user under write-heavy
   CHECK(stored_in_table(server, "bob") <= limit);
   CHECK(stored_in_table(server, "alice") > limit / 2);  // each kept about its own share
   CHECK(stored_in_table(server, "bob") > limit / 2);
-  std::printf("per-user eviction under load: limit %lld bytes each, peak %lld (%.2fx)\n", limit, peak,
-              static_cast<double>(peak) / static_cast<double>(limit));
+  std::printf("per-user eviction under load: limit %lld bytes each, peak %lld (%.2fx)\n", limit,
+              peak, static_cast<double>(peak) / static_cast<double>(limit));
 }
 
 TEST_CASE("allkeys-lru keeps the keys that are being read") {
-  server_process server({"--maxmemory", "500kb", "--maxmemory-policy", "allkeys-lru", "--lru-clock-resolution", "1"});
+  server_process server(
+      {"--maxmemory", "500kb", "--maxmemory-policy", "allkeys-lru", "--lru-clock-resolution", "1"});
   client c(server.port());
   for (int i = 0; i < 50; ++i) c.cmd({"SET", "hot" + std::to_string(i), std::string(1000, 'h')});
   std::atomic<bool> stop{false};
@@ -199,7 +212,8 @@ TEST_CASE("allkeys-lru keeps the keys that are being read") {
   std::vector<std::string> old_cold{"EXISTS"};
   for (int i = 0; i < 300; ++i) old_cold.push_back("cold" + std::to_string(i));
   const long long old_cold_left = c.cmd(old_cold).integer;
-  std::printf("allkeys-lru: %lld of 50 hot keys kept, %lld of the 300 oldest cold keys kept\n", hot_left, old_cold_left);
+  std::printf("allkeys-lru: %lld of 50 hot keys kept, %lld of the 300 oldest cold keys kept\n",
+              hot_left, old_cold_left);
   CHECK(hot_left >= 45);
   CHECK(old_cold_left <= 30);
 }
@@ -222,8 +236,10 @@ TEST_CASE("volatile-ttl evicts keys with a TTL, soonest first, and never persist
   std::vector<std::string> persistent{"EXISTS"};
   for (int i = 0; i < 20; ++i) persistent.push_back("keep" + std::to_string(i));
   CHECK(c.cmd(persistent).integer == 20);
-  INFO(shell("psql '" + pg_uri() + "' -Atc \"SELECT string_agg(convert_from(key, 'UTF8'), ' ' ORDER BY expires_at) FROM \\\"" +
-             server.schema() + "\\\".cache WHERE expires_at IS NOT NULL\""));
+  INFO(shell(
+      "psql '" + pg_uri() +
+      "' -Atc \"SELECT string_agg(convert_from(key, 'UTF8'), ' ' ORDER BY expires_at) FROM \\\"" +
+      server.schema() + "\\\".cache WHERE expires_at IS NOT NULL\""));
   CHECK(c.cmd({"EXISTS", "t99"}).integer == 1);  // the latest expiry stays
   CHECK(c.cmd({"EXISTS", "t0"}).integer == 0);   // the soonest went first
 }
@@ -235,8 +251,10 @@ TEST_CASE("a volatile policy with nothing left to evict answers -OOM, as Redis d
   std::string refused;
   for (int i = 0; i < 200 && refused.empty(); ++i) {
     const reply r = c.cmd({"SET", "p" + std::to_string(i), std::string(1000, 'p')});
-    if (r.is_error()) refused = r.str;
-    else REQUIRE(r.str == "OK");
+    if (r.is_error())
+      refused = r.str;
+    else
+      REQUIRE(r.str == "OK");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   CHECK(refused == "OOM command not allowed when used memory > 'maxmemory-per-user'.");

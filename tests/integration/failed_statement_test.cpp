@@ -12,14 +12,16 @@ using namespace fpc::test;
 namespace {
 
 void refuse_poison(const server_process& server) {
-  const std::string out = shell("psql -XAtq '" + pg_uri() + "' -c \"ALTER TABLE " + server.schema() +
-                                ".cache ADD CONSTRAINT no_poison CHECK (value <> 'poison'::bytea)\" 2>&1");
+  const std::string out =
+      shell("psql -XAtq '" + pg_uri() + "' -c \"ALTER TABLE " + server.schema() +
+            ".cache ADD CONSTRAINT no_poison CHECK (value <> 'poison'::bytea)\" 2>&1");
   REQUIRE(out.empty());
 }
 
 }  // namespace
 
-TEST_CASE("a refused SET among merged SETs fails alone; its neighbours and later commands are right") {
+TEST_CASE(
+    "a refused SET among merged SETs fails alone; its neighbours and later commands are right") {
   server_process server;
   refuse_poison(server);
   client c(server.port());
@@ -46,7 +48,9 @@ TEST_CASE("a refused SET among merged SETs fails alone; its neighbours and later
     INFO("SET k" << i << " -> " << r.render());
     if (i % 5 == 3) {
       REQUIRE(r.is_error());
-      CHECK(r.str.rfind("ERR PostgreSQL: new row for relation \"cache\" violates check constraint \"no_poison\"", 0) == 0);
+      CHECK(r.str.rfind("ERR PostgreSQL: new row for relation \"cache\" violates check constraint "
+                        "\"no_poison\"",
+                        0) == 0);
       ++refused;
     } else {
       REQUIRE(r.str == "OK");
@@ -64,8 +68,10 @@ TEST_CASE("a refused SET among merged SETs fails alone; its neighbours and later
   for (int i = 0; i < n; ++i) {
     const reply r = c.next_reply();
     INFO("GET k" << i << " -> " << r.render());
-    if (expected[static_cast<std::size_t>(i)].empty()) CHECK(r.is_nil());
-    else CHECK(r.str == expected[static_cast<std::size_t>(i)]);
+    if (expected[static_cast<std::size_t>(i)].empty())
+      CHECK(r.is_nil());
+    else
+      CHECK(r.str == expected[static_cast<std::size_t>(i)]);
   }
   CHECK(c.next_reply().str == "good");
   CHECK(refused == n / 5);

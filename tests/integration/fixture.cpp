@@ -33,7 +33,8 @@ int free_port() {
 
 std::string temp_path(const std::string& stem) {
   static std::atomic<int> counter{0};
-  return "/tmp/fpc-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + stem;
+  return "/tmp/fpc-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
+         stem;
 }
 
 namespace {
@@ -70,7 +71,8 @@ reply copy_reply(const redisReply* r) {
     return out;
   }
   out.type = r->type;
-  if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_ERROR) {
+  if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS ||
+      r->type == REDIS_REPLY_ERROR) {
     out.str.assign(r->str, r->len);
   }
   out.integer = r->integer;
@@ -113,8 +115,9 @@ server_process::server_process(std::vector<std::string> extra, bool init, std::s
   }
   port_ = free_port();
   log_path_ = temp_path("server.log");
-  std::vector<std::string> args{FASTPGCACHE_BINARY, "--pg", pg_uri(), "--schema", schema_,
-                                "--port", std::to_string(port_), "--threads", "2", "--pool-size", "4"};
+  std::vector<std::string> args{
+      FASTPGCACHE_BINARY,    "--pg",      pg_uri(), "--schema",    schema_, "--port",
+      std::to_string(port_), "--threads", "2",      "--pool-size", "4"};
   args.insert(args.end(), extra.begin(), extra.end());
   pid_ = spawn(args, log_path_);
   // Ready when it accepts a connection.
@@ -142,7 +145,8 @@ int server_process::stop() {
       pid_ = -1;
       const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       // A sanitizer report or crash is in the server's log: show it with the failure.
-      if (code != 0) std::fprintf(stderr, "server exited with %d; its log:\n%s\n", code, log().c_str());
+      if (code != 0)
+        std::fprintf(stderr, "server exited with %d; its log:\n%s\n", code, log().c_str());
       return code;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -158,11 +162,13 @@ server_process::~server_process() {
   std::remove(log_path_.c_str());
 }
 
-std::string server_process::log() const { return read_file(log_path_); }
+std::string server_process::log() const {
+  return read_file(log_path_);
+}
 
 redis_server_process::redis_server_process() : port_(free_port()) {
-  pid_ = spawn({"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no"},
+  pid_ = spawn({"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no"},
                "/dev/null");
   for (int i = 0; i < 200; ++i) {
     redisContext* c = redisConnect("127.0.0.1", port_);
@@ -182,17 +188,24 @@ redis_server_process::~redis_server_process() {
 
 std::string reply::render() const {
   switch (type) {
-    case REDIS_REPLY_NIL: return "nil";
-    case REDIS_REPLY_INTEGER: return std::to_string(integer);
-    case REDIS_REPLY_STATUS: return "+" + str;
-    case REDIS_REPLY_ERROR: return "-" + str;
-    case REDIS_REPLY_STRING: return "\"" + str + "\"";
+    case REDIS_REPLY_NIL:
+      return "nil";
+    case REDIS_REPLY_INTEGER:
+      return std::to_string(integer);
+    case REDIS_REPLY_STATUS:
+      return "+" + str;
+    case REDIS_REPLY_ERROR:
+      return "-" + str;
+    case REDIS_REPLY_STRING:
+      return "\"" + str + "\"";
     case REDIS_REPLY_ARRAY: {
       std::string out = "[";
-      for (std::size_t i = 0; i < elements.size(); ++i) out += (i ? ", " : "") + elements[i].render();
+      for (std::size_t i = 0; i < elements.size(); ++i)
+        out += (i ? ", " : "") + elements[i].render();
       return out + "]";
     }
-    default: return "?";
+    default:
+      return "?";
   }
 }
 
@@ -202,7 +215,9 @@ client::client(int port) : ctx_(redisConnect("127.0.0.1", port)) {
   redisSetTimeout(ctx_, tv);
 }
 
-client::~client() { redisFree(ctx_); }
+client::~client() {
+  redisFree(ctx_);
+}
 
 void client::append(const std::vector<std::string>& args) {
   std::vector<const char*> argv;
@@ -237,7 +252,9 @@ raw_connection::raw_connection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)
   }
 }
 
-raw_connection::~raw_connection() { ::close(fd_); }
+raw_connection::~raw_connection() {
+  ::close(fd_);
+}
 
 void raw_connection::send(const std::string& bytes) {
   std::size_t sent = 0;
@@ -253,7 +270,8 @@ std::string raw_connection::read_bytes(std::size_t n, std::chrono::milliseconds 
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   char buf[65536];
   while (out.size() < n) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
@@ -268,7 +286,8 @@ bool raw_connection::closed_by_peer(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   char buf[4096];
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;

@@ -100,7 +100,8 @@ class raw_connection {
   ~raw_connection();
   void send(const std::string& bytes);
   /// Reads until `n` bytes arrived, the peer closed, or the timeout passed.
-  std::string read_bytes(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  std::string read_bytes(std::size_t n,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(5));
   /// True when the server closed the connection (read returns 0) within the timeout.
   bool closed_by_peer(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 

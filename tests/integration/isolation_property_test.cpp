@@ -20,11 +20,13 @@ namespace {
 // Names with quotes, LIKE wildcards, SQL syntax, backslashes and non-ASCII bytes, stored and
 // matched literally.
 const std::vector<std::string> hostile_users = {
-    "o'brien", "x\"y", "100%", "a_b", "_", "%", "robert');DROP_TABLE_cache;--", "back\\slash", "\xc3\xbcser", "default",
+    "o'brien",     "x\"y",        "100%",    "a_b", "_", "%", "robert');DROP_TABLE_cache;--",
+    "back\\slash", "\xc3\xbcser", "default",
 };
 
 const std::vector<std::string> colliding_keys = {
-    "k", "K", "k1", "%", "_", "k%", "k_", "'", "\"", "a*b", "a?b", "[ab]", "\\", "x\0y"s, "", "o'brien", "default",
+    "k",   "K",   "k1",   "%",  "_",     "k%", "k_",      "'",       "\"",
+    "a*b", "a?b", "[ab]", "\\", "x\0y"s, "",   "o'brien", "default",
 };
 
 std::set<std::string> as_set(const reply& r) {
@@ -64,7 +66,8 @@ TEST_CASE("random commands by users with hostile names never cross tenants") {
     if (u != "default") REQUIRE(clients.back()->cmd({"AUTH", u, "pw"}).str == "OK");
   }
   const char* fixed = std::getenv("FPC_ISOLATION_SEED");
-  const unsigned seed = fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10)) : std::random_device{}();
+  const unsigned seed =
+      fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10)) : std::random_device{}();
   CAPTURE(seed);
   std::mt19937 rng(seed);
   auto pick_key = [&] { return colliding_keys[rng() % colliding_keys.size()]; };
@@ -84,19 +87,23 @@ TEST_CASE("random commands by users with hostile names never cross tenants") {
         break;
       case 2: {
         const reply r = c.cmd({"GET", k});
-        if (model.count(k)) REQUIRE(r.str == model[k]);
-        else REQUIRE(r.is_nil());
+        if (model.count(k))
+          REQUIRE(r.str == model[k]);
+        else
+          REQUIRE(r.is_nil());
         break;
       }
       case 3: {
-        const long long expected = static_cast<long long>(model.count(k) + (k2 != k ? model.count(k2) : 0));
+        const long long expected =
+            static_cast<long long>(model.count(k) + (k2 != k ? model.count(k2) : 0));
         REQUIRE(c.cmd({"DEL", k, k2}).integer == expected);
         model.erase(k);
         model.erase(k2);
         break;
       }
       case 4:
-        REQUIRE(c.cmd({"EXISTS", k, k2}).integer == static_cast<long long>(model.count(k) + model.count(k2)));
+        REQUIRE(c.cmd({"EXISTS", k, k2}).integer ==
+                static_cast<long long>(model.count(k) + model.count(k2)));
         break;
       case 5:
         REQUIRE(c.cmd({"DBSIZE"}).integer == static_cast<long long>(model.size()));
@@ -181,5 +188,6 @@ TEST_CASE("random commands by users with hostile names never cross tenants") {
     }
     REQUIRE(as_set(clients[u]->cmd({"KEYS", "*"})) == expected);
   }
-  std::printf("isolation property: %d commands by %zu users, seed %u, no leak\n", checked, hostile_users.size(), seed);
+  std::printf("isolation property: %d commands by %zu users, seed %u, no leak\n", checked,
+              hostile_users.size(), seed);
 }

@@ -26,7 +26,9 @@ TEST_CASE("with authentication configured, commands need AUTH first") {
   client c(server.port());
   CHECK(c.cmd({"GET", "k"}).str == "NOAUTH Authentication required.");
   CHECK(c.cmd({"PING"}).str == "NOAUTH Authentication required.");
-  CHECK(c.cmd({"HELLO", "2"}).str.rfind("NOAUTH HELLO must be called with the client already authenticated", 0) == 0);
+  CHECK(c.cmd({"HELLO", "2"})
+            .str.rfind("NOAUTH HELLO must be called with the client already authenticated", 0) ==
+        0);
   const std::string wrongpass = "WRONGPASS invalid username-password pair or user is disabled.";
   CHECK(c.cmd({"AUTH", "alice", "nope"}).str == wrongpass);
   CHECK(c.cmd({"AUTH", "carol", "pw"}).str == wrongpass);

@@ -20,8 +20,10 @@ TEST_CASE("--init-schema is idempotent, creates an UNLOGGED table, --force recre
   REQUIRE(second.exit_code == 0);
   CHECK(second.output.find("already exists") != std::string::npos);
   CHECK(psql("SELECT relpersistence FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-             "WHERE n.nspname = '" + schema + "' AND relname = 'cache'") == "u\n");
-  CHECK(psql("SELECT indexdef LIKE '%WHERE (expires_at IS NOT NULL)%' FROM pg_indexes WHERE schemaname = '" +
+             "WHERE n.nspname = '" +
+             schema + "' AND relname = 'cache'") == "u\n");
+  CHECK(psql("SELECT indexdef LIKE '%WHERE (expires_at IS NOT NULL)%' FROM pg_indexes WHERE "
+             "schemaname = '" +
              schema + "' AND indexname = 'cache_expires_at_idx'") == "t\n");
   psql("INSERT INTO " + schema + ".cache VALUES ('default', 'x', 'y', NULL)");
   auto third = run_fastpgcache({"--pg", pg_uri(), "--schema", schema, "--init-schema"});
@@ -36,7 +38,8 @@ TEST_CASE("start-up failures exit non-zero with one clear line") {
   auto missing = run_fastpgcache({"--pg", pg_uri(), "--schema", unique_schema()});
   CHECK(missing.exit_code != 0);
   CHECK(missing.output.find("--init-schema") != std::string::npos);
-  auto unreachable = run_fastpgcache({"--pg", "postgresql://nobody@127.0.0.1:1/x?connect_timeout=2"});
+  auto unreachable =
+      run_fastpgcache({"--pg", "postgresql://nobody@127.0.0.1:1/x?connect_timeout=2"});
   CHECK(unreachable.exit_code != 0);
   CHECK(unreachable.output.find("cannot connect to PostgreSQL") != std::string::npos);
   auto bad = run_fastpgcache({"--port", "notaport"});
@@ -68,7 +71,8 @@ TEST_CASE("data survives a restart of the server") {
   {
     server_process server({}, true, schema);
     client c(server.port());
-    for (int i = 0; i < 100; ++i) REQUIRE(c.cmd({"SET", "k" + std::to_string(i), std::to_string(i)}).str == "OK");
+    for (int i = 0; i < 100; ++i)
+      REQUIRE(c.cmd({"SET", "k" + std::to_string(i), std::to_string(i)}).str == "OK");
     CHECK(server.stop() == 0);
   }
   server_process again({}, false, schema);
@@ -85,25 +89,31 @@ TEST_CASE("redis-cli: SET with EX, GET, TTL, and --pipe") {
   CHECK(shell(cli + "TTL greeting") == "60\n");
   CHECK(shell(cli + "NOSUCH 2>&1").find("ERR unknown command 'NOSUCH'") != std::string::npos);
   // Mass insertion as redis.io describes it: 100,000 SETs in the protocol, through --pipe.
-  const auto piped = shell("seq 1 100000 | awk '{printf \"*3\\r\\n$3\\r\\nSET\\r\\n$%d\\r\\np:%s\\r\\n$%d\\r\\n%s\\r\\n\", "
-                           "length($1)+2, $1, length($1), $1}' | " + cli + "--pipe");
+  const auto piped = shell(
+      "seq 1 100000 | awk '{printf "
+      "\"*3\\r\\n$3\\r\\nSET\\r\\n$%d\\r\\np:%s\\r\\n$%d\\r\\n%s\\r\\n\", "
+      "length($1)+2, $1, length($1), $1}' | " +
+      cli + "--pipe");
   CHECK(piped.find("errors: 0, replies: 100000") != std::string::npos);
   CHECK(shell(cli + "DBSIZE") == "100001\n");
   CHECK(shell(cli + "GET p:99999") == "99999\n");
   CHECK(shell("printf 'PING\\n' | " + cli + "2>&1") == "PONG\n");
   // Interactive mode (on a terminal, through script(1)) reads COMMAND DOCS at start for its hints;
   // it must not print an error.
-  const auto interactive = shell("printf 'SET typed yes\\nGET typed\\nquit\\n' | TERM=dumb timeout 10 script -qec '" + cli + "' /dev/null 2>&1");
+  const auto interactive =
+      shell("printf 'SET typed yes\\nGET typed\\nquit\\n' | TERM=dumb timeout 10 script -qec '" +
+            cli + "' /dev/null 2>&1");
   CAPTURE(interactive);
   CHECK(interactive.find("\"yes\"") != std::string::npos);
   CHECK(interactive.find("ERR") == std::string::npos);
 }
 
 // Runs a client library's check script against a fresh server; it prints "<name>: ok".
-static void check_client_library(const std::string& interpreter, const std::string& script, const std::string& name) {
+static void check_client_library(const std::string& interpreter, const std::string& script,
+                                 const std::string& name) {
   server_process server;
-  const std::string out = shell(interpreter + " " FASTPGCACHE_SOURCE_DIR "/tests/clients/" + script + " " +
-                                std::to_string(server.port()) + " 2>&1");
+  const std::string out = shell(interpreter + " " FASTPGCACHE_SOURCE_DIR "/tests/clients/" +
+                                script + " " + std::to_string(server.port()) + " 2>&1");
   CAPTURE(out);
   CHECK(out.find(name + ": ok") != std::string::npos);
 }
@@ -121,12 +131,14 @@ TEST_CASE("redis-benchmark: its default tests for the supported commands run wit
   server_process server;
   // redis-benchmark stops at the first error reply, so every test printing its rate means none.
   for (const std::string pipeline : {"1", "16"}) {
-    const std::string out = shell("redis-benchmark -p " + std::to_string(server.port()) +
-                                  " -t ping_inline,ping_mbulk,set,get,incr,mset -n 3000 -c 20 -r 1000 -q -P " +
-                                  pipeline + " 2>&1; echo exit=$?");
+    const std::string out =
+        shell("redis-benchmark -p " + std::to_string(server.port()) +
+              " -t ping_inline,ping_mbulk,set,get,incr,mset -n 3000 -c 20 -r 1000 -q -P " +
+              pipeline + " 2>&1; echo exit=$?");
     CAPTURE(out);
     CHECK(out.find("exit=0") != std::string::npos);
-    for (const char* test : {"PING_INLINE:", "PING_MBULK:", "SET:", "GET:", "INCR:", "MSET (10 keys):"}) {
+    for (const char* test :
+         {"PING_INLINE:", "PING_MBULK:", "SET:", "GET:", "INCR:", "MSET (10 keys):"}) {
       const auto at = out.rfind(test);
       REQUIRE(at != std::string::npos);
       CHECK(out.find("requests per second", at) != std::string::npos);

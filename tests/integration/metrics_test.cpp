@@ -38,7 +38,8 @@ TEST_CASE("Prometheus /metrics and /healthz over HTTP") {
   CHECK(metrics.rfind("HTTP/1.1 200 OK", 0) == 0);
   CHECK(metrics.find("fastpgcache_keyspace_misses_total 10\n") != std::string::npos);
   CHECK(metrics.find("fastpgcache_command_calls_total{cmd=\"get\"} 10\n") != std::string::npos);
-  CHECK(metrics.find("fastpgcache_command_duration_seconds_bucket{cmd=\"get\",le=\"+Inf\"} 10\n") != std::string::npos);
+  CHECK(metrics.find("fastpgcache_command_duration_seconds_bucket{cmd=\"get\",le=\"+Inf\"} 10\n") !=
+        std::string::npos);
   CHECK(metrics.find("fastpgcache_pg_connections_ready 4\n") != std::string::npos);
   const std::string health = http_get(metrics_port, "/healthz");
   CHECK(health.rfind("HTTP/1.1 200 OK", 0) == 0);

@@ -79,9 +79,10 @@ std::optional<failure> run_client(int port, const std::string& user, unsigned se
       const reply got = c.next_reply();
       if (got.type != expect.type || got.str != expect.str || got.integer != expect.integer) {
         std::string text = "round " + std::to_string(round) + ": " + cmd[0] + " " + cmd[1] +
-                           " expected type " + std::to_string(expect.type) + " '" + expect.str + "' " +
-                           std::to_string(expect.integer) + ", got type " + std::to_string(got.type) +
-                           " '" + got.str + "' " + std::to_string(got.integer);
+                           " expected type " + std::to_string(expect.type) + " '" + expect.str +
+                           "' " + std::to_string(expect.integer) + ", got type " +
+                           std::to_string(got.type) + " '" + got.str + "' " +
+                           std::to_string(got.integer);
         return failure{text};
       }
     }
@@ -107,8 +108,8 @@ TEST_CASE("randomized pipelines of many users on shared key names keep order and
   std::vector<std::thread> threads;
   for (int u = 0; u < users; ++u) {
     threads.emplace_back([&, u] {
-      results[static_cast<std::size_t>(u)] =
-          run_client(server.port(), "u" + std::to_string(u), base_seed + static_cast<unsigned>(u), 60);
+      results[static_cast<std::size_t>(u)] = run_client(server.port(), "u" + std::to_string(u),
+                                                        base_seed + static_cast<unsigned>(u), 60);
     });
   }
   for (auto& t : threads) t.join();

@@ -14,21 +14,37 @@ TEST_CASE("10,000 pipelined commands in one write get 10,000 replies in order") 
   for (int i = 0; i < n; ++i) {
     const std::string key = "key:" + std::to_string(i / 4 % 100);
     switch (i % 4) {
-      case 0: c.append({"SET", key, "v" + std::to_string(i)}); break;
-      case 1: c.append({"GET", key}); break;
-      case 2: c.append({"PING"}); break;
-      default: c.append({"EXISTS", key, key}); break;
+      case 0:
+        c.append({"SET", key, "v" + std::to_string(i)});
+        break;
+      case 1:
+        c.append({"GET", key});
+        break;
+      case 2:
+        c.append({"PING"});
+        break;
+      default:
+        c.append({"EXISTS", key, key});
+        break;
     }
   }
   for (int i = 0; i < n; ++i) {
     const reply r = c.next_reply();
     CAPTURE(i);
     switch (i % 4) {
-      case 0: REQUIRE(r.str == "OK"); break;
+      case 0:
+        REQUIRE(r.str == "OK");
+        break;
       // A GET after its own SET in the same pipeline sees it.
-      case 1: REQUIRE(r.str == "v" + std::to_string(i - 1)); break;  // read-your-writes
-      case 2: REQUIRE(r.str == "PONG"); break;
-      default: REQUIRE(r.integer == 2); break;
+      case 1:
+        REQUIRE(r.str == "v" + std::to_string(i - 1));
+        break;  // read-your-writes
+      case 2:
+        REQUIRE(r.str == "PONG");
+        break;
+      default:
+        REQUIRE(r.integer == 2);
+        break;
     }
   }
 }
@@ -100,7 +116,8 @@ TEST_CASE("a client that pipelines without reading does not stall others") {
   CHECK(replies.size() == 20000 * 5);
 }
 
-TEST_CASE("unread reply bytes are bounded: the server stops reading that client, memory stays flat") {
+TEST_CASE(
+    "unread reply bytes are bounded: the server stops reading that client, memory stays flat") {
   server_process server({"--max-pending-reply-bytes", "4mb"});
   client admin(server.port());
   const std::string big(1024 * 1024, 'b');
@@ -129,5 +146,6 @@ TEST_CASE("unread reply bytes are bounded: the server stops reading that client,
   // Every reply still arrives, complete and in order, once the client reads.
   const std::string replies = greedy.read_bytes(100 * one.size(), std::chrono::seconds(60));
   REQUIRE(replies.size() == 100 * one.size());
-  for (int i = 0; i < 100; ++i) REQUIRE(replies.compare(static_cast<std::size_t>(i) * one.size(), one.size(), one) == 0);
+  for (int i = 0; i < 100; ++i)
+    REQUIRE(replies.compare(static_cast<std::size_t>(i) * one.size(), one.size(), one) == 0);
 }

@@ -13,15 +13,19 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string psql(const std::string& sql) { return shell("psql -XAtq '" + pg_uri() + "' -c \"" + sql + "\""); }
+std::string psql(const std::string& sql) {
+  return shell("psql -XAtq '" + pg_uri() + "' -c \"" + sql + "\"");
+}
 
 // Retries GET until it answers the value; every attempt must be answered (value or -ERR).
-std::chrono::milliseconds time_until_served(client& c, const std::string& key, const std::string& value) {
+std::chrono::milliseconds time_until_served(client& c, const std::string& key,
+                                            const std::string& value) {
   const auto start = std::chrono::steady_clock::now();
   for (int attempt = 0; attempt < 400; ++attempt) {
     const reply r = c.cmd({"GET", key});
     if (r.type == REDIS_REPLY_STRING && r.str == value) {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - start);
     }
     INFO("attempt " << attempt << ": " << r.str);
     REQUIRE(r.is_error());
@@ -38,9 +42,12 @@ TEST_CASE("PostgreSQL backends killed: commands fail cleanly, then the pool reco
   server_process server;
   client c(server.port());
   REQUIRE(c.cmd({"SET", "k", "v"}).str == "OK");
-  psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'fastpgcache'");
+  psql(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+      "'fastpgcache'");
   const auto recovery = time_until_served(c, "k", "v");
-  std::printf("served again %lld ms after pg_terminate_backend\n", static_cast<long long>(recovery.count()));
+  std::printf("served again %lld ms after pg_terminate_backend\n",
+              static_cast<long long>(recovery.count()));
   CHECK(recovery < 2000ms);
   CHECK(c.cmd({"INFO", "pgbackend"}).str.find("reconnects:0\r\n") == std::string::npos);
 }
@@ -50,12 +57,14 @@ TEST_CASE("PostgreSQL restarted: acknowledged writes survive, service resumes wi
   REQUIRE(dir != nullptr);  // set by scripts/test.sh
   server_process server;
   client c(server.port());
-  for (int i = 0; i < 200; ++i) REQUIRE(c.cmd({"SET", "k" + std::to_string(i), std::to_string(i)}).str == "OK");
+  for (int i = 0; i < 200; ++i)
+    REQUIRE(c.cmd({"SET", "k" + std::to_string(i), std::to_string(i)}).str == "OK");
   const std::string script = std::string(FASTPGCACHE_SOURCE_DIR) + "/scripts/pg-cluster.sh";
   REQUIRE(std::system((script + " restart " + dir).c_str()) == 0);
   const auto recovery = time_until_served(c, "k7", "7");
   CAPTURE(recovery.count());
-  std::printf("served again %lld ms after pg_ctl restart returned\n", static_cast<long long>(recovery.count()));
+  std::printf("served again %lld ms after pg_ctl restart returned\n",
+              static_cast<long long>(recovery.count()));
   CHECK(recovery < 1500ms);
   CHECK(c.cmd({"DBSIZE"}).integer == 200);
   CHECK(c.cmd({"GET", "k199"}).str == "199");
@@ -71,7 +80,8 @@ TEST_CASE("SIGTERM finishes in-flight commands, flushes their replies and exits 
     constexpr int n = 3000;
     for (int i = 0; i < n; ++i) {
       const std::string key = "k" + std::to_string(i);
-      batch += "*3\r\n$3\r\nSET\r\n$" + std::to_string(key.size()) + "\r\n" + key + "\r\n$1\r\nv\r\n";
+      batch +=
+          "*3\r\n$3\r\nSET\r\n$" + std::to_string(key.size()) + "\r\n" + key + "\r\n$1\r\nv\r\n";
     }
     conn.send(batch);
     // SIGTERM once the server is working through the batch (a fixed sleep raced with accept on a
@@ -135,7 +145,8 @@ TEST_CASE("failed AUTH is answered slowly, without slowing anyone else") {
   CHECK(other.cmd({"PING"}).str == "PONG");
   CHECK(std::chrono::steady_clock::now() - other_start < 100ms);
   for (int i = 0; i < 3; ++i) {
-    CHECK(guesser.next_reply().str == "WRONGPASS invalid username-password pair or user is disabled.");
+    CHECK(guesser.next_reply().str ==
+          "WRONGPASS invalid username-password pair or user is disabled.");
   }
   CHECK(std::chrono::steady_clock::now() - start >= 700ms);  // 100 + 200 + 400 ms
   CHECK(guesser.cmd({"AUTH", "right"}).str == "OK");
@@ -143,10 +154,11 @@ TEST_CASE("failed AUTH is answered slowly, without slowing anyone else") {
 
 TEST_CASE("start-up refuses a port in use, and protected mode is on by default") {
   server_process first;
-  auto second = run_fastpgcache({"--pg", pg_uri(), "--schema", first.schema(), "--port", std::to_string(first.port())});
+  auto second = run_fastpgcache(
+      {"--pg", pg_uri(), "--schema", first.schema(), "--port", std::to_string(first.port())});
   CHECK(second.exit_code == 1);
-  CHECK(second.output.find("cannot listen on 127.0.0.1:" + std::to_string(first.port()) + ": Address already in use") !=
-        std::string::npos);
+  CHECK(second.output.find("cannot listen on 127.0.0.1:" + std::to_string(first.port()) +
+                           ": Address already in use") != std::string::npos);
   client c(first.port());  // loopback clients are always accepted
   CHECK(c.cmd({"CONFIG", "GET", "protected-mode"}).elements[1].str == "yes");
   server_process open({"--protected-mode", "no"});
@@ -154,12 +166,15 @@ TEST_CASE("start-up refuses a port in use, and protected mode is on by default")
   CHECK(d.cmd({"CONFIG", "GET", "protected-mode"}).elements[1].str == "no");
 }
 
-TEST_CASE("PostgreSQL silent (as with the network blocked): commands fail within --pg-timeout, then recover") {
+TEST_CASE(
+    "PostgreSQL silent (as with the network blocked): commands fail within --pg-timeout, then "
+    "recover") {
   // SIGSTOP on the postmaster and every backend: connections stay open but nothing answers, which
   // is what a blocked network looks like from here (no reset, no FIN), without needing a netns.
   const char* dir = std::getenv("FASTPGCACHE_TEST_PG_DIR");
   REQUIRE(dir != nullptr);
-  const std::string postmaster = shell(std::string("head -1 ") + dir + "/data/postmaster.pid | tr -d '\\n'");
+  const std::string postmaster =
+      shell(std::string("head -1 ") + dir + "/data/postmaster.pid | tr -d '\\n'");
   REQUIRE(!postmaster.empty());
   server_process server({"--pg-timeout", "1"});
   client c(server.port());
@@ -177,8 +192,10 @@ TEST_CASE("PostgreSQL silent (as with the network blocked): commands fail within
   CHECK(waited < 3s);
   CHECK(ping.str == "PONG");
   const auto recovered = time_until_served(c, "k", "v");
-  std::printf("silent PostgreSQL: answered -ERR after %lld ms (--pg-timeout 1), served again %lld ms after it woke\n",
-              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()),
-              static_cast<long long>(recovered.count()));
+  std::printf(
+      "silent PostgreSQL: answered -ERR after %lld ms (--pg-timeout 1), served again %lld ms after "
+      "it woke\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()),
+      static_cast<long long>(recovered.count()));
   CHECK(recovered < 2s);
 }

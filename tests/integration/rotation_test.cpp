@@ -13,7 +13,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string psql(const std::string& sql) { return shell("psql -XAtq '" + pg_uri() + "' -c \"" + sql + "\" 2>&1"); }
+std::string psql(const std::string& sql) {
+  return shell("psql -XAtq '" + pg_uri() + "' -c \"" + sql + "\" 2>&1");
+}
 
 // The test cluster trusts every role but fpc_rotating, which needs its password (scram).
 std::string rotating_uri() {
@@ -21,7 +23,9 @@ std::string rotating_uri() {
   return "postgresql://fpc_rotating@" + uri.substr(uri.find('@') + 1);
 }
 
-void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text << "\n"; }
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text << "\n";
+}
 
 struct load_result {
   long long ok = 0;
@@ -36,9 +40,12 @@ load_result run_load(int port, const std::string& key, std::atomic<bool>& stop) 
     const std::string v = std::to_string(i);
     const reply set = c.cmd({"SET", key, v});
     const reply get = c.cmd({"GET", key});
-    if (set.str != "OK") r.errors.push_back("SET: " + set.render());
-    else if (get.str != v) r.errors.push_back("GET: " + get.render());
-    else ++r.ok;
+    if (set.str != "OK")
+      r.errors.push_back("SET: " + set.render());
+    else if (get.str != v)
+      r.errors.push_back("GET: " + get.render());
+    else
+      ++r.ok;
   }
   return r;
 }
@@ -48,7 +55,8 @@ void rotate_under_load(const std::vector<std::string>& password_flags, const std
   REQUIRE(run_fastpgcache({"--pg", pg_uri(), "--schema", schema, "--init-schema"}).exit_code == 0);
   psql("CREATE ROLE fpc_rotating LOGIN");  // fails harmlessly when an earlier test made it
   psql("ALTER ROLE fpc_rotating LOGIN PASSWORD 'first-secret'");
-  psql("GRANT USAGE ON SCHEMA " + schema + " TO fpc_rotating; GRANT ALL ON " + schema + ".cache, " + schema + ".cache_usage TO fpc_rotating");
+  psql("GRANT USAGE ON SCHEMA " + schema + " TO fpc_rotating; GRANT ALL ON " + schema + ".cache, " +
+       schema + ".cache_usage TO fpc_rotating");
   write_file(file, "first-secret");
 
   std::vector<std::string> args{"--pg", rotating_uri(), "--pg-max-conn-age", "1"};
@@ -58,7 +66,8 @@ void rotate_under_load(const std::vector<std::string>& password_flags, const std
   load_result results[3];
   std::vector<std::thread> clients;
   for (int i = 0; i < 3; ++i) {
-    clients.emplace_back([&, i] { results[i] = run_load(server.port(), "rot" + std::to_string(i), stop); });
+    clients.emplace_back(
+        [&, i] { results[i] = run_load(server.port(), "rot" + std::to_string(i), stop); });
   }
 
   std::this_thread::sleep_for(700ms);

@@ -24,23 +24,26 @@ TEST_CASE("KEYS matches what Redis matches (order aside)") {
   beside_redis pair;
   auto& ours = pair.ours;
   auto& theirs = pair.theirs;
-  const std::vector<std::string> names{"user:1", "user:10", "user:2", "users", "a[b", "a*b", "axb", "h\xffllo",
-                                       "hello", "hallo", "", "k\\x"};
+  const std::vector<std::string> names{"user:1", "user:10",  "user:2", "users", "a[b", "a*b",
+                                       "axb",    "h\xffllo", "hello",  "hallo", "",    "k\\x"};
   for (const auto& n : names) {
     REQUIRE(ours.cmd({"SET", n, "v"}).str == "OK");
     REQUIRE(theirs.cmd({"SET", n, "v"}).str == "OK");
   }
-  for (const std::string pattern : {"*", "user:*", "user:?", "a\\*b", "a[*]b", "a[^*]b", "h[a-e]llo", "h?llo",
-                                    "*llo", "k\\\\x", "nomatch*", "[", "user:1*"}) {
+  for (const std::string pattern :
+       {"*", "user:*", "user:?", "a\\*b", "a[*]b", "a[^*]b", "h[a-e]llo", "h?llo", "*llo", "k\\\\x",
+        "nomatch*", "[", "user:1*"}) {
     CAPTURE(pattern);
-    CHECK(sorted_strings(ours.cmd({"KEYS", pattern})) == sorted_strings(theirs.cmd({"KEYS", pattern})));
+    CHECK(sorted_strings(ours.cmd({"KEYS", pattern})) ==
+          sorted_strings(theirs.cmd({"KEYS", pattern})));
   }
 }
 
 TEST_CASE("a full SCAN returns every key that existed throughout, while others write") {
   server_process server;
   client c(server.port());
-  for (int i = 0; i < 1000; ++i) REQUIRE(c.cmd({"SET", "stable:" + std::to_string(i), "v"}).str == "OK");
+  for (int i = 0; i < 1000; ++i)
+    REQUIRE(c.cmd({"SET", "stable:" + std::to_string(i), "v"}).str == "OK");
   std::atomic<bool> stop{false};
   std::thread writer([&] {
     client w(server.port());
@@ -71,7 +74,8 @@ TEST_CASE("a full SCAN returns every key that existed throughout, while others w
   CHECK(c.cmd({"SCAN", "0", "COUNT", "0"}).str == "ERR syntax error");
   CHECK(c.cmd({"SCAN", "0", "BOGUS", "1"}).str == "ERR syntax error");
   // redis-cli's --scan walks the same cursors.
-  const std::string cli = "redis-cli -p " + std::to_string(server.port()) + " --scan --pattern 'stable:1*' | wc -l";
+  const std::string cli =
+      "redis-cli -p " + std::to_string(server.port()) + " --scan --pattern 'stable:1*' | wc -l";
   CHECK(shell(cli) == "111\n");
 }
 
@@ -83,7 +87,8 @@ TEST_CASE("KEYS and SCAN never show another user's keys, and cursors are per use
   client bob(server.port());
   REQUIRE(alice.cmd({"AUTH", "alice", "a"}).str == "OK");
   REQUIRE(bob.cmd({"AUTH", "bob", "b"}).str == "OK");
-  for (int i = 0; i < 30; ++i) REQUIRE(alice.cmd({"SET", "k" + std::to_string(i), "v"}).str == "OK");
+  for (int i = 0; i < 30; ++i)
+    REQUIRE(alice.cmd({"SET", "k" + std::to_string(i), "v"}).str == "OK");
   REQUIRE(bob.cmd({"SET", "mine", "v"}).str == "OK");
   CHECK(sorted_strings(bob.cmd({"KEYS", "*"})) == std::vector<std::string>{"mine"});
   const reply page = alice.cmd({"SCAN", "0", "COUNT", "5"});

@@ -75,8 +75,10 @@ TEST_CASE("EXEC stays all-or-nothing while connections are replaced and killed")
       w.append({"EXEC"});
       for (int k = 0; k < 3; ++k) w.next_reply();
       const reply exec = w.next_reply();
-      if (exec.type == REDIS_REPLY_ARRAY) ++committed;
-      else ++failed;  // a transaction cut by a lost connection answers an error, as a whole
+      if (exec.type == REDIS_REPLY_ARRAY)
+        ++committed;
+      else
+        ++failed;  // a transaction cut by a lost connection answers an error, as a whole
     }
   });
   client reader(server.port());
@@ -86,7 +88,8 @@ TEST_CASE("EXEC stays all-or-nothing while connections are replaced and killed")
     const reply r = reader.cmd({"MGET", "x", "y"});
     if (r.type == REDIS_REPLY_ARRAY) REQUIRE(r.elements[0].render() == r.elements[1].render());
     if (++killed % 200 == 0) {
-      shell("psql -XAtq '" + pg_uri() + "' -c \"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      shell("psql -XAtq '" + pg_uri() +
+            "' -c \"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE application_name = 'fastpgcache'\" >/dev/null 2>&1");
     }
   }
@@ -100,8 +103,8 @@ TEST_CASE("EXEC stays all-or-nothing while connections are replaced and killed")
   // (A failed one may still have committed, when the connection died after COMMIT ran.)
   CHECK(std::stoll(x.str) >= committed.load());
   CHECK(std::stoll(x.str) <= committed.load() + failed.load());
-  std::printf("transactions under recycling and kills: %lld committed, %lld failed whole\n", committed.load(),
-              failed.load());
+  std::printf("transactions under recycling and kills: %lld committed, %lld failed whole\n",
+              committed.load(), failed.load());
 }
 
 TEST_CASE("contended EXECs never fail and lose nothing, as in Redis (rate-limiter pattern)") {
@@ -129,7 +132,8 @@ TEST_CASE("contended EXECs never fail and lose nothing, as in Redis (rate-limite
         }
         const reply after = c.next_reply();
         if (after.is_nil() || std::atoll(after.str.c_str()) < 1) ++failures;
-        if (t == 0 && i % 3 == 0) failures += c.cmd({"INCR", "hits"}).is_error();  // outside MULTI too
+        if (t == 0 && i % 3 == 0)
+          failures += c.cmd({"INCR", "hits"}).is_error();  // outside MULTI too
       }
     });
   }
@@ -137,10 +141,11 @@ TEST_CASE("contended EXECs never fail and lose nothing, as in Redis (rate-limite
   client c(server.port());
   CHECK(failures.load() == 0);
   CHECK(c.cmd({"GET", "hits"}).str == std::to_string(clients * rounds + rounds / 3));
-  for (int i : {0, rounds / 2, rounds - 1}) CHECK(c.cmd({"GET", "window:" + std::to_string(i)}).str == std::to_string(clients));
+  for (int i : {0, rounds / 2, rounds - 1})
+    CHECK(c.cmd({"GET", "window:" + std::to_string(i)}).str == std::to_string(clients));
   CHECK(c.cmd({"DBSIZE"}).integer == rounds + 1);  // no placeholder row shows as a key
-  const std::string left = shell("psql -XAtq '" + pg_uri() + "' -c \"SELECT count(*) FROM " + server.schema() +
-                                 ".cache WHERE expires_at = '-infinity'\"");
+  const std::string left = shell("psql -XAtq '" + pg_uri() + "' -c \"SELECT count(*) FROM " +
+                                 server.schema() + ".cache WHERE expires_at = '-infinity'\"");
   CHECK(std::atoi(left.c_str()) == 0);  // and none is left behind
 }
 

@@ -91,8 +91,10 @@ TEST_CASE("WATCH pipelined with its transaction uses the versions it read") {
     const reply exec = a.next_reply();
     // b's SET may land before WATCH (then EXEC runs) or between WATCH and EXEC (then it aborts),
     // but EXEC never runs on a version it did not check: an array means p was incremented.
-    if (exec.type == REDIS_REPLY_ARRAY) REQUIRE(exec.elements.at(0).type == REDIS_REPLY_INTEGER);
-    else REQUIRE(exec.type == REDIS_REPLY_NIL);
+    if (exec.type == REDIS_REPLY_ARRAY)
+      REQUIRE(exec.elements.at(0).type == REDIS_REPLY_INTEGER);
+    else
+      REQUIRE(exec.type == REDIS_REPLY_NIL);
     if (interfere) REQUIRE(b.next_reply().str == "OK");
     if (!interfere) REQUIRE(exec.type == REDIS_REPLY_ARRAY);
   }
@@ -125,7 +127,8 @@ TEST_CASE("optimistic check-and-set with WATCH never loses an increment") {
   for (auto& t : threads) t.join();
   client check(server.port());
   CHECK(check.cmd({"GET", "cas"}).str == std::to_string(clients * increments));
-  std::printf("WATCH check-and-set: %d increments, %d retries\n", clients * increments, retries.load());
+  std::printf("WATCH check-and-set: %d increments, %d retries\n", clients * increments,
+              retries.load());
 }
 
 TEST_CASE("concurrent INCRBYFLOAT on one key adds up") {

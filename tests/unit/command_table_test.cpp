@@ -35,7 +35,8 @@ TEST_CASE("the table is sorted and every command has docs") {
 
 TEST_CASE("error texts") {
   std::vector<std::string_view> args{"foo", "a", "b"};
-  CHECK(unknown_command_error(args) == "ERR unknown command 'foo', with args beginning with: 'a' 'b' ");
+  CHECK(unknown_command_error(args) ==
+        "ERR unknown command 'foo', with args beginning with: 'a' 'b' ");
   CHECK(arity_error("get") == "ERR wrong number of arguments for 'get' command");
 }
 
@@ -60,8 +61,10 @@ TEST_CASE("expiry arguments: Redis's validation and overflow rules") {
   CHECK(parse_expiry("10", time_unit::seconds, false, true, "set", e) == std::nullopt);
   CHECK(e.how == expiry::kind::relative_ms);
   CHECK(e.ms == 10000);
-  CHECK(*parse_expiry("0", time_unit::seconds, false, true, "set", e) == "ERR invalid expire time in 'set' command");
-  CHECK(*parse_expiry("x", time_unit::seconds, false, true, "set", e) == "ERR value is not an integer or out of range");
+  CHECK(*parse_expiry("0", time_unit::seconds, false, true, "set", e) ==
+        "ERR invalid expire time in 'set' command");
+  CHECK(*parse_expiry("x", time_unit::seconds, false, true, "set", e) ==
+        "ERR value is not an integer or out of range");
   CHECK(*parse_expiry("9223372036854775807", time_unit::seconds, false, false, "expire", e) ==
         "ERR invalid expire time in 'expire' command");
   CHECK(parse_expiry("-5", time_unit::seconds, false, false, "expire", e) == std::nullopt);

@@ -110,7 +110,8 @@ TEST_CASE("limits: bulk length, argument count, inline size") {
   CHECK(feed("*1\r\n$10\r\n0123456789\r\n", 5, limits).commands.size() == 1);
   CHECK(feed("*5\r\n", 4, limits).error == "Protocol error: invalid multibulk length");
   CHECK(feed(std::string(17, 'a'), 17, limits).error == "Protocol error: too big inline request");
-  CHECK(feed("*" + std::string(17, '1'), 18, limits).error == "Protocol error: too big mbulk count string");
+  CHECK(feed("*" + std::string(17, '1'), 18, limits).error ==
+        "Protocol error: too big mbulk count string");
   // A huge declared count is refused without allocating for it.
   CHECK(feed("*9223372036854775807\r\n", 22).error == "Protocol error: invalid multibulk length");
   CHECK(feed("*1\r\n$9223372036854775807\r\n", 26).error == "Protocol error: invalid bulk length");

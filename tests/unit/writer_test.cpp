@@ -19,7 +19,9 @@ TEST_CASE("RESP2 encodings") {
   w.floating(1.5);
   w.verbatim("txt");
   using namespace std::string_literals;
-  CHECK(out == "+OK\r\n-ERR bad  thing\r\n:-42\r\n$3\r\na\0b\r\n$-1\r\n*-1\r\n*2\r\n:1\r\n$3\r\n1.5\r\n$3\r\ntxt\r\n"s);
+  CHECK(
+      out ==
+      "+OK\r\n-ERR bad  thing\r\n:-42\r\n$3\r\na\0b\r\n$-1\r\n*-1\r\n*2\r\n:1\r\n$3\r\n1.5\r\n$3\r\ntxt\r\n"s);
 }
 
 TEST_CASE("RESP3 encodings") {
