@@ -4,18 +4,18 @@
 #include <cstdlib>
 #include <string>
 
-#include "pgbackend/batching.hpp"
+#include "pgbackend/pipeline/batching.hpp"
 
 namespace fpc::pg {
 namespace {
 
-using server::kv_callback;
-using server::kv_result;
+using storage::kv_callback;
+using storage::kv_result;
 
 constexpr std::size_t max_remembered_accesses = 20000;
 
-void add_expiry(param_pack& p, const server::expiry& e) {
-  using kind = server::expiry::kind;
+void add_expiry(param_pack& p, const storage::expiry& e) {
+  using kind = storage::expiry::kind;
   if (e.how == kind::relative_ms)
     p.add_int8(e.ms);
   else
@@ -103,7 +103,7 @@ pg_connection& pg_keyspace::connection_for(std::uint64_t client_id) {
   return *connections_[client_id % connections_.size()];
 }
 
-void pg_keyspace::get(const server::caller& c, std::string_view key, kv_callback cb) {
+void pg_keyspace::get(const storage::caller& c, std::string_view key, kv_callback cb) {
   if (access_clock_seconds_ > 0) {
     // Remember hits for the access clock (bounded: past the cap, later hits wait for a flush).
     cb = [this, entry = std::string(c.tenant) + '\0' + std::string(key),
@@ -118,11 +118,11 @@ void pg_keyspace::get(const server::caller& c, std::string_view key, kv_callback
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::set(const server::caller& c, std::string_view key, std::string_view value,
-                      const server::set_options& options, kv_callback cb) {
-  using cond = server::set_options::condition;
+void pg_keyspace::set(const storage::caller& c, std::string_view key, std::string_view value,
+                      const storage::set_options& options, kv_callback cb) {
+  using cond = storage::set_options::condition;
   const bool plain = options.when == cond::always && !options.return_old &&
-                     options.expires.how != server::expiry::kind::keep;
+                     options.expires.how != storage::expiry::kind::keep;
   if (plain) {
     auto req = make_request(statement::set_plain, std::move(cb), [](const pg_outcome& o) {
       kv_result r = o.error.empty() ? kv_result{} : failed(o);
@@ -144,11 +144,11 @@ void pg_keyspace::set(const server::caller& c, std::string_view key, std::string
   req.params.add_int8(options.when == cond::if_absent    ? 1
                       : options.when == cond::if_present ? 2
                                                          : 0);
-  req.params.add_bool(options.expires.how == server::expiry::kind::keep);
+  req.params.add_bool(options.expires.how == storage::expiry::kind::keep);
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::del(const server::caller& c, std::span<const std::string_view> keys,
+void pg_keyspace::del(const storage::caller& c, std::span<const std::string_view> keys,
                       kv_callback cb) {
   auto req = make_request(statement::del, std::move(cb),
                           [](const pg_outcome& o) { return first_int8(o, 0); });
@@ -157,7 +157,7 @@ void pg_keyspace::del(const server::caller& c, std::span<const std::string_view>
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::exists(const server::caller& c, std::span<const std::string_view> keys,
+void pg_keyspace::exists(const storage::caller& c, std::span<const std::string_view> keys,
                          kv_callback cb) {
   auto req = make_request(statement::exists, std::move(cb),
                           [](const pg_outcome& o) { return first_int8(o, 0); });
@@ -166,7 +166,7 @@ void pg_keyspace::exists(const server::caller& c, std::span<const std::string_vi
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::pttl(const server::caller& c, std::string_view key, kv_callback cb) {
+void pg_keyspace::pttl(const storage::caller& c, std::string_view key, kv_callback cb) {
   auto req = make_request(statement::pttl, std::move(cb),
                           [](const pg_outcome& o) { return first_int8(o, -2); });
   req.params.add_bytes(c.tenant);
@@ -174,8 +174,8 @@ void pg_keyspace::pttl(const server::caller& c, std::string_view key, kv_callbac
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::expire(const server::caller& c, std::string_view key, const server::expiry& when,
-                         unsigned conditions, kv_callback cb) {
+void pg_keyspace::expire(const storage::caller& c, std::string_view key,
+                         const storage::expiry& when, unsigned conditions, kv_callback cb) {
   auto req = make_request(statement::expire, std::move(cb),
                           [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
@@ -185,27 +185,27 @@ void pg_keyspace::expire(const server::caller& c, std::string_view key, const se
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::persist(const server::caller& c, std::string_view key, kv_callback cb) {
+void pg_keyspace::persist(const storage::caller& c, std::string_view key, kv_callback cb) {
   auto req = make_request(statement::persist, std::move(cb), rows_affected);
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::count_keys(const server::caller& c, kv_callback cb) {
+void pg_keyspace::count_keys(const storage::caller& c, kv_callback cb) {
   auto req = make_request(statement::count_keys, std::move(cb),
                           [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::flush(const server::caller& c, kv_callback cb) {
+void pg_keyspace::flush(const storage::caller& c, kv_callback cb) {
   auto req = make_request(statement::flush, std::move(cb), rows_affected);
   req.params.add_bytes(c.tenant);
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::mget(const server::caller& c, std::span<const std::string_view> keys,
+void pg_keyspace::mget(const storage::caller& c, std::span<const std::string_view> keys,
                        kv_callback cb) {
   const std::size_t n = keys.size();
   if (access_clock_seconds_ > 0) {
@@ -238,7 +238,7 @@ void pg_keyspace::mget(const server::caller& c, std::span<const std::string_view
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::mset(const server::caller& c, std::span<const std::string_view> pairs,
+void pg_keyspace::mset(const storage::caller& c, std::span<const std::string_view> pairs,
                        kv_callback cb) {
   // One set_plain request per pair, merged into one statement: the batcher already dedupes
   // repeated keys (the last wins) and orders rows for locking. Reply once, after the batch.
@@ -262,7 +262,7 @@ void pg_keyspace::mset(const server::caller& c, std::span<const std::string_view
                      : merge_requests(std::move(run), member_failure::fails_all));
 }
 
-void pg_keyspace::msetnx(const server::caller& c, std::span<const std::string_view> pairs,
+void pg_keyspace::msetnx(const storage::caller& c, std::span<const std::string_view> pairs,
                          kv_callback cb) {
   std::vector<std::string_view> keys, values;
   for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
@@ -287,24 +287,24 @@ void pg_keyspace::msetnx(const server::caller& c, std::span<const std::string_vi
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::getdel(const server::caller& c, std::string_view key, kv_callback cb) {
+void pg_keyspace::getdel(const storage::caller& c, std::string_view key, kv_callback cb) {
   auto req = make_request(statement::getdel, std::move(cb), optional_value);
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::getex(const server::caller& c, std::string_view key, const server::expiry& when,
+void pg_keyspace::getex(const storage::caller& c, std::string_view key, const storage::expiry& when,
                         bool persist, kv_callback cb) {
   auto req = make_request(statement::getex, std::move(cb), optional_value);
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   add_expiry(req.params, when);
-  req.params.add_int8(persist ? 2 : when.how == server::expiry::kind::none ? 0 : 1);
+  req.params.add_int8(persist ? 2 : when.how == storage::expiry::kind::none ? 0 : 1);
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::append(const server::caller& c, std::string_view key, std::string_view suffix,
+void pg_keyspace::append(const storage::caller& c, std::string_view key, std::string_view suffix,
                          kv_callback cb) {
   auto req = make_request(statement::append, std::move(cb),
                           [](const pg_outcome& o) { return first_int8(o, 0); });
@@ -314,7 +314,7 @@ void pg_keyspace::append(const server::caller& c, std::string_view key, std::str
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::setrange(const server::caller& c, std::string_view key, std::int64_t offset,
+void pg_keyspace::setrange(const storage::caller& c, std::string_view key, std::int64_t offset,
                            std::string_view piece, kv_callback cb) {
   auto req = make_request(statement::setrange, std::move(cb),
                           [](const pg_outcome& o) { return first_int8(o, 0); });
@@ -325,7 +325,7 @@ void pg_keyspace::setrange(const server::caller& c, std::string_view key, std::i
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::strlen(const server::caller& c, std::string_view key, kv_callback cb) {
+void pg_keyspace::strlen(const storage::caller& c, std::string_view key, kv_callback cb) {
   auto req = make_request(statement::strlen, std::move(cb),
                           [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
@@ -333,7 +333,7 @@ void pg_keyspace::strlen(const server::caller& c, std::string_view key, kv_callb
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::incr_by(const server::caller& c, std::string_view key, std::int64_t delta,
+void pg_keyspace::incr_by(const storage::caller& c, std::string_view key, std::int64_t delta,
                           kv_callback cb) {
   auto req = make_request(statement::incr_by, std::move(cb), [](const pg_outcome& o) {
     if (!o.error.empty()) return failed(o);
@@ -353,7 +353,7 @@ void pg_keyspace::incr_by(const server::caller& c, std::string_view key, std::in
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::key_range(const server::caller& c, std::string_view from,
+void pg_keyspace::key_range(const storage::caller& c, std::string_view from,
                             std::optional<std::string_view> below, std::size_t limit,
                             kv_callback cb) {
   auto req = make_request(statement::key_range, std::move(cb), [](const pg_outcome& o) {
@@ -381,7 +381,7 @@ void pg_keyspace::key_range(const server::caller& c, std::string_view from,
 }
 
 namespace {
-pg_request keys_request(statement s, const server::caller& c,
+pg_request keys_request(statement s, const storage::caller& c,
                         const std::vector<std::string>& keys) {
   pg_request req{s, {}, [](const pg_outcome&) {}, {}};
   req.params.add_bytes(c.tenant);
@@ -391,7 +391,7 @@ pg_request keys_request(statement s, const server::caller& c,
 }
 }  // namespace
 
-void pg_keyspace::begin_transaction(const server::caller& c,
+void pg_keyspace::begin_transaction(const storage::caller& c,
                                     const std::vector<std::string>* locked_keys) {
   // Failures show in the statements after these and in the commit; nothing to report here.
   auto& conn = connection_for(c.client_id);
@@ -402,7 +402,7 @@ void pg_keyspace::begin_transaction(const server::caller& c,
   if (locked_keys) conn.submit(keys_request(statement::lock_keys, c, *locked_keys));
 }
 
-void pg_keyspace::commit_transaction(const server::caller& c,
+void pg_keyspace::commit_transaction(const storage::caller& c,
                                      const std::vector<std::string>* locked_keys, kv_callback cb) {
   if (locked_keys)
     connection_for(c.client_id).submit(keys_request(statement::drop_placeholders, c, *locked_keys));
@@ -419,7 +419,7 @@ void pg_keyspace::commit_transaction(const server::caller& c,
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::expire_time(const server::caller& c, std::string_view key, kv_callback cb) {
+void pg_keyspace::expire_time(const storage::caller& c, std::string_view key, kv_callback cb) {
   auto req = make_request(statement::expire_time, std::move(cb),
                           [](const pg_outcome& o) { return first_int8(o, -2); });
   req.params.add_bytes(c.tenant);
@@ -435,13 +435,13 @@ void pg_keyspace::sweep_expired(std::int64_t limit, kv_callback cb) {
   connections_.back()->submit(std::move(req));
 }
 
-void pg_keyspace::watch(const server::caller& c, std::span<const std::string_view> keys,
+void pg_keyspace::watch(const storage::caller& c, std::span<const std::string_view> keys,
                         kv_callback cb) {
   const std::size_t n = keys.size();
   auto req = make_request(statement::watch_versions, std::move(cb), [n](const pg_outcome& o) {
     if (!o.error.empty()) return failed(o);
     kv_result r;
-    r.integers.assign(n, server::watched_keys::no_key);
+    r.integers.assign(n, storage::watched_keys::no_key);
     for (int row = 0; row < PQntuples(o.result); ++row) {
       const auto i = decode_int8(PQgetvalue(o.result, row, 0)) - 1;
       if (i >= 0 && static_cast<std::size_t>(i) < n) {
@@ -455,8 +455,8 @@ void pg_keyspace::watch(const server::caller& c, std::span<const std::string_vie
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::verify_watched(const server::caller& c,
-                                 std::shared_ptr<const server::watched_keys> watched,
+void pg_keyspace::verify_watched(const storage::caller& c,
+                                 std::shared_ptr<const storage::watched_keys> watched,
                                  kv_callback cb) {
   auto req = make_request(statement::watch_verify, std::move(cb), [](const pg_outcome& o) {
     kv_result r;
@@ -483,17 +483,17 @@ void pg_keyspace::verify_watched(const server::caller& c,
 namespace {
 // One read-modify-write on its way: what the read found, what to write, and the answer so far.
 struct modify_state {
-  server::modify_function modify;
+  storage::modify_function modify;
   kv_callback done;
   std::string next;
   std::string error;
-  std::int64_t version = server::watched_keys::no_key;
+  std::int64_t version = storage::watched_keys::no_key;
   bool write = false;
 };
 }  // namespace
 
-void pg_keyspace::read_modify_write(const server::caller& c, std::string_view key,
-                                    server::modify_function modify, kv_callback cb) {
+void pg_keyspace::read_modify_write(const storage::caller& c, std::string_view key,
+                                    storage::modify_function modify, kv_callback cb) {
   pg_connection& conn = connection_for(c.client_id);
   // Inside EXEC the transaction is already open; otherwise this opens its own, so the row lock
   // taken by the read lasts until the write.
@@ -566,7 +566,7 @@ void pg_keyspace::read_modify_write(const server::caller& c, std::string_view ke
   }
 }
 
-void pg_keyspace::rename(const server::caller& c, std::string_view from, std::string_view to,
+void pg_keyspace::rename(const storage::caller& c, std::string_view from, std::string_view to,
                          bool nx, kv_callback cb) {
   auto req = make_request(statement::rename, std::move(cb),
                           [](const pg_outcome& o) { return first_int8(o, 0); });
@@ -577,7 +577,7 @@ void pg_keyspace::rename(const server::caller& c, std::string_view from, std::st
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::copy(const server::caller& c, std::string_view from, std::string_view to,
+void pg_keyspace::copy(const storage::caller& c, std::string_view from, std::string_view to,
                        bool replace, kv_callback cb) {
   auto req = make_request(statement::copy, std::move(cb),
                           [](const pg_outcome& o) { return first_int8(o, 0); });
@@ -588,7 +588,7 @@ void pg_keyspace::copy(const server::caller& c, std::string_view from, std::stri
   connection_for(c.client_id).submit(std::move(req));
 }
 
-void pg_keyspace::random_key(const server::caller& c, kv_callback cb) {
+void pg_keyspace::random_key(const storage::caller& c, kv_callback cb) {
   auto req = make_request(statement::random_key, std::move(cb), optional_value);
   req.params.add_bytes(c.tenant);
   connection_for(c.client_id).submit(std::move(req));
@@ -613,7 +613,7 @@ void pg_keyspace::compact_usage(kv_callback cb) {
   connections_.back()->submit(make_request(statement::compact_usage, std::move(cb), rows_affected));
 }
 
-void pg_keyspace::evict(const eviction_round& round, kv_callback cb) {
+void pg_keyspace::evict(const storage::eviction_round& round, kv_callback cb) {
   auto req = make_request(statement::evict, std::move(cb),
                           [](const pg_outcome& o) { return first_int8(o, 0); });
   if (round.user)
@@ -623,7 +623,7 @@ void pg_keyspace::evict(const eviction_round& round, kv_callback cb) {
   req.params.add_float8(round.sample_percent);
   req.params.add_int8(round.sample);
   req.params.add_int8(round.victims);
-  req.params.add_int8(round.order);
+  req.params.add_int8(static_cast<std::int64_t>(round.order));
   req.params.add_bool(round.volatile_only);
   connections_.back()->submit(std::move(req));
 }

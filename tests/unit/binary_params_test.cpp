@@ -1,7 +1,7 @@
 // Binary parameter packing in PostgreSQL's wire format.
 #include <catch2/catch.hpp>
 
-#include "pgbackend/binary_params.hpp"
+#include "pgbackend/pipeline/binary_params.hpp"
 
 using fpc::pg::param_pack;
 

@@ -4,10 +4,10 @@
 #include <climits>
 #include <vector>
 
-#include "server/client_session.hpp"
-#include "server/command_docs.hpp"
-#include "server/command_table.hpp"
-#include "server/expiry_args.hpp"
+#include "server/net/client_session.hpp"
+#include "server/commands/command_docs.hpp"
+#include "server/dispatch/command_table.hpp"
+#include "server/commands/expiry_args.hpp"
 
 using namespace fpc::server;
 

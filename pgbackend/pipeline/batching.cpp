@@ -1,0 +1,140 @@
+// Request merging: builds the array parameters of get_batch / set_batch / set_each and fans results
+// out.
+#include "pgbackend/pipeline/batching.hpp"
+#include "pgbackend/sql/oids.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <numeric>
+
+namespace fpc::pg {
+namespace {
+
+constexpr auto bool_oid = static_cast<std::int32_t>(oid::boolean);
+constexpr auto bytea_oid = static_cast<std::int32_t>(oid::bytea);
+constexpr auto int8_oid = static_cast<std::int32_t>(oid::int8);
+constexpr auto text_oid = static_cast<std::int32_t>(oid::text);
+
+// Parameter positions in the single-request statements (see statements.hpp).
+constexpr std::size_t p_tenant = 0, p_key = 1, p_value = 2, p_rel = 3, p_abs = 4;
+
+using members_ptr = std::shared_ptr<std::vector<pg_request>>;
+
+void fail_all(std::vector<pg_request>& members, std::string_view error) {
+  for (auto& m : members) m.on_done(pg_outcome{nullptr, error});
+}
+
+pg_request merge_gets(members_ptr members) {
+  pg_request batch{statement::get_batch, {}, {}, members->front().queued_at};
+  const auto& ms = *members;
+  batch.params.begin_array(text_oid, ms.size(), false);
+  for (const auto& m : ms) batch.params.array_item(m.params.bytes(p_tenant));
+  batch.params.end_array();
+  batch.params.begin_array(bytea_oid, ms.size(), false);
+  for (const auto& m : ms) batch.params.array_item(m.params.bytes(p_key));
+  batch.params.end_array();
+  batch.on_done = [members](const pg_outcome& o) {
+    if (!o.error.empty()) return fail_all(*members, o.error);
+    // Rows come back in any order; each carries its member's 1-based ordinal.
+    std::vector<int> row_of(members->size(), -1);
+    const int rows = PQntuples(o.result);
+    for (int r = 0; r < rows; ++r) {
+      const auto ordinal = decode_int8(PQgetvalue(o.result, r, 0));
+      if (ordinal >= 1 && static_cast<std::size_t>(ordinal) <= row_of.size()) {
+        row_of[static_cast<std::size_t>(ordinal - 1)] = r;
+      }
+    }
+    for (std::size_t i = 0; i < members->size(); ++i) {
+      (*members)[i].on_done(pg_outcome{o.result, {}, row_of[i], 1});
+    }
+  };
+  return batch;
+}
+
+pg_request merge_sets(members_ptr members, member_failure failure) {
+  const auto& ms = *members;
+  // Sort by (tenant, key), later writes after earlier ones, so concurrent batches lock rows in
+  // the same order; the last write of each key is the one the one-upsert path applies.
+  std::vector<std::size_t> order(ms.size());
+  std::iota(order.begin(), order.end(), 0);
+  auto key_of = [&](std::size_t i) {
+    return std::pair(ms[i].params.bytes(p_tenant), ms[i].params.bytes(p_key));
+  };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return key_of(a) < key_of(b); });
+  auto is_last = [&](std::size_t at) {
+    return at + 1 == order.size() || key_of(order[at]) != key_of(order[at + 1]);
+  };
+  // All or nothing: only the last write of each key is sent. Failing alone: every write is sent
+  // (a key's earlier write must still land when its last one fails), marked last or not.
+  std::vector<std::size_t> sent;
+  sent.reserve(order.size());
+  for (std::size_t at = 0; at < order.size(); ++at) {
+    if (failure == member_failure::fails_alone || is_last(at)) sent.push_back(at);
+  }
+
+  pg_request batch{
+      failure == member_failure::fails_alone ? statement::set_each : statement::set_batch,
+      {},
+      {},
+      ms.front().queued_at};
+  auto column = [&](std::int32_t oid, std::size_t param) {
+    const bool nullable = param == p_rel || param == p_abs;
+    batch.params.begin_array(oid, sent.size(), nullable);
+    for (auto at : sent) {
+      if (ms[order[at]].params.is_null(param))
+        batch.params.array_null();
+      else
+        batch.params.array_item(ms[order[at]].params.bytes(param));
+    }
+    batch.params.end_array();
+  };
+  column(text_oid, p_tenant);
+  column(bytea_oid, p_key);
+  column(bytea_oid, p_value);
+  column(int8_oid, p_rel);
+  column(int8_oid, p_abs);
+  if (failure == member_failure::fails_alone) {
+    batch.params.begin_array(bool_oid, sent.size(), false);
+    for (auto at : sent)
+      batch.params.array_item(is_last(at) ? std::string_view("\1", 1) : std::string_view("\0", 1));
+    batch.params.end_array();
+  }
+  // Failing alone sends every member, so position p in the arrays is member order[p - 1].
+  batch.on_done = [members, order = std::move(order)](const pg_outcome& o) {
+    if (!o.error.empty()) return fail_all(*members, o.error);
+    // set_each answers a row (1-based position in the arrays, message) per write that failed;
+    // usually none, and then nothing is allocated here.
+    const int failed_rows =
+        o.result != nullptr && PQnfields(o.result) == 2 ? PQntuples(o.result) : 0;
+    std::vector<std::string> errors(failed_rows > 0 ? members->size() : 0);
+    for (int r = 0; r < failed_rows; ++r) {
+      const auto position = decode_int8(PQgetvalue(o.result, r, 0));
+      if (position >= 1 && static_cast<std::size_t>(position) <= order.size()) {
+        errors[order[static_cast<std::size_t>(position - 1)]] =
+            "ERR PostgreSQL: " + std::string(PQgetvalue(o.result, r, 1),
+                                             static_cast<std::size_t>(PQgetlength(o.result, r, 1)));
+      }
+    }
+    for (std::size_t i = 0; i < members->size(); ++i) {
+      const bool failed = !errors.empty() && !errors[i].empty();
+      (*members)[i].on_done(failed ? pg_outcome{nullptr, errors[i]}
+                                   : pg_outcome{o.result, {}, -1, 0});
+    }
+  };
+  return batch;
+}
+
+}  // namespace
+
+bool mergeable(statement s) {
+  return s == statement::get || s == statement::set_plain;
+}
+
+pg_request merge_requests(std::vector<pg_request>&& run, member_failure failure) {
+  auto members = std::make_shared<std::vector<pg_request>>(std::move(run));
+  return members->front().stmt == statement::get ? merge_gets(std::move(members))
+                                                 : merge_sets(std::move(members), failure);
+}
+
+}  // namespace fpc::pg

@@ -1,0 +1,25 @@
+// Storage callbacks that answer a command with the operation's result (or its error), shared by
+// the handlers; and the lookup of a container command's subcommand (CLIENT, CONFIG, ...).
+#pragma once
+
+#include <string_view>
+
+#include "server/dispatch/command_call.hpp"
+
+namespace fpc::server {
+
+struct command_spec;
+
+/// The optional value: a bulk string, or null when absent.
+kv_callback value_reply(command_call& call);
+/// The integer, through `map` when given.
+kv_callback integer_reply(command_call& call, long long (*map)(long long) = nullptr);
+/// +OK.
+kv_callback ok_reply(command_call& call);
+
+/// The subcommand named by args[1] of the container `parent`, or nullptr after answering Redis's
+/// unknown-subcommand or arity error.
+const command_spec* subcommand_or_error(command_call& call, std::string_view parent,
+                                        std::string_view help);
+
+}  // namespace fpc::server

@@ -1,0 +1,155 @@
+// Running a client's commands: MULTI queueing, validation (auth, arity, size bound), the handler,
+// and completing reply slots in order (statistics, SLOWLOG, EXEC's gathered array).
+#include "server/dispatch/client_connection.hpp"
+
+#include "resp/writer.hpp"
+#include "server/dispatch/command_call.hpp"
+#include "server/dispatch/command_table.hpp"
+
+namespace fpc::server {
+
+client_connection::client_connection(loop_context& loop, std::uint64_t id)
+    : loop_(loop), id_(id), authenticated_(loop.shared.users.default_autologin()) {}
+
+void client_connection::logout() {
+  tenant_ = "default";
+  authenticated_ = loop_.shared.users.default_autologin();
+}
+
+void client_connection::login(std::string_view username) {
+  tenant_.assign(username);
+  authenticated_ = true;
+}
+
+void client_connection::resume_dispatch() {
+  dispatch_held_ = false;
+  wake_reader();
+}
+
+void client_connection::push_ready_reply(std::string data) {
+  slots_.emplace_back();
+  slots_.back().data = std::move(data);
+  slots_.back().ready = true;
+  ++pending_;
+  reply_bytes_ += slots_.back().data.size();
+}
+
+void client_connection::exec_part_done(exec_group& group) {
+  if (--group.remaining > 0) return;
+  reply_slot& parent = *group.parent;
+  resp::reply_writer w(parent.data, parent.protocol);
+  if (group.watched_key_changed) {
+    w.null_array();
+  } else if (!group.commit_error.empty()) {
+    w.error(group.commit_error);
+  } else {
+    w.array(group.children.size());
+    for (const auto& child : group.children) parent.data += child.data;
+  }
+  reply_ready(parent);
+}
+
+void client_connection::record_if_slow(reply_slot& slot,
+                                       std::chrono::steady_clock::duration elapsed) {
+  runtime_settings& live = loop_.shared.live;
+  const long long threshold = live.slowlog_log_slower_than.load(std::memory_order_relaxed);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+  if (threshold < 0 || micros < threshold || slot.args.empty()) return;
+  slow_entry e;
+  e.unix_seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  e.micros = micros;
+  e.args = slot.args.unpack();
+  e.client_addr = peer_address();
+  e.client_name = name;
+  e.user = tenant_;
+  loop_.shared.slowlog.record(std::move(e), live.slowlog_max_len.load(std::memory_order_relaxed));
+}
+
+void client_connection::reply_ready(reply_slot& slot) {
+  if (slot.silent) slot.data.clear();
+  if (slot.spec != nullptr) {
+    const bool failed = !slot.data.empty() && slot.data[0] == '-';
+    const auto elapsed = std::chrono::steady_clock::now() - slot.started;
+    loop_.shared.stats.record(loop_.index, command_index(*slot.spec), elapsed, failed);
+    record_if_slow(slot, elapsed);
+    slot.spec = nullptr;
+  }
+  if (slot.group != nullptr) {
+    exec_part_done(*slot.group);
+    return;
+  }
+  slot.ready = true;
+  reply_bytes_ += slot.data.size();
+  // Rises at once with a large reply, decays slowly: errs on the side of bounded memory.
+  reply_size_estimate_ =
+      std::max(slot.data.size(), reply_size_estimate_ - reply_size_estimate_ / 8);
+  if (&slot == &slots_.front()) wake_writer();
+}
+
+void client_connection::dispatch(std::span<const std::string_view> args, const command_spec* spec) {
+  slots_.emplace_back();
+  reply_slot& slot = slots_.back();
+  slot.protocol = protocol;
+  ++pending_;
+  loop_.shared.counters.commands_processed.fetch_add(1, std::memory_order_relaxed);
+
+  if (in_multi && (spec == nullptr || !(spec->flags & flag_no_queue))) {
+    // Inside MULTI: check now (Redis refuses unknown commands and bad arity at once), run at
+    // EXEC.
+    resp::reply_writer w(slot.data, slot.protocol);
+    if (spec == nullptr) {
+      w.error(unknown_command_error(args));
+      multi_failed = true;
+    } else if (!authenticated_) {
+      w.error("NOAUTH Authentication required.");
+      multi_failed = true;
+    } else if (!spec->arity_ok(args.size())) {
+      w.error(arity_error(spec->name));
+      multi_failed = true;
+    } else if (auto oom = out_of_memory(*spec); !oom.empty()) {
+      w.error(oom);  // Redis refuses it at queue time too
+      multi_failed = true;
+    } else {
+      queued.push_back(queued_command{spec, {args.begin(), args.end()}});
+      w.simple("QUEUED");
+    }
+    reply_ready(slot);
+    return;
+  }
+  execute(args, spec, slot);
+}
+
+void client_connection::execute(std::span<const std::string_view> args, const command_spec* spec,
+                                reply_slot& slot) {
+  command_call call(*this, args, slot);
+  slot.spec = spec;
+  slot.started = std::chrono::steady_clock::now();
+  if (slot.group == nullptr) {
+    // CLIENT REPLY OFF / SKIP (the CLIENT REPLY command itself adjusts its own slot).
+    slot.silent = reply_off || skip_next_reply;
+    skip_next_reply = false;
+  }
+  if (spec != nullptr) last_command = spec->name;
+  // SLOWLOG needs the arguments after they are gone from the read buffer; EXEC's commands are
+  // measured as EXEC, as in Redis.
+  if (slot.group == nullptr &&
+      loop_.shared.live.slowlog_log_slower_than.load(std::memory_order_relaxed) >= 0) {
+    slot.args.capture(args);
+  }
+  if (spec == nullptr) {
+    call.out.error(unknown_command_error(args));
+  } else if (!authenticated_ && !(spec->flags & flag_no_auth)) {
+    call.out.error("NOAUTH Authentication required.");
+  } else if (!spec->arity_ok(args.size())) {
+    call.out.error(arity_error(spec->name));
+  } else if (auto oom = out_of_memory(*spec); !oom.empty()) {
+    call.out.error(oom);
+  } else {
+    spec->handler(call);
+  }
+  if (!call.is_deferred()) reply_ready(slot);
+}
+
+}  // namespace fpc::server

@@ -1,0 +1,155 @@
+// A client as the command layer sees it: who it is, its connection state, MULTI, and the queue of
+// reply slots. The network layer (net/client_session) derives from it and adds the socket.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "server/dispatch/reply_slot.hpp"
+#include "server/dispatch/server_state.hpp"
+#include "server/state/storage_names.hpp"
+#include "storage/keyspace.hpp"
+
+namespace fpc::server {
+
+struct command_spec;
+class client_connection;
+
+/// What belongs to one event loop and is shared by its clients.
+struct loop_context {
+  storage::keyspace& store;
+  server_state& shared;
+  unsigned index;
+  boost::asio::any_io_executor executor;  // CLIENT LIST/KILL reach other loops' clients through it
+  std::unordered_set<client_connection*> sessions = {};  // live clients of this loop
+};
+
+/// A command queued by MULTI: its arguments (copied) and its entry in the command table.
+struct queued_command {
+  const command_spec* spec;
+  std::vector<std::string> args;
+};
+
+class client_connection : public std::enable_shared_from_this<client_connection> {
+ public:
+  client_connection(loop_context& loop, std::uint64_t id);
+  virtual ~client_connection() = default;
+  client_connection(const client_connection&) = delete;
+  client_connection& operator=(const client_connection&) = delete;
+
+  // Identity and login.
+  [[nodiscard]] std::uint64_t id() const { return id_; }
+  [[nodiscard]] caller who() const { return caller{tenant_, id_}; }
+  [[nodiscard]] bool authenticated() const { return authenticated_; }
+  void login(std::string_view username);
+  /// RESET: the `default` user again, logged in only if it needs no password.
+  void logout();
+  [[nodiscard]] const std::string& username() const { return tenant_; }
+  [[nodiscard]] loop_context& loop() { return loop_; }
+
+  // What the transport knows (addresses, descriptor, buffers), for CLIENT LIST and logs.
+  [[nodiscard]] virtual std::string peer_address() const = 0;
+  [[nodiscard]] virtual std::string local_address() const = 0;
+  [[nodiscard]] virtual int socket_fd() = 0;
+  [[nodiscard]] virtual std::size_t read_buffer_bytes() const = 0;
+  [[nodiscard]] virtual boost::asio::any_io_executor executor() = 0;
+  /// CLIENT KILL: closes the connection now; replies still owed are dropped, as in Redis.
+  virtual void kill() = 0;
+  /// Graceful shutdown or --timeout: read no more commands, send every reply owed, then close.
+  virtual void stop_reading() = 0;
+
+  // Connection state commands read and change.
+  int protocol = 2;
+  std::string name;
+  std::string lib_name;
+  std::string lib_version;
+  std::string_view last_command = "NULL";  // CLIENT LIST's cmd=
+  bool reply_off = false;                  // CLIENT REPLY OFF
+  bool skip_next_reply = false;            // CLIENT REPLY SKIP
+  bool no_evict = false;                   // CLIENT NO-EVICT (recorded; shown in flags)
+  unsigned failed_auths = 0;               // consecutive wrong passwords on this connection
+  std::chrono::steady_clock::time_point next_wrongpass_reply{};
+
+  // MULTI state: commands are queued (copied) until EXEC or DISCARD.
+  bool in_multi = false;
+  bool multi_failed = false;  // a queued command was refused: EXEC answers EXECABORT
+  std::vector<queued_command> queued;
+  std::shared_ptr<watched_keys> watched;  // WATCH; cleared by EXEC, DISCARD, UNWATCH, RESET
+
+  [[nodiscard]] std::chrono::steady_clock::time_point created_at() const { return created_at_; }
+  [[nodiscard]] std::size_t pending_replies() const { return pending_; }
+  [[nodiscard]] bool has_pending_replies() const { return pending_ > 0; }
+  /// For --timeout: idle means no command read and no reply owed since `last_active()`.
+  [[nodiscard]] std::chrono::steady_clock::time_point last_active() const { return last_active_; }
+
+  /// Sends what is queued, then closes (QUIT, protocol errors).
+  void close_after_reply() { close_after_flush_ = true; }
+  /// Killed or closing: its coroutines may still be finishing, but it is no longer a client.
+  [[nodiscard]] bool closing() const { return peer_gone_ || close_after_flush_; }
+
+  /// EXEC holds the reader until its transaction is over: nothing after it reaches PostgreSQL
+  /// before, so a transaction run again after losing to a concurrent one keeps its place.
+  void hold_dispatch() { dispatch_held_ = true; }
+  void resume_dispatch();
+  void count_exec_retry() {
+    loop_.shared.counters.exec_retries.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  /// Queues a slot for one parsed command (`spec`: its table entry, nullptr when unknown) and
+  /// either queues it (inside MULTI) or runs it.
+  void dispatch(std::span<const std::string_view> args, const command_spec* spec);
+  /// Runs one command (auth, arity, size bound, handler) with its reply going to `slot`.
+  void execute(std::span<const std::string_view> args, const command_spec* spec, reply_slot& slot);
+  /// Called when a reply is complete (deferred ones from their callback).
+  void reply_ready(reply_slot& slot);
+  /// One command of an EXEC, or its COMMIT, is done; the last one completes EXEC's reply.
+  void exec_part_done(exec_group& group);
+
+ protected:
+  /// The oldest reply became ready: the transport should send.
+  virtual void wake_writer() = 0;
+  /// dispatch is no longer held: the transport may read again.
+  virtual void wake_reader() = 0;
+  /// A reply made up here (protocol errors, refusals) that is ready at once.
+  void push_ready_reply(std::string data);
+
+  // The size bound (admission.cpp).
+  /// The -OOM error when a write must be refused at the size bound (noeviction, or nothing
+  /// left to evict), else empty.
+  [[nodiscard]] std::string_view out_of_memory(const command_spec& spec) const;
+  /// The bytes a command may add to the stored size (its arguments), 0 when it is not a write
+  /// the size bound applies to.
+  [[nodiscard]] std::uint64_t bytes_it_may_store(const command_spec* spec,
+                                                 std::span<const std::string_view> args) const;
+  [[nodiscard]] bool at_size_bound(std::uint64_t more_bytes) const;
+  /// Adds a write let through to the size estimates (see size_state::note_write).
+  void note_write(std::uint64_t bytes);
+
+  loop_context& loop_;
+  const std::uint64_t id_;
+  std::string tenant_ = "default";
+  bool authenticated_ = false;
+  std::chrono::steady_clock::time_point last_active_ = std::chrono::steady_clock::now();
+  const std::chrono::steady_clock::time_point created_at_ = std::chrono::steady_clock::now();
+  std::deque<reply_slot> slots_;
+  std::size_t pending_ = 0;              // slots not yet sent
+  std::size_t reply_bytes_ = 0;          // bytes of complete replies not yet sent
+  std::size_t reply_size_estimate_ = 0;  // this client's recent large reply size
+  bool close_after_flush_ = false;
+  bool peer_gone_ = false;
+  bool dispatch_held_ = false;  // an EXEC is in flight (hold_dispatch)
+
+ private:
+  void record_if_slow(reply_slot& slot, std::chrono::steady_clock::duration elapsed);
+};
+
+}  // namespace fpc::server

@@ -1,0 +1,65 @@
+// What the dispatcher knows of a command (name, arity, flags, key positions, handler), and its
+// lookup in the installed table.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fpc::server {
+
+class command_call;
+using command_handler = void (*)(command_call&);
+
+enum command_flag : std::uint32_t {
+  flag_write = 1u << 0,
+  flag_readonly = 1u << 1,
+  flag_fast = 1u << 2,
+  flag_no_auth = 1u << 3,  ///< runs before AUTH (AUTH, HELLO, QUIT)
+  flag_admin = 1u << 4,
+  flag_denyoom = 1u << 5,
+  flag_loading = 1u << 6,
+  flag_stale = 1u << 7,
+  flag_no_queue = 1u << 8,  ///< runs at once inside MULTI (EXEC, DISCARD, MULTI, QUIT, WATCH)
+};
+
+struct command_spec {
+  std::string_view name;  ///< lower case, e.g. "get" or "client|setname"
+  int arity;              ///< Redis convention: N exactly, -N at least N (the name included)
+  std::uint32_t flags;
+  int first_key, last_key, key_step;
+  command_handler handler;
+  std::string_view group;  ///< "string", "keyspace", "connection", "server"
+  std::string_view since;  ///< Redis version that introduced it
+  std::string_view summary;
+  std::string_view synopsis;  ///< arguments after the name, Redis's help syntax (for COMMAND DOCS)
+  std::vector<command_spec> subcommands = {};
+
+  /// Redis's check: exact count, or a minimum when arity is negative.
+  [[nodiscard]] bool arity_ok(std::size_t argc) const {
+    return arity >= 0 ? argc == static_cast<std::size_t>(arity)
+                      : argc >= static_cast<std::size_t>(-arity);
+  }
+};
+
+/// Installs the table (once, before serving: the lookups below read it without locks).
+void install_commands(std::vector<command_spec> table);
+
+/// Every installed command, in the table's order (sorted by name).
+[[nodiscard]] const std::vector<command_spec>& command_table();
+/// The position of `spec` (a top-level entry of command_table()) in the table.
+[[nodiscard]] std::size_t command_index(const command_spec& spec);
+
+/// Case-insensitive lookup; nullptr when unknown.
+[[nodiscard]] const command_spec* find_command(std::string_view name);
+[[nodiscard]] const command_spec* find_subcommand(const command_spec& parent,
+                                                  std::string_view name);
+
+/// The error texts Redis uses for an unknown command and a bad argument count.
+[[nodiscard]] std::string unknown_command_error(std::span<const std::string_view> args);
+[[nodiscard]] std::string arity_error(std::string_view full_name);
+
+}  // namespace fpc::server

@@ -1,0 +1,36 @@
+// Where a command's reply waits until every earlier reply has been sent, and EXEC's group of them.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <string>
+
+#include "server/state/slow_log.hpp"
+
+namespace fpc::server {
+
+struct command_spec;
+struct exec_group;
+
+struct reply_slot {
+  std::string data;
+  int protocol = 2;  // the protocol in force when the command arrived
+  bool ready = false;
+  exec_group* group = nullptr;  // set for a command run by EXEC: its reply joins EXEC's array
+  const command_spec* spec = nullptr;  // for per-command statistics (unknown commands: none)
+  bool silent = false;                 // CLIENT REPLY OFF/SKIP: computed, never sent
+  slow_args args;                      // captured while SLOWLOG is on, shown if the command is slow
+  std::chrono::steady_clock::time_point started{};
+};
+
+/// The replies of one EXEC: the commands' own slots, gathered into EXEC's slot once the last one
+/// and the COMMIT are done.
+struct exec_group {
+  reply_slot* parent = nullptr;
+  std::deque<reply_slot> children;  // a deque: slots keep their addresses as they are added
+  std::size_t remaining = 0;        // children not yet complete, plus the commit
+  std::string commit_error;
+  bool watched_key_changed = false;  // EXEC answers a null array
+};
+
+}  // namespace fpc::server

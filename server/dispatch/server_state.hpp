@@ -1,0 +1,82 @@
+// State shared by every event loop: settings, users, counters (immutable or atomic, no locks).
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <vector>
+#include <chrono>
+#include <cstdint>
+
+#include "auth/user_table.hpp"
+#include "storage/backend_counters.hpp"
+#include "server/dispatch/command_stats.hpp"
+#include "server/state/scan_cursors.hpp"
+#include "server/state/eviction_policy.hpp"
+#include "server/state/size_bound.hpp"
+#include "server/state/slow_log.hpp"
+#include "config/settings.hpp"
+
+namespace fpc::server {
+
+struct server_counters {
+  std::atomic<std::uint64_t> connections_received{0};
+  std::atomic<std::uint64_t> connected_clients{0};
+  std::atomic<std::uint64_t> rejected_connections{0};
+  std::atomic<std::uint64_t> commands_processed{0};
+  std::atomic<std::uint64_t> keyspace_hits{0};
+  std::atomic<std::uint64_t> keyspace_misses{0};
+  std::atomic<std::uint64_t> expired_keys{0};
+  std::atomic<std::uint64_t> exec_retries{
+      0};  // EXEC transactions run again after losing to a concurrent one
+  std::atomic<std::uint64_t> next_client_id{1};
+};
+
+struct loop_context;
+
+/// The settings CONFIG SET may change while serving; read by the loops without locks.
+struct runtime_settings {
+  explicit runtime_settings(const config::settings& s)
+      : maxclients(s.maxclients),
+        idle_timeout_seconds(s.idle_timeout_seconds),
+        slowlog_log_slower_than(s.slowlog_log_slower_than),
+        slowlog_max_len(s.slowlog_max_len),
+        maxmemory(s.maxmemory),
+        maxmemory_per_user(s.maxmemory_per_user),
+        refuse_writes_when_full(s.maxmemory_policy == "noeviction"),
+        maxmemory_policy(s.maxmemory_policy) {}
+  std::atomic<std::size_t> maxclients;
+  std::atomic<unsigned> idle_timeout_seconds;
+  std::atomic<long long> slowlog_log_slower_than;  // microseconds; negative: off
+  std::atomic<std::size_t> slowlog_max_len;
+  std::atomic<std::uint64_t> maxmemory;
+  std::atomic<std::uint64_t> maxmemory_per_user;
+  std::atomic<bool> refuse_writes_when_full;  // the policy is noeviction
+  // Written by CONFIG SET and read by the eviction task only, both under this lock.
+  std::mutex policy_lock;
+  std::string maxmemory_policy;
+  [[nodiscard]] std::string policy() {
+    std::lock_guard guard(policy_lock);
+    return maxmemory_policy;
+  }
+};
+
+struct server_state {
+  server_state(const config::settings& s, auth::user_table u)
+      : settings(s), users(std::move(u)), started(std::chrono::steady_clock::now()) {}
+
+  const config::settings& settings;
+  const auth::user_table users;
+  const std::chrono::steady_clock::time_point started;
+  runtime_settings live{settings};
+  slow_log slowlog;
+  size_state size;
+  std::uint16_t bound_port = 0;
+  server_counters counters;
+  storage::backend_counters backend;
+  scan_cursors cursors;
+  command_stats stats{settings.effective_threads()};
+  std::vector<loop_context*> loops;  // set before serving; each is touched only on its own thread
+};
+
+}  // namespace fpc::server

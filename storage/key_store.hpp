@@ -1,0 +1,49 @@
+// The keyspace family of the storage seam: what every key has whatever its type (existence,
+// expiry, names, counts).
+#pragma once
+
+#include "storage/types.hpp"
+
+namespace fpc::storage {
+
+/// What RENAME / RENAMENX did, as kv_result::integer. Shared with SQL (the rename statement's
+/// result): never renumber.
+enum class rename_outcome : std::int64_t { no_source = 0, renamed = 1, refused = 2 };
+
+/// Callbacks run on the caller's event loop, in the order the same client issued the operations.
+class key_store {
+ public:
+  virtual ~key_store() = default;
+  /// integer: live keys deleted (each distinct key once).
+  virtual void del(const caller& c, std::span<const std::string_view> keys, kv_callback cb) = 0;
+  /// integer: live keys among `keys`, repeats counted again.
+  virtual void exists(const caller& c, std::span<const std::string_view> keys, kv_callback cb) = 0;
+  /// integer: -2 no such key, -1 no expiry, else milliseconds left.
+  virtual void pttl(const caller& c, std::string_view key, kv_callback cb) = 0;
+  /// integer: 1 when the expiry was set, or the key deleted because `when` is already past.
+  virtual void expire(const caller& c, std::string_view key, const expiry& when,
+                      unsigned conditions, kv_callback cb) = 0;
+  /// integer: 1 when an expiry was removed.
+  virtual void persist(const caller& c, std::string_view key, kv_callback cb) = 0;
+  /// integer: -2 missing, -1 no expiry, else the expiry as unix milliseconds.
+  virtual void expire_time(const caller& c, std::string_view key, kv_callback cb) = 0;
+  /// integer: live keys of the tenant; integer2: those with an expiry.
+  virtual void count_keys(const caller& c, kv_callback cb) = 0;
+  /// Deletes every key of the tenant (and only of the tenant).
+  virtual void flush(const caller& c, kv_callback cb) = 0;
+  /// values: live keys k with from <= k < below (no upper bound when `below` is empty), in
+  /// byte order, at most `limit` of them (0: all).
+  virtual void key_range(const caller& c, std::string_view from,
+                         std::optional<std::string_view> below, std::size_t limit,
+                         kv_callback cb) = 0;
+  /// RENAME / RENAMENX for distinct keys. integer: a rename_outcome.
+  virtual void rename(const caller& c, std::string_view from, std::string_view to, bool nx,
+                      kv_callback cb) = 0;
+  /// COPY for distinct keys. integer: 1 when copied.
+  virtual void copy(const caller& c, std::string_view from, std::string_view to, bool replace,
+                    kv_callback cb) = 0;
+  /// value: a random live key, if any.
+  virtual void random_key(const caller& c, kv_callback cb) = 0;
+};
+
+}  // namespace fpc::storage

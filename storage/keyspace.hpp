@@ -1,0 +1,36 @@
+// The storage seam: one event loop's store, as one interface per family of commands.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "storage/backend_counters.hpp"
+#include "storage/key_store.hpp"
+#include "storage/maintenance.hpp"
+#include "storage/string_store.hpp"
+#include "storage/transaction_store.hpp"
+
+namespace fpc::storage {
+
+/// A new data type adds one family interface here (and one accessor); a new command of an
+/// existing family adds one method to that family only.
+class keyspace {
+ public:
+  virtual ~keyspace() = default;
+  /// Called on the loop's own thread before serving, and when shutting down.
+  virtual void start() = 0;
+  virtual void stop() = 0;
+  virtual string_store& strings() = 0;
+  virtual key_store& keys() = 0;
+  virtual transaction_store& transactions() = 0;
+  virtual class maintenance& maintenance() = 0;
+};
+
+/// Makes the store of event loop `loop_index` (0-based) on `executor`; it adds to `counters`.
+/// The composition root (app/main.cpp) supplies it, so the server never names a backend.
+using keyspace_factory = std::function<std::unique_ptr<keyspace>(
+    boost::asio::any_io_executor executor, unsigned loop_index, backend_counters& counters)>;
+
+}  // namespace fpc::storage

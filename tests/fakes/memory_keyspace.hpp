@@ -1,0 +1,108 @@
+// An in-memory keyspace for the dispatch fuzzer and handler tests, without PostgreSQL: simple and
+// obviously right rather than fast; callbacks run synchronously, with a fake clock that only moves
+// forward.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+
+#include "storage/keyspace.hpp"
+
+namespace fpc::test {
+
+class memory_keyspace final : public storage::keyspace,
+                              public storage::string_store,
+                              public storage::key_store,
+                              public storage::transaction_store,
+                              public storage::maintenance {
+ public:
+  void start() override {}
+  void stop() override {}
+  storage::string_store& strings() override { return *this; }
+  storage::key_store& keys() override { return *this; }
+  storage::transaction_store& transactions() override { return *this; }
+  storage::maintenance& maintenance() override { return *this; }
+
+  /// Deletes up to `limit` expired rows; integer: rows deleted.
+  void sweep_expired(std::int64_t limit, storage::kv_callback cb) override;
+  /// values: users; integers: bytes then keys of each.
+  void read_usage(storage::kv_callback cb) override;
+  void compact_usage(storage::kv_callback cb) override { cb({}); }
+  /// Eviction needs PostgreSQL's sampling: refused here, so a test that relies on it fails.
+  void evict(const storage::eviction_round&, storage::kv_callback cb) override;
+  void set_access_clock(std::int64_t) override {}
+  void flush_accesses() override {}
+
+  void get(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+  void set(const storage::caller& c, std::string_view key, std::string_view value,
+           const storage::set_options& options, storage::kv_callback cb) override;
+  void del(const storage::caller& c, std::span<const std::string_view> keys,
+           storage::kv_callback cb) override;
+  void exists(const storage::caller& c, std::span<const std::string_view> keys,
+              storage::kv_callback cb) override;
+  void pttl(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+  void expire(const storage::caller& c, std::string_view key, const storage::expiry& when,
+              unsigned conditions, storage::kv_callback cb) override;
+  void persist(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+  void count_keys(const storage::caller& c, storage::kv_callback cb) override;
+  void flush(const storage::caller& c, storage::kv_callback cb) override;
+  void mget(const storage::caller& c, std::span<const std::string_view> keys,
+            storage::kv_callback cb) override;
+  void mset(const storage::caller& c, std::span<const std::string_view> pairs,
+            storage::kv_callback cb) override;
+  void msetnx(const storage::caller& c, std::span<const std::string_view> pairs,
+              storage::kv_callback cb) override;
+  void getdel(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+  void getex(const storage::caller& c, std::string_view key, const storage::expiry& when,
+             bool persist, storage::kv_callback cb) override;
+  void append(const storage::caller& c, std::string_view key, std::string_view suffix,
+              storage::kv_callback cb) override;
+  void setrange(const storage::caller& c, std::string_view key, std::int64_t offset,
+                std::string_view piece, storage::kv_callback cb) override;
+  void strlen(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+  void incr_by(const storage::caller& c, std::string_view key, std::int64_t delta,
+               storage::kv_callback cb) override;
+  void key_range(const storage::caller& c, std::string_view from,
+                 std::optional<std::string_view> below, std::size_t limit,
+                 storage::kv_callback cb) override;
+  void begin_transaction(const storage::caller&, const std::vector<std::string>*) override {}
+  void commit_transaction(const storage::caller&, const std::vector<std::string>*,
+                          storage::kv_callback cb) override {
+    cb({});
+  }
+  void expire_time(const storage::caller& c, std::string_view key,
+                   storage::kv_callback cb) override;
+  void watch(const storage::caller& c, std::span<const std::string_view> keys,
+             storage::kv_callback cb) override;
+  void verify_watched(const storage::caller& c,
+                      std::shared_ptr<const storage::watched_keys> watched,
+                      storage::kv_callback cb) override;
+  void read_modify_write(const storage::caller& c, std::string_view key,
+                         storage::modify_function modify, storage::kv_callback cb) override;
+  void rename(const storage::caller& c, std::string_view from, std::string_view to, bool nx,
+              storage::kv_callback cb) override;
+  void copy(const storage::caller& c, std::string_view from, std::string_view to, bool replace,
+            storage::kv_callback cb) override;
+  void random_key(const storage::caller& c, storage::kv_callback cb) override;
+
+  void clear() { rows_.clear(); }
+
+ private:
+  struct row {
+    std::string value;
+    std::int64_t expires_ms = -1;  // -1: none
+    std::int64_t version = 0;
+  };
+  using id = std::pair<std::string, std::string>;  // tenant, key
+  row* live(const storage::caller& c, std::string_view key);
+  void write(const storage::caller& c, std::string_view key, std::string value,
+             std::int64_t expires_ms);
+  std::int64_t when_ms(const storage::expiry& e) const;
+
+  std::map<id, row> rows_;
+  std::int64_t now_ms_ = 1'700'000'000'000;  // moves 1 ms per operation
+  std::int64_t next_version_ = 1;
+};
+
+}  // namespace fpc::test
