@@ -1,5 +1,5 @@
 # Entry points; the scripts in scripts/ do the work so Docker and CI run the same steps.
-.PHONY: run test build asan deps clean bench fuzz soak
+.PHONY: run test build asan deps clean bench bench-compare fuzz soak
 
 run: deps build
 	scripts/run.sh $(ARGS)
@@ -23,6 +23,10 @@ clean:
 bench: deps build
 	scripts/install-deps.sh redis-server
 	BENCH_OUT=$${BENCH_OUT:-docs/benchmarks-latest.md} bench/bench.py
+
+# Two builds side by side (BENCH_BASELINE_BIN=path/to/old/fastpgcache): medians and new/baseline.
+bench-compare: deps build
+	bench/compare_builds.py
 
 # Long fuzz run (10 minutes per target by default); crashers are kept under tests/fuzz/regressions/.
 fuzz: deps
