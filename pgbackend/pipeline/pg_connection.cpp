@@ -1,7 +1,6 @@
 // One PostgreSQL connection in libpq pipeline mode: connect, prepare, send, read, reconnect.
 #include "pgbackend/pipeline/pg_connection.hpp"
 
-#include "pgbackend/pipeline/batching.hpp"
 #include "pgbackend/password_source.hpp"
 
 #include <boost/asio/post.hpp>
@@ -35,7 +34,8 @@ pg_connection::pg_connection(asio::any_io_executor executor, connection_options 
       name_(std::move(name)),
       socket_(executor),
       retry_timer_(executor),
-      timeout_timer_(executor) {}
+      timeout_timer_(executor),
+      queue_(queue_limits{options_.max_in_flight, options_.max_batch, options_.max_batch_bytes}) {}
 
 pg_connection::~pg_connection() {
   stop();
@@ -53,17 +53,10 @@ void pg_connection::stop() {
   timeout_timer_.cancel();
   ++generation_;
   detach_socket();
-  if (conn_) {
-    PQfinish(conn_);
-    conn_ = nullptr;
-  }
-  auto sent = std::move(in_flight_);
-  in_flight_.clear();
+  conn_.reset();
+  auto all = queue_.take_all();
   track_in_flight();
-  auto queued = std::move(waiting_);
-  waiting_.clear();
-  for (auto& s : sent) fail(s.request, "ERR server is shutting down");
-  for (auto& r : queued) fail(r, "ERR server is shutting down");
+  for (auto& r : all) fail(r, "ERR server is shutting down");
 }
 
 void pg_connection::submit(pg_request&& request) {
@@ -71,15 +64,9 @@ void pg_connection::submit(pg_request&& request) {
     fail(request, "ERR server is shutting down");
     return;
   }
-  request.queued_at = clock::now();
-  // EXEC submits BEGIN, its commands and COMMIT in one go: remember which requests belong to it,
-  // so a lost connection fails them together and nothing runs outside the transaction.
-  if (is_begin(request.stmt)) marking_transaction_ = true;
-  request.in_transaction = marking_transaction_;
-  if (request.stmt == statement::commit) marking_transaction_ = false;
-  waiting_.push_back(std::move(request));
+  queue_.push(std::move(request), clock::now());
   if (state_ != state::ready) return;
-  if (in_flight_.empty()) {
+  if (queue_.idle()) {
     // Idle connection: nothing to merge with, so send at once (the 1-client latency path).
     send_waiting();
     return;
@@ -101,7 +88,7 @@ void pg_connection::fail(pg_request& request, std::string_view error) {
 
 void pg_connection::attach_socket() {
   detach_socket();
-  const int fd = PQsocket(conn_);
+  const int fd = PQsocket(conn_.get());
   if (fd < 0) return;
   boost::system::error_code ec;
   socket_.assign(fd, ec);
@@ -124,13 +111,13 @@ void pg_connection::begin_connect() {
                         nullptr};
   const char* values[] = {options_.conninfo.c_str(), "fastpgcache",
                           password ? password->c_str() : nullptr, nullptr};
-  conn_ = PQconnectStartParams(keys, values, 1);
+  conn_.reset(PQconnectStartParams(keys, values, 1));
   if (conn_ == nullptr) {
     reset("out of memory starting a connection");
     return;
   }
-  if (PQstatus(conn_) == CONNECTION_BAD) {
-    reset(one_line(PQerrorMessage(conn_)));
+  if (PQstatus(conn_.get()) == CONNECTION_BAD) {
+    reset(one_line(PQerrorMessage(conn_.get())));
     return;
   }
   continue_connect(PGRES_POLLING_WRITING);
@@ -142,7 +129,7 @@ void pg_connection::continue_connect(PostgresPollingStatusType polling) {
       on_connected();
       return;
     case PGRES_POLLING_FAILED: {
-      std::string message = one_line(PQerrorMessage(conn_));
+      std::string message = one_line(PQerrorMessage(conn_.get()));
       // A rejected password: the secret may have rotated; ask for the new one now.
       if (options_.password && (message.find("password") != std::string::npos ||
                                 message.find("authentication") != std::string::npos)) {
@@ -160,13 +147,13 @@ void pg_connection::continue_connect(PostgresPollingStatusType polling) {
                                                      : asio::posix::stream_descriptor::wait_write;
   socket_.async_wait(wait, [this, gen = generation_](boost::system::error_code ec) {
     if (gen != generation_ || ec == asio::error::operation_aborted) return;
-    continue_connect(PQconnectPoll(conn_));
+    continue_connect(PQconnectPoll(conn_.get()));
   });
 }
 
 void pg_connection::on_connected() {
-  if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
-    reset("cannot enter pipeline mode: " + one_line(PQerrorMessage(conn_)));
+  if (PQsetnonblocking(conn_.get(), 1) != 0 || PQenterPipelineMode(conn_.get()) != 1) {
+    reset("cannot enter pipeline mode: " + one_line(PQerrorMessage(conn_.get())));
     return;
   }
   attach_socket();
@@ -174,19 +161,19 @@ void pg_connection::on_connected() {
   // PREPAREs run first.
   for (const auto& s : statements_.all()) {
     if (!s.prepared) continue;
-    if (PQsendPrepare(conn_, s.name, s.sql.c_str(), static_cast<int>(s.param_types.size()),
+    if (PQsendPrepare(conn_.get(), s.name, s.sql.c_str(), static_cast<int>(s.param_types.size()),
                       s.param_types.data()) != 1 ||
-        PQpipelineSync(conn_) != 1) {
-      reset("cannot send PREPARE: " + one_line(PQerrorMessage(conn_)));
+        PQpipelineSync(conn_.get()) != 1) {
+      reset("cannot send PREPARE: " + one_line(PQerrorMessage(conn_.get())));
       return;
     }
-    sent_request prep{pg_request{}, make_result_ptr(nullptr), {}, true};
-    prep.request.queued_at = clock::now();
+    pg_request prepare;
+    prepare.queued_at = clock::now();  // a PREPARE times out like any statement
     const std::string stmt_name = s.name;
-    prep.request.on_done = [name = name_, stmt_name](const pg_outcome& o) {
+    prepare.on_done = [name = name_, stmt_name](const pg_outcome& o) {
       if (!o.error.empty()) spdlog::error("pg {}: PREPARE {} failed: {}", name, stmt_name, o.error);
     };
-    in_flight_.push_back(std::move(prep));
+    queue_.push_internal(std::move(prepare));
   }
   track_in_flight();
   if (ever_connected_) options_.counters->reconnects.fetch_add(1, std::memory_order_relaxed);
@@ -207,29 +194,26 @@ void pg_connection::on_connected() {
 }
 
 void pg_connection::send_waiting() {
-  // A connection due for replacement sends nothing new, but finishes a transaction it started.
-  if (state_ != state::ready || (recycling_ && !transaction_open_)) return;
+  if (state_ != state::ready) return;
   bool sent_any = false;
-  while (!waiting_.empty() && in_flight_.size() < options_.max_in_flight) {
-    if (recycling_ && !transaction_open_) break;
-    // A request with late parameters waits for every earlier answer (on_readable sends it then).
-    if (waiting_.front().late_params && !in_flight_.empty()) break;
-    in_flight_.push_back(sent_request{take_next(), make_result_ptr(nullptr), {}, false});
+  while (queue_.can_send(recycling_)) {
+    sent_request& sent = queue_.send_next();
     track_in_flight();
-    if (auto& late = in_flight_.back().request.late_params) late(in_flight_.back().request.params);
-    if (is_begin(in_flight_.back().request.stmt)) transaction_open_ = true;
-    if (in_flight_.back().request.stmt == statement::commit) transaction_open_ = false;
-    const pg_request& r = in_flight_.back().request;
+    if (sent.merged > 1) {
+      options_.counters->batches.fetch_add(1, std::memory_order_relaxed);
+      options_.counters->merged_requests.fetch_add(sent.merged, std::memory_order_relaxed);
+    }
+    const pg_request& r = sent.request;
     const statement_text& st = statements_[r.stmt];
     const auto views = r.params.make_views();
     const int queued =
-        st.prepared
-            ? PQsendQueryPrepared(conn_, st.name, static_cast<int>(r.params.size()),
-                                  views.values.data(), views.lengths.data(), views.formats.data(),
-                                  1)
-            : PQsendQueryParams(conn_, st.sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1);
-    if (queued != 1 || PQpipelineSync(conn_) != 1) {
-      reset("cannot send: " + one_line(PQerrorMessage(conn_)));
+        st.prepared ? PQsendQueryPrepared(conn_.get(), st.name, static_cast<int>(r.params.size()),
+                                          views.values.data(), views.lengths.data(),
+                                          views.formats.data(), 1)
+                    : PQsendQueryParams(conn_.get(), st.sql.c_str(), 0, nullptr, nullptr, nullptr,
+                                        nullptr, 1);
+    if (queued != 1 || PQpipelineSync(conn_.get()) != 1) {
+      reset("cannot send: " + one_line(PQerrorMessage(conn_.get())));
       return;
     }
     sent_any = true;
@@ -238,32 +222,11 @@ void pg_connection::send_waiting() {
   if (sent_any) flush();
 }
 
-pg_request pg_connection::take_next() {
-  pg_request first = std::move(waiting_.front());
-  waiting_.pop_front();
-  if (!mergeable(first.stmt) || waiting_.empty() || waiting_.front().stmt != first.stmt)
-    return first;
-  // A run of adjacent requests of one kind becomes one statement. Only adjacent ones: a run never
-  // crosses another kind, so a client's SET then GET still reach PostgreSQL in that order.
-  std::vector<pg_request> run;
-  std::size_t bytes = first.params.byte_size();
-  run.push_back(std::move(first));
-  while (!waiting_.empty() && waiting_.front().stmt == run.front().stmt &&
-         run.size() < options_.max_batch && bytes < options_.max_batch_bytes) {
-    bytes += waiting_.front().params.byte_size();
-    run.push_back(std::move(waiting_.front()));
-    waiting_.pop_front();
-  }
-  options_.counters->batches.fetch_add(1, std::memory_order_relaxed);
-  options_.counters->merged_requests.fetch_add(run.size(), std::memory_order_relaxed);
-  return merge_requests(std::move(run), member_failure::fails_alone);
-}
-
 void pg_connection::flush() {
   if (writing_ || conn_ == nullptr) return;
-  const int r = PQflush(conn_);
+  const int r = PQflush(conn_.get());
   if (r < 0) {
-    reset("cannot write: " + one_line(PQerrorMessage(conn_)));
+    reset("cannot write: " + one_line(PQerrorMessage(conn_.get())));
     return;
   }
   if (r == 1) {
@@ -290,28 +253,28 @@ void pg_connection::arm_read() {
 }
 
 void pg_connection::on_readable() {
-  if (PQconsumeInput(conn_) != 1) {
-    reset(one_line(PQerrorMessage(conn_)));
+  if (PQconsumeInput(conn_.get()) != 1) {
+    reset(one_line(PQerrorMessage(conn_.get())));
     return;
   }
   const auto gen = generation_;
   int nulls_in_a_row = 0;
-  while (PQisBusy(conn_) == 0) {
-    PGresult* r = PQgetResult(conn_);
+  while (PQisBusy(conn_.get()) == 0) {
+    PGresult* r = PQgetResult(conn_.get());
     if (r == nullptr) {
       // A NULL ends each statement's results; two in a row means nothing more is ready.
-      if (in_flight_.empty() || ++nulls_in_a_row >= 2) break;
+      if (queue_.idle() || ++nulls_in_a_row >= 2) break;
       continue;
     }
     nulls_in_a_row = 0;
     handle_result(r);
     if (gen != generation_) return;  // a callback or an error reset the connection
   }
-  if (PQstatus(conn_) == CONNECTION_BAD) {
-    reset(one_line(PQerrorMessage(conn_)));
+  if (PQstatus(conn_.get()) == CONNECTION_BAD) {
+    reset(one_line(PQerrorMessage(conn_.get())));
     return;
   }
-  if (recycling_ && in_flight_.empty() && !transaction_open_) {
+  if (recycling_ && queue_.idle() && !queue_.transaction_open()) {
     recycle();
     return;
   }
@@ -320,7 +283,7 @@ void pg_connection::on_readable() {
 }
 
 void pg_connection::track_in_flight() {
-  const std::size_t now = in_flight_.size();
+  const std::size_t now = queue_.in_flight();
   if (now == reported_in_flight_) return;
   auto& c = *options_.counters;
   c.in_flight.fetch_add(
@@ -351,17 +314,17 @@ void pg_connection::recycle() {
 
 void pg_connection::handle_result(PGresult* raw) {
   result_ptr res = make_result_ptr(raw);
-  if (in_flight_.empty()) {
+  sent_request* oldest = queue_.oldest_sent();
+  if (oldest == nullptr) {
     spdlog::warn("pg {}: result with no request waiting ({})", name_,
                  PQresStatus(PQresultStatus(raw)));
     return;
   }
-  sent_request& front = in_flight_.front();
+  sent_request& front = *oldest;
   switch (PQresultStatus(raw)) {
     case PGRES_PIPELINE_SYNC: {
       // The Sync closes the statement's implicit transaction: its effect is committed now.
-      sent_request done = std::move(front);
-      in_flight_.pop_front();
+      sent_request done = queue_.pop_answered();
       track_in_flight();
       options_.counters->round_trips.fetch_add(1, std::memory_order_relaxed);
       options_.counters->round_trip_us.fetch_add(
@@ -381,7 +344,7 @@ void pg_connection::handle_result(PGresult* raw) {
       if (front.request.in_transaction) {
         const char* sqlstate = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
         const std::string_view code = sqlstate ? sqlstate : "";
-        if (code == "40001" || code == "40P01") transaction_conflict_ = true;
+        if (code == "40001" || code == "40P01") queue_.note_conflict();
       }
       break;
     }
@@ -395,9 +358,7 @@ void pg_connection::handle_result(PGresult* raw) {
 }
 
 void pg_connection::complete(sent_request&& done) {
-  bool conflict = false;
-  if (done.request.stmt == statement::commit)
-    conflict = std::exchange(transaction_conflict_, false);
+  const bool conflict = queue_.take_conflict(done);
   if (!done.request.on_done) return;
   if (!done.error.empty()) {
     done.request.on_done(pg_outcome{nullptr, done.error});
@@ -412,35 +373,19 @@ void pg_connection::close_connection() {
   ++generation_;  // handlers still pending for the old socket see a stale number and return
   reading_ = writing_ = send_scheduled_ = false;
   detach_socket();
-  if (conn_) {
-    PQfinish(conn_);
-    conn_ = nullptr;
-  }
+  conn_.reset();
 }
 
 void pg_connection::reset(const std::string& reason) {
   spdlog::warn("pg {}: {}; reconnecting", name_, reason);
   close_connection();
   set_state(state::backoff);
-  // What was sent may or may not have run: fail it rather than risk running a write twice.
-  auto sent = std::move(in_flight_);
-  in_flight_.clear();
+  // What was sent may or may not have run: fail it rather than risk running a write twice; the
+  // unsent rest of a transaction cut in half goes with it. The others wait for the new connection.
+  auto lost = queue_.take_lost();
   track_in_flight();
   const std::string error = "ERR PostgreSQL connection lost: " + reason;
-  // A transaction cut in half is rolled back by PostgreSQL: its unsent rest must not run alone.
-  std::vector<pg_request> rest_of_transaction;
-  if (transaction_open_) {
-    while (!waiting_.empty() && waiting_.front().in_transaction) {
-      const bool commit = waiting_.front().stmt == statement::commit;
-      rest_of_transaction.push_back(std::move(waiting_.front()));
-      waiting_.pop_front();
-      if (commit) break;
-    }
-    transaction_open_ = false;
-    transaction_conflict_ = false;
-  }
-  for (auto& s : sent) fail(s.request, error);
-  for (auto& r : rest_of_transaction) fail(r, error);
+  for (auto& r : lost) fail(r, error);
   schedule_reconnect();
 }
 
@@ -458,32 +403,18 @@ void pg_connection::check_timeouts() {
   if (state_ == state::stopped) return;
   const auto now = clock::now();
   const auto deadline = now - options_.timeout;
-  while (!waiting_.empty() && waiting_.front().queued_at < deadline) {
-    pg_request r = std::move(waiting_.front());
-    waiting_.pop_front();
-    const std::string_view error =
-        state_ == state::ready
-            ? "ERR PostgreSQL did not answer in time (--pg-timeout)"
-            : "ERR PostgreSQL unavailable (--pg-timeout passed while reconnecting)";
-    // A transaction never starts without its BEGIN: its other requests fail with it.
-    const bool begin = is_begin(r.stmt);
-    fail(r, error);
-    while (begin && !waiting_.empty() && waiting_.front().in_transaction) {
-      pg_request part = std::move(waiting_.front());
-      waiting_.pop_front();
-      const bool commit = part.stmt == statement::commit;
-      fail(part, error);
-      if (commit) break;
-    }
-  }
-  if (state_ == state::ready && !in_flight_.empty() &&
-      in_flight_.front().request.queued_at < deadline) {
+  const std::string_view error =
+      state_ == state::ready
+          ? "ERR PostgreSQL did not answer in time (--pg-timeout)"
+          : "ERR PostgreSQL unavailable (--pg-timeout passed while reconnecting)";
+  for (auto& r : queue_.take_expired(deadline)) fail(r, error);
+  if (state_ == state::ready && queue_.oldest_sent_before(deadline)) {
     reset("no answer within --pg-timeout");
   }
   if (state_ == state::ready && !recycling_ && age_limit_.count() > 0 &&
       now - connected_at_ > age_limit_) {
     recycling_ = true;
-    if (in_flight_.empty() && !transaction_open_) recycle();
+    if (queue_.idle() && !queue_.transaction_open()) recycle();
   }
   const auto period = std::clamp(options_.timeout / 10, std::chrono::milliseconds(20),
                                  std::chrono::milliseconds(500));

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "pgbackend/pipeline/pg_request.hpp"
+#include "pgbackend/pipeline/request_queue.hpp"
 #include "storage/backend_counters.hpp"
 
 namespace fpc::pg {
@@ -52,11 +53,11 @@ class pg_connection {
   void stop();
   void submit(pg_request&& request);
   /// True between a submitted BEGIN and its COMMIT (EXEC's statements are being submitted).
-  [[nodiscard]] bool submitting_transaction() const { return marking_transaction_; }
+  [[nodiscard]] bool submitting_transaction() const { return queue_.marking_transaction(); }
 
   [[nodiscard]] bool ready() const { return state_ == state::ready; }
-  [[nodiscard]] std::size_t in_flight() const { return in_flight_.size(); }
-  [[nodiscard]] std::size_t waiting() const { return waiting_.size(); }
+  [[nodiscard]] std::size_t in_flight() const { return queue_.in_flight(); }
+  [[nodiscard]] std::size_t waiting() const { return queue_.waiting(); }
 
  private:
   enum class state {
@@ -66,13 +67,6 @@ class pg_connection {
     ready,       ///< pipeline mode, statements prepared (or being prepared ahead of requests)
   };
 
-  struct sent_request {
-    pg_request request;
-    result_ptr result{nullptr, &PQclear};
-    std::string error;
-    bool internal = false;  // a PREPARE: failure resets the connection
-    std::chrono::steady_clock::time_point sent_at = std::chrono::steady_clock::now();
-  };
   /// Brings the in-flight and busy gauges up to date after in_flight_ changed.
   void track_in_flight();
   std::size_t reported_in_flight_ = 0;
@@ -81,7 +75,6 @@ class pg_connection {
   void continue_connect(PostgresPollingStatusType polling);
   void on_connected();
   void send_waiting();
-  pg_request take_next();
   void flush();
   void arm_read();
   void on_readable();
@@ -98,10 +91,6 @@ class pg_connection {
   void complete(sent_request&& done);
   bool send_scheduled_ = false;
   bool ever_connected_ = false;
-  bool marking_transaction_ = false;  // submit(): between a BEGIN and its COMMIT
-  bool transaction_open_ = false;     // sent a BEGIN whose COMMIT is not sent yet
-  bool transaction_conflict_ =
-      false;                // the open transaction failed on a serialization failure or deadlock
   bool recycling_ = false;  // past max age: send nothing more, reconnect once answers are in
   std::chrono::steady_clock::time_point connected_at_{};
   std::chrono::milliseconds age_limit_{0};
@@ -111,7 +100,10 @@ class pg_connection {
   const statement_set& statements_;
   std::string name_;
 
-  PGconn* conn_ = nullptr;
+  struct conn_closer {
+    void operator()(PGconn* c) const { PQfinish(c); }
+  };
+  std::unique_ptr<PGconn, conn_closer> conn_;
   boost::asio::posix::stream_descriptor socket_;
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer timeout_timer_;
@@ -119,13 +111,9 @@ class pg_connection {
   bool reading_ = false;
   bool writing_ = false;
   std::chrono::milliseconds backoff_{100};
-  std::uint64_t generation_ = 0;
-  std::uint64_t batches_ = 0;  // merged statements sent
-  std::uint64_t merged_ =
-      0;  // requests they carried  // bumps on reset: stale socket handlers see a new number
+  std::uint64_t generation_ = 0;  // bumps on reset: stale socket handlers see a new number
 
-  std::deque<pg_request> waiting_;
-  std::deque<sent_request> in_flight_;
+  request_queue queue_;
 };
 
 }  // namespace fpc::pg
