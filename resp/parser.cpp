@@ -21,6 +21,25 @@ bool is_space(char c) noexcept {
   return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f';
 }
 
+// The character a backslash escape inside double quotes stands for (\n, \r, \t, \b, \a; any other
+// character stands for itself), as redis-cli's sdssplitargs.
+char unescaped(char c) noexcept {
+  switch (c) {
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    case 'b':
+      return '\b';
+    case 'a':
+      return '\a';
+    default:
+      return c;
+  }
+}
+
 }  // namespace
 
 bool split_inline_args(std::string_view line, std::vector<std::string>& out) {
@@ -44,26 +63,7 @@ bool split_inline_args(std::string_view line, std::vector<std::string>& out) {
           i += 3;
         } else if (line[i] == '\\' && i + 1 < n) {
           ++i;
-          switch (line[i]) {
-            case 'n':
-              current.push_back('\n');
-              break;
-            case 'r':
-              current.push_back('\r');
-              break;
-            case 't':
-              current.push_back('\t');
-              break;
-            case 'b':
-              current.push_back('\b');
-              break;
-            case 'a':
-              current.push_back('\a');
-              break;
-            default:
-              current.push_back(line[i]);
-              break;
-          }
+          current.push_back(unescaped(line[i]));
         } else if (line[i] == '"') {
           // A closing quote must be followed by a space or the end.
           if (i + 1 < n && !is_space(line[i + 1])) return false;

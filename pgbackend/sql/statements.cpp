@@ -68,9 +68,9 @@ statement_set::statement_set(const table_objects& objects) {
           "SELECT $1, $2, $3, CASE WHEN $7::bool THEN (SELECT expires_at FROM old) ELSE " +
           expiry_expr("$4::int8", "$5::int8") +
           " END WHERE CASE $6::int8 WHEN 1 THEN NOT EXISTS (SELECT 1 FROM old) "
-          "WHEN 2 THEN EXISTS (SELECT 1 FROM old) ELSE true END "
-          "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
-          "expires_at = EXCLUDED.expires_at "
+          "WHEN 2 THEN EXISTS (SELECT 1 FROM old) ELSE true END " +
+          std::string(upsert) +
+          " "
           "WHERE $6::int8 <> 1 OR (c.expires_at IS NOT NULL AND c.expires_at <= now()) "
           "RETURNING 1) "
           "SELECT (SELECT value FROM old), (SELECT count(*) FROM written)",
@@ -243,9 +243,9 @@ statement_set::statement_set(const table_objects& objects) {
           "w AS (INSERT INTO " +
           t +
           " AS c (tenant, key, value, expires_at) "
-          "SELECT $1, $2, res.v, (SELECT expires_at FROM cur) FROM res WHERE length($4) > 0 "
-          "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
-          "expires_at = EXCLUDED.expires_at "
+          "SELECT $1, $2, res.v, (SELECT expires_at FROM cur) FROM res WHERE length($4) > 0 " +
+          std::string(upsert) +
+          " "
           "RETURNING 1) "
           "SELECT length(v)::int8 FROM res",
       {text_oid, bytea_oid, int8_oid, bytea_oid});
@@ -330,10 +330,9 @@ statement_set::statement_set(const table_objects& objects) {
           " WHERE tenant = $1 AND key = $3 AND " + L +
           ")) RETURNING value, expires_at), "
           "w AS (INSERT INTO " +
-          t +
-          " (tenant, key, value, expires_at) SELECT $1, $3, value, expires_at FROM src "
-          "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
-          "expires_at = EXCLUDED.expires_at "
+          t + " (tenant, key, value, expires_at) SELECT $1, $3, value, expires_at FROM src " +
+          std::string(upsert) +
+          " "
           "RETURNING 1) "
           "SELECT CASE WHEN EXISTS (SELECT 1 FROM w) THEN 1 WHEN EXISTS (SELECT 1 FROM " +
           t + " WHERE tenant = $1 AND key = $2 AND " + L + ") THEN 2 ELSE 0 END::int8",
@@ -347,9 +346,9 @@ statement_set::statement_set(const table_objects& objects) {
           "w AS (INSERT INTO " +
           t +
           " AS c (tenant, key, value, expires_at) "
-          "SELECT $1, $3, value, expires_at FROM src ON CONFLICT (tenant, key) DO UPDATE SET "
-          "accessed_at = now(), "
-          "value = EXCLUDED.value, expires_at = EXCLUDED.expires_at "
+          "SELECT $1, $3, value, expires_at FROM src" +
+          std::string(upsert) +
+          " "
           "WHERE $4::bool OR (c.expires_at IS NOT NULL AND c.expires_at <= now()) RETURNING 1) "
           "SELECT count(*) FROM w",
       {text_oid, bytea_oid, bytea_oid, bool_oid});

@@ -72,7 +72,8 @@ void for_each_tenant_client(command_call& call, Visit visit, Done done) {
       {
         std::lock_guard guard(g->lock);
         // Copy first: KILL changes the set while it is walked.
-        const std::vector<client_connection*> sessions(loop->sessions.begin(), loop->sessions.end());
+        const std::vector<client_connection*> sessions(loop->sessions.begin(),
+                                                       loop->sessions.end());
         for (client_connection* s : sessions) {
           if (s->username() == tenant) visit(*s, g->acc);
         }
@@ -127,15 +128,52 @@ void client_list(command_call& call) {
       });
 }
 
+// CLIENT KILL's filters; a client matches when it passes every one given.
+struct kill_filter {
+  std::optional<long long> id;
+  std::optional<std::string> addr, laddr, user;
+  std::optional<long long> max_age;
+  bool skip_me = true;
+  bool any_type = true;  // TYPE normal (or none); other types match nobody here
+};
+
+// Reads one `option value` pair into `f`; returns Redis's error, or nothing.
+std::optional<std::string> read_kill_option(kill_filter& f, std::string_view opt,
+                                            std::string_view value) {
+  long long n = 0;
+  if (resp::iequals(opt, "ID")) {
+    if (!resp::parse_integer(value, n) || n <= 0) return "ERR client-id should be greater than 0";
+    f.id = n;
+  } else if (resp::iequals(opt, "ADDR")) {
+    f.addr = std::string(value);
+  } else if (resp::iequals(opt, "LADDR")) {
+    f.laddr = std::string(value);
+  } else if (resp::iequals(opt, "USER")) {
+    f.user = std::string(value);
+  } else if (resp::iequals(opt, "MAXAGE")) {
+    if (!resp::parse_integer(value, n)) return "ERR value is not an integer or out of range";
+    f.max_age = n;
+  } else if (resp::iequals(opt, "SKIPME")) {
+    if (!resp::iequals(value, "yes") && !resp::iequals(value, "no")) return "ERR syntax error";
+    f.skip_me = resp::iequals(value, "yes");
+  } else if (resp::iequals(opt, "TYPE")) {
+    if (resp::iequals(value, "normal")) {
+      f.any_type = true;
+    } else if (resp::iequals(value, "master") || resp::iequals(value, "replica") ||
+               resp::iequals(value, "slave") || resp::iequals(value, "pubsub")) {
+      f.any_type = false;
+    } else {
+      return "ERR Unknown client type '" + std::string(value) + "'";
+    }
+  } else {
+    return "ERR syntax error";
+  }
+  return std::nullopt;
+}
+
 // CLIENT KILL: the old `addr:port` form answers OK or an error; the filter form counts.
 void client_kill(command_call& call) {
-  struct filter {
-    std::optional<long long> id;
-    std::optional<std::string> addr, laddr, user;
-    std::optional<long long> max_age;
-    bool skip_me = true;
-    bool any_type = true;  // TYPE normal (or none); other types match nobody here
-  } f;
+  kill_filter f;
   const bool old_form = call.args.size() == 3;
   if (old_form) {
     f.addr = std::string(call.args[2]);
@@ -146,47 +184,8 @@ void client_kill(command_call& call) {
       return;
     }
     for (std::size_t i = 2; i + 1 < call.args.size(); i += 2) {
-      const std::string_view opt = call.args[i], value = call.args[i + 1];
-      long long n = 0;
-      if (resp::iequals(opt, "ID")) {
-        if (!resp::parse_integer(value, n) || n <= 0) {
-          call.out.error("ERR client-id should be greater than 0");
-          return;
-        }
-        f.id = n;
-      } else if (resp::iequals(opt, "ADDR")) {
-        f.addr = std::string(value);
-      } else if (resp::iequals(opt, "LADDR")) {
-        f.laddr = std::string(value);
-      } else if (resp::iequals(opt, "USER")) {
-        f.user = std::string(value);
-      } else if (resp::iequals(opt, "MAXAGE")) {
-        if (!resp::parse_integer(value, n)) {
-          call.out.error("ERR value is not an integer or out of range");
-          return;
-        }
-        f.max_age = n;
-      } else if (resp::iequals(opt, "SKIPME")) {
-        if (resp::iequals(value, "yes"))
-          f.skip_me = true;
-        else if (resp::iequals(value, "no"))
-          f.skip_me = false;
-        else {
-          call.out.error("ERR syntax error");
-          return;
-        }
-      } else if (resp::iequals(opt, "TYPE")) {
-        if (resp::iequals(value, "normal"))
-          f.any_type = true;
-        else if (resp::iequals(value, "master") || resp::iequals(value, "replica") ||
-                 resp::iequals(value, "slave") || resp::iequals(value, "pubsub"))
-          f.any_type = false;
-        else {
-          call.out.error("ERR Unknown client type '" + std::string(value) + "'");
-          return;
-        }
-      } else {
-        call.out.error("ERR syntax error");
+      if (auto error = read_kill_option(f, call.args[i], call.args[i + 1])) {
+        call.out.error(*error);
         return;
       }
     }

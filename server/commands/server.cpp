@@ -13,7 +13,7 @@
 #include "server/commands/glob.hpp"
 #include "server/commands/handlers.hpp"
 #include "server/commands/replies.hpp"
-#include "server/state/process_memory.hpp"
+#include "server/dispatch/shared_counters.hpp"
 
 namespace fpc::server::handlers {
 namespace {
@@ -119,9 +119,88 @@ void append_line(std::string& out, std::string_view key, const auto& value) {
   out.append("\r\n");
 }
 
+// One of the shared counters (the list /metrics renders too), as an INFO line.
+void append_counter(std::string& out, const server_state& st, std::string_view name) {
+  append_line(out, name, static_cast<long long>(counter_named(name).read(st)));
+}
+
+void info_server(std::string& out, const server_state& st) {
+  append_line(out, "redis_version", std::string_view(FASTPGCACHE_REDIS_VERSION));
+  append_line(out, "fastpgcache_version", std::string_view(FASTPGCACHE_VERSION));
+  append_line(out, "redis_mode", std::string_view("standalone"));
+  append_line(out, "os", std::string_view("Linux"));
+  append_line(out, "multiplexing_api", std::string_view("epoll"));
+  append_line(out, "process_id", static_cast<long long>(getpid()));
+  append_line(out, "tcp_port", static_cast<long long>(st.bound_port));
+  const auto up = std::chrono::duration_cast<std::chrono::seconds>(
+                      std::chrono::steady_clock::now() - st.started)
+                      .count();
+  append_line(out, "uptime_in_seconds", static_cast<long long>(up));
+  append_line(out, "uptime_in_days", static_cast<long long>(up / 86400));
+  append_line(out, "io_threads_active", static_cast<long long>(st.settings.effective_threads()));
+  append_line(out, "storage", std::string_view("postgresql"));
+}
+
+void info_memory(std::string& out, server_state& st, const std::string& user) {
+  append_counter(out, st, "used_memory_rss");
+  // The bound is on stored key+value bytes (the usage table), not on this process's memory.
+  append_counter(out, st, "used_memory_stored");
+  append_line(out, "used_memory_stored_user", st.size.user_bytes(user));
+  append_line(out, "used_memory_stored_peak", st.size.peak_bytes());
+  append_counter(out, st, "maxmemory");
+  append_line(out, "maxmemory_per_user", st.live.maxmemory_per_user.load());
+  append_line(out, "maxmemory_policy", st.live.policy());
+}
+
+void info_stats(std::string& out, const server_state& st) {
+  for (auto name : {"total_connections_received", "total_commands_processed",
+                    "rejected_connections", "expired_keys", "exec_retries", "evicted_keys",
+                    "eviction_rounds", "keyspace_hits", "keyspace_misses"}) {
+    append_counter(out, st, name);
+  }
+}
+
+void info_commandstats(std::string& out, const server_state& st) {
+  const auto totals = st.stats.totals();
+  const auto& table = command_table();
+  for (std::size_t i = 0; i < totals.size(); ++i) {
+    const auto& t = totals[i];
+    if (t.calls == 0) continue;
+    char per_call[32];
+    std::snprintf(per_call, sizeof per_call, "%.2f",
+                  static_cast<double>(t.usec) / static_cast<double>(t.calls));
+    out += "cmdstat_" + std::string(table[i].name) + ":calls=" + std::to_string(t.calls) +
+           ",usec=" + std::to_string(t.usec) + ",usec_per_call=" + per_call +
+           ",rejected_calls=0,failed_calls=" + std::to_string(t.failed) + "\r\n";
+  }
+}
+
+// A ratio with `decimals` places, 0 when nothing was counted.
+std::string ratio(std::uint64_t sum, std::uint64_t count, int decimals) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*f", decimals,
+                count ? static_cast<double>(sum) / static_cast<double>(count) : 0.0);
+  return text;
+}
+
+void info_pgbackend(std::string& out, const server_state& st) {
+  const auto& b = st.backend;
+  const unsigned threads = st.settings.effective_threads();
+  append_line(out, "pool_size",
+              std::max<std::size_t>(1, st.settings.pool_size / threads) * threads);
+  append_line(out, "pipeline_depth", st.settings.pg_pipeline_depth);
+  for (auto name :
+       {"statements", "merged_statements", "merged_requests", "statement_errors", "reconnects",
+        "connections_ready", "connections_busy", "statements_in_flight"}) {
+    append_counter(out, st, name);
+  }
+  // Send to answer, PostgreSQL's work included.
+  append_line(out, "avg_round_trip_us", ratio(b.round_trip_us.load(), b.round_trips.load(), 1));
+  append_line(out, "avg_merged_batch", ratio(b.merged_requests.load(), b.batches.load(), 2));
+}
+
 std::string info_text(command_call& call, std::span<const std::string_view> sections) {
-  const server_state& st = call.shared();
-  const auto& counters = st.counters;
+  server_state& st = call.shared();
   std::string out;
   auto section = [&](std::string_view title) {
     if (!out.empty()) out.append("\r\n");
@@ -129,39 +208,17 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
   };
   if (wants(sections, "server")) {
     section("Server");
-    append_line(out, "redis_version", std::string_view(FASTPGCACHE_REDIS_VERSION));
-    append_line(out, "fastpgcache_version", std::string_view(FASTPGCACHE_VERSION));
-    append_line(out, "redis_mode", std::string_view("standalone"));
-    append_line(out, "os", std::string_view("Linux"));
-    append_line(out, "multiplexing_api", std::string_view("epoll"));
-    append_line(out, "process_id", static_cast<long long>(getpid()));
-    append_line(out, "tcp_port", static_cast<long long>(st.bound_port));
-    const auto up = std::chrono::duration_cast<std::chrono::seconds>(
-                        std::chrono::steady_clock::now() - st.started)
-                        .count();
-    append_line(out, "uptime_in_seconds", static_cast<long long>(up));
-    append_line(out, "uptime_in_days", static_cast<long long>(up / 86400));
-    append_line(out, "io_threads_active", static_cast<long long>(st.settings.effective_threads()));
-    append_line(out, "storage", std::string_view("postgresql"));
+    info_server(out, st);
   }
   if (wants(sections, "clients")) {
     section("Clients");
-    append_line(out, "connected_clients", counters.connected_clients.load());
-    append_line(out, "maxclients", call.shared().live.maxclients.load());
+    append_counter(out, st, "connected_clients");
+    append_line(out, "maxclients", st.live.maxclients.load());
     append_line(out, "blocked_clients", 0);
   }
   if (wants(sections, "memory")) {
     section("Memory");
-    const auto rss = resident_memory_bytes();
-    append_line(out, "used_memory_rss", rss);
-    // The bound is on stored key+value bytes (the usage table), not on this process's memory.
-    auto& live = call.shared().live;
-    append_line(out, "used_memory_stored", st.size.total_bytes());
-    append_line(out, "used_memory_stored_user", st.size.user_bytes(call.session.username()));
-    append_line(out, "used_memory_stored_peak", st.size.peak_bytes());
-    append_line(out, "maxmemory", live.maxmemory.load());
-    append_line(out, "maxmemory_per_user", live.maxmemory_per_user.load());
-    append_line(out, "maxmemory_policy", live.policy());
+    info_memory(out, st, call.session.username());
   }
   if (wants(sections, "persistence")) {
     section("Persistence");
@@ -171,15 +228,7 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
   }
   if (wants(sections, "stats")) {
     section("Stats");
-    append_line(out, "total_connections_received", counters.connections_received.load());
-    append_line(out, "total_commands_processed", counters.commands_processed.load());
-    append_line(out, "rejected_connections", counters.rejected_connections.load());
-    append_line(out, "expired_keys", counters.expired_keys.load());
-    append_line(out, "exec_retries", counters.exec_retries.load());
-    append_line(out, "evicted_keys", st.size.evicted_keys.load());
-    append_line(out, "eviction_rounds", st.size.eviction_rounds.load());
-    append_line(out, "keyspace_hits", counters.keyspace_hits.load());
-    append_line(out, "keyspace_misses", counters.keyspace_misses.load());
+    info_stats(out, st);
   }
   // Like Redis, a plain INFO leaves commandstats out; "all", "everything" or its name bring it.
   const bool commandstats = std::any_of(sections.begin(), sections.end(), [](std::string_view s) {
@@ -188,50 +237,14 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
   });
   if (commandstats) {
     section("Commandstats");
-    const auto totals = st.stats.totals();
-    const auto& table = command_table();
-    for (std::size_t i = 0; i < totals.size(); ++i) {
-      const auto& t = totals[i];
-      if (t.calls == 0) continue;
-      char per_call[32];
-      std::snprintf(per_call, sizeof per_call, "%.2f",
-                    static_cast<double>(t.usec) / static_cast<double>(t.calls));
-      out += "cmdstat_" + std::string(table[i].name) + ":calls=" + std::to_string(t.calls) +
-             ",usec=" + std::to_string(t.usec) + ",usec_per_call=" + per_call +
-             ",rejected_calls=0,failed_calls=" + std::to_string(t.failed) + "\r\n";
-    }
+    info_commandstats(out, st);
   }
   if (wants(sections, "pgbackend")) {
     section("Pgbackend");
-    const auto& b = st.backend;
-    const unsigned threads = st.settings.effective_threads();
-    append_line(out, "pool_size",
-                std::max<std::size_t>(1, st.settings.pool_size / threads) * threads);
-    append_line(out, "pipeline_depth", st.settings.pg_pipeline_depth);
-    append_line(out, "statements", b.statements.load());
-    append_line(out, "merged_statements", b.batches.load());
-    append_line(out, "merged_requests", b.merged_requests.load());
-    append_line(out, "statement_errors", b.errors.load());
-    append_line(out, "reconnects", b.reconnects.load());
-    append_line(out, "connections_ready", static_cast<long long>(b.connections_ready.load()));
-    append_line(out, "connections_busy", static_cast<long long>(b.connections_busy.load()));
-    append_line(out, "statements_in_flight", static_cast<long long>(b.in_flight.load()));
-    const auto trips = b.round_trips.load();
-    char avg[32];
-    std::snprintf(
-        avg, sizeof avg, "%.1f",
-        trips ? static_cast<double>(b.round_trip_us.load()) / static_cast<double>(trips) : 0.0);
-    append_line(out, "avg_round_trip_us",
-                std::string_view(avg));  // send to answer, PostgreSQL's work included
-    const auto merged = b.batches.load();
-    std::snprintf(
-        avg, sizeof avg, "%.2f",
-        merged ? static_cast<double>(b.merged_requests.load()) / static_cast<double>(merged) : 0.0);
-    append_line(out, "avg_merged_batch", std::string_view(avg));
+    info_pgbackend(out, st);
   }
   return out;
 }
-
 }  // namespace
 
 void command(command_call& call) {

@@ -71,21 +71,21 @@ void set(command_call& call) {
   auto reply = call.defer();
   const bool return_old = options.return_old;
   call.store().strings().set(call.session.who(), args[1], args[2], options,
-                   [reply, return_old](kv_result&& r) {
-                     if (!reply_if_failed(reply, r)) return;
-                     auto w = reply.writer();
-                     if (return_old) {
-                       if (r.value)
-                         w.bulk(*r.value);
-                       else
-                         w.null();
-                     } else if (r.integer == 1) {
-                       w.ok();
-                     } else {
-                       w.null();
-                     }
-                     reply.finish();
-                   });
+                             [reply, return_old](kv_result&& r) {
+                               if (!reply_if_failed(reply, r)) return;
+                               auto w = reply.writer();
+                               if (return_old) {
+                                 if (r.value)
+                                   w.bulk(*r.value);
+                                 else
+                                   w.null();
+                               } else if (r.integer == 1) {
+                                 w.ok();
+                               } else {
+                                 w.null();
+                               }
+                               reply.finish();
+                             });
 }
 
 }  // namespace fpc::server::handlers
@@ -99,20 +99,20 @@ void set_with(command_call& call, std::string_view key, std::string_view value,
               const set_options& options, bool integer_result) {
   const bool return_old = options.return_old;
   call.store().strings().set(call.session.who(), key, value, options,
-                   [reply = call.defer(), return_old, integer_result](kv_result&& r) {
-                     auto w = reply.writer();
-                     if (!r.ok())
-                       w.error(r.error);
-                     else if (integer_result)
-                       w.integer(r.integer);
-                     else if (return_old && r.value)
-                       w.bulk(*r.value);
-                     else if (return_old)
-                       w.null();
-                     else
-                       w.ok();
-                     reply.finish();
-                   });
+                             [reply = call.defer(), return_old, integer_result](kv_result&& r) {
+                               auto w = reply.writer();
+                               if (!r.ok())
+                                 w.error(r.error);
+                               else if (integer_result)
+                                 w.integer(r.integer);
+                               else if (return_old && r.value)
+                                 w.bulk(*r.value);
+                               else if (return_old)
+                                 w.null();
+                               else
+                                 w.ok();
+                               reply.finish();
+                             });
 }
 
 void setex_generic(command_call& call, time_unit unit, std::string_view name) {
@@ -132,21 +132,21 @@ void incr_generic(command_call& call, long long delta) {
 
 void mget(command_call& call) {
   call.store().strings().mget(call.session.who(), call.args.subspan(1),
-                    [reply = call.defer()](kv_result&& r) {
-                      auto w = reply.writer();
-                      if (!r.ok()) {
-                        w.error(r.error);
-                      } else {
-                        w.array(r.values.size());
-                        for (const auto& v : r.values) {
-                          if (v)
-                            w.bulk(*v);
-                          else
-                            w.null();
-                        }
-                      }
-                      reply.finish();
-                    });
+                              [reply = call.defer()](kv_result&& r) {
+                                auto w = reply.writer();
+                                if (!r.ok()) {
+                                  w.error(r.error);
+                                } else {
+                                  w.array(r.values.size());
+                                  for (const auto& v : r.values) {
+                                    if (v)
+                                      w.bulk(*v);
+                                    else
+                                      w.null();
+                                  }
+                                }
+                                reply.finish();
+                              });
 }
 
 void mset(command_call& call) {
@@ -158,15 +158,7 @@ void mset(command_call& call) {
     call.store().strings().msetnx(call.session.who(), call.args.subspan(1), integer_reply(call));
     return;
   }
-  call.store().strings().mset(call.session.who(), call.args.subspan(1),
-                    [reply = call.defer()](kv_result&& r) {
-                      auto w = reply.writer();
-                      if (!r.ok())
-                        w.error(r.error);
-                      else
-                        w.ok();
-                      reply.finish();
-                    });
+  call.store().strings().mset(call.session.who(), call.args.subspan(1), ok_reply(call));
 }
 
 void setnx(command_call& call) {
@@ -207,16 +199,16 @@ void getex(command_call& call) {
       if (auto err = parse_expiry_option(opt, args[i + 1], "getex", when)) {
         // Redis looks the key up before it checks the time: a missing key answers nil.
         call.store().strings().get(call.session.who(), args[1],
-                         [reply = call.defer(), e = *err](kv_result&& r) {
-                           auto w = reply.writer();
-                           if (!r.ok())
-                             w.error(r.error);
-                           else if (!r.value)
-                             w.null();
-                           else
-                             w.error(e);
-                           reply.finish();
-                         });
+                                   [reply = call.defer(), e = *err](kv_result&& r) {
+                                     auto w = reply.writer();
+                                     if (!r.ok())
+                                       w.error(r.error);
+                                     else if (!r.value)
+                                       w.null();
+                                     else
+                                       w.error(e);
+                                     reply.finish();
+                                   });
         return;
       }
       has_option = true;
@@ -230,7 +222,8 @@ void getex(command_call& call) {
 }
 
 void append(command_call& call) {
-  call.store().strings().append(call.session.who(), call.args[1], call.args[2], integer_reply(call));
+  call.store().strings().append(call.session.who(), call.args[1], call.args[2],
+                                integer_reply(call));
 }
 
 void setrange(command_call& call) {
@@ -249,7 +242,8 @@ void setrange(command_call& call) {
     call.out.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
     return;
   }
-  call.store().strings().setrange(call.session.who(), call.args[1], offset, piece, integer_reply(call));
+  call.store().strings().setrange(call.session.who(), call.args[1], offset, piece,
+                                  integer_reply(call));
 }
 
 void strlen(command_call& call) {
@@ -336,7 +330,8 @@ void incrbyfloat(command_call& call) {
     next = resp::format_long_double_human(value);
     return true;
   };
-  call.store().strings().read_modify_write(call.session.who(), call.args[1], add, value_reply(call));
+  call.store().strings().read_modify_write(call.session.who(), call.args[1], add,
+                                           value_reply(call));
 }
 
 }  // namespace fpc::server::handlers

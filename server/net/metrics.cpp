@@ -1,6 +1,5 @@
 // Prometheus rendering, and a small HTTP endpoint (Boost.Beast) off the event loops.
 #include "server/net/metrics.hpp"
-#include "server/state/process_memory.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -19,6 +18,7 @@
 
 #include "server/dispatch/command_table.hpp"
 #include "server/dispatch/server_state.hpp"
+#include "server/dispatch/shared_counters.hpp"
 
 namespace fpc::server {
 namespace asio = boost::asio;
@@ -27,9 +27,10 @@ using asio::ip::tcp;
 
 namespace {
 
-void metric(std::string& out, const char* name, const char* type, const char* help, double value) {
-  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-         name + " ";
+void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+            double value) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name);
+  out.append(" ").append(type).append("\n").append(name).append(" ");
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", value);
   out += buf;
@@ -46,62 +47,9 @@ std::string seconds_label(std::uint64_t us) {
 
 std::string render_metrics(const server_state& st) {
   std::string out;
-  const auto& c = st.counters;
-  const auto& b = st.backend;
-  auto d = [](const std::atomic<std::uint64_t>& v) {
-    return static_cast<double>(v.load(std::memory_order_relaxed));
-  };
-  metric(out, "fastpgcache_connected_clients", "gauge", "Clients connected now.",
-         d(c.connected_clients));
-  metric(out, "fastpgcache_connections_received_total", "counter", "Client connections accepted.",
-         d(c.connections_received));
-  metric(out, "fastpgcache_rejected_connections_total", "counter",
-         "Connections refused by --maxclients.", d(c.rejected_connections));
-  metric(out, "fastpgcache_commands_processed_total", "counter", "Commands received.",
-         d(c.commands_processed));
-  metric(out, "fastpgcache_keyspace_hits_total", "counter", "GETs that found a key.",
-         d(c.keyspace_hits));
-  metric(out, "fastpgcache_keyspace_misses_total", "counter", "GETs that found nothing.",
-         d(c.keyspace_misses));
-  metric(out, "fastpgcache_expired_keys_total", "counter", "Expired rows deleted by the sweeper.",
-         d(c.expired_keys));
-  metric(out, "fastpgcache_exec_retries_total", "counter",
-         "EXEC transactions run again after a serialization failure or deadlock.",
-         d(c.exec_retries));
-  metric(out, "fastpgcache_stored_bytes", "gauge",
-         "Stored key+value bytes of all users (the --maxmemory measure).",
-         static_cast<double>(st.size.total_bytes()));
-  metric(out, "fastpgcache_maxmemory_bytes", "gauge", "The --maxmemory bound (0: none).",
-         static_cast<double>(st.live.maxmemory.load()));
-  metric(out, "fastpgcache_evicted_keys_total", "counter", "Keys deleted by eviction.",
-         d(st.size.evicted_keys));
-  metric(out, "fastpgcache_eviction_rounds_total", "counter", "Eviction statements run.",
-         d(st.size.eviction_rounds));
-  metric(out, "fastpgcache_resident_memory_bytes", "gauge", "Resident memory of the process.",
-         static_cast<double>(resident_memory_bytes()));
-  metric(out, "fastpgcache_pg_connections_ready", "gauge", "PostgreSQL connections ready now.",
-         static_cast<double>(b.connections_ready.load(std::memory_order_relaxed)));
-  metric(out, "fastpgcache_pg_statements_total", "counter", "Statements sent to PostgreSQL.",
-         d(b.statements));
-  metric(out, "fastpgcache_pg_merged_statements_total", "counter",
-         "Statements that carried merged requests.", d(b.batches));
-  metric(out, "fastpgcache_pg_merged_requests_total", "counter",
-         "Requests carried by merged statements.", d(b.merged_requests));
-  metric(out, "fastpgcache_pg_statement_errors_total", "counter", "Statements PostgreSQL failed.",
-         d(b.errors));
-  metric(out, "fastpgcache_pg_statements_in_flight", "gauge",
-         "Statements sent and not yet answered.",
-         static_cast<double>(b.in_flight.load(std::memory_order_relaxed)));
-  metric(out, "fastpgcache_pg_connections_busy", "gauge",
-         "PostgreSQL connections with statements in flight.",
-         static_cast<double>(b.connections_busy.load(std::memory_order_relaxed)));
-  metric(out, "fastpgcache_pg_round_trips_total", "counter", "Statements answered by PostgreSQL.",
-         d(b.round_trips));
-  metric(out, "fastpgcache_pg_round_trip_seconds_total", "counter",
-         "Send-to-answer time of those statements, summed.",
-         static_cast<double>(b.round_trip_us.load(std::memory_order_relaxed)) / 1e6);
-  metric(out, "fastpgcache_pg_reconnects_total", "counter",
-         "PostgreSQL connections re-established.", d(b.reconnects));
+  for (const auto& c : shared_counters()) {
+    metric(out, c.metric, c.type, c.help, c.read(st));
+  }
 
   const auto totals = st.stats.totals();
   const auto& table = command_table();

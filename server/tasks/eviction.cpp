@@ -42,6 +42,116 @@ asio::awaitable<std::string> refresh_usage(storage::maintenance& store, size_sta
   co_return error;
 }
 
+// The bounds in force for one tick (CONFIG SET may change them between ticks).
+struct size_limits {
+  std::uint64_t total = 0;     // --maxmemory (0: none)
+  std::uint64_t per_user = 0;  // --maxmemory-per-user (0: none)
+
+  // A scope over its limit is evicted down to 1/16 below it, so writers (which wait at the
+  // limit) get room for a while instead of waiting for a round at every write.
+  [[nodiscard]] std::uint64_t target(bool user) const {
+    const std::uint64_t limit = user ? per_user : total;
+    return limit - limit / 16;
+  }
+  [[nodiscard]] bool above(const size_state& size, const std::optional<std::string>& user,
+                           std::uint64_t slack) const {
+    if (user) return per_user > 0 && size.user_bytes(*user) > per_user - slack * (per_user / 16);
+    return total > 0 && size.total_bytes() > total - slack * (total / 16);
+  }
+  [[nodiscard]] bool over(const size_state& size, const std::optional<std::string>& user) const {
+    return above(size, user, 0);
+  }
+  [[nodiscard]] bool above_target(const size_state& size,
+                                  const std::optional<std::string>& user) const {
+    return above(size, user, 1);
+  }
+};
+
+// Over-limit scopes: each user above --maxmemory-per-user, then everyone above --maxmemory.
+std::vector<std::optional<std::string>> scopes_over(const size_limits& limits,
+                                                    const size_state& size) {
+  std::vector<std::optional<std::string>> scopes;
+  if (limits.per_user > 0) {
+    for (auto& u : size.users()) {
+      if (limits.over(size, u)) scopes.emplace_back(std::move(u));
+    }
+  }
+  if (limits.over(size, std::nullopt)) scopes.emplace_back(std::nullopt);
+  return scopes;
+}
+
+// One eviction statement for `scope`: as many victims as the excess needs at the average key
+// size (at most a batch), from a sample a few times larger (the larger the sample, the closer to
+// true LRU/TTL order).
+storage::eviction_round plan_round(const std::optional<std::string>& scope,
+                                   const size_limits& limits, const size_state& size,
+                                   const server_state& state, const eviction_policy& policy) {
+  storage::eviction_round r;
+  r.user = scope;
+  const std::uint64_t current = scope ? size.user_bytes(*scope) : size.total_bytes();
+  const std::uint64_t needed = (current - limits.target(scope.has_value())) /
+                                   size.average_key_bytes(scope ? &*scope : nullptr) +
+                               1;
+  // Far over (writers outrunning eviction) allows rounds of up to 8 batches.
+  const std::uint64_t batch = state.settings.maxmemory_eviction_batch;
+  const std::uint64_t cap = batch * (needed > 4 * batch ? 8 : 1);
+  r.victims = static_cast<std::int64_t>(std::min<std::uint64_t>(needed, cap));
+  r.sample = std::min<std::int64_t>(std::max<std::int64_t>(r.victims * 4, 256), 20000);
+  // Pages to read so the scope's part of the sample is about `sample` rows (whole pages come
+  // in, so ask for a little more).
+  const std::uint64_t scope_keys = size.keys(scope ? &*scope : nullptr);
+  r.sample_percent =
+      std::min(100.0, 150.0 * static_cast<double>(r.sample) /
+                          static_cast<double>(std::max<std::uint64_t>(scope_keys, 1)));
+  r.order = policy.order;
+  r.volatile_only = policy.volatile_only;
+  return r;
+}
+
+struct scope_outcome {
+  unsigned rounds = 0;
+  std::uint64_t deleted = 0;
+  bool stuck = false;       // over the limit with nothing left to evict
+  bool still_over = false;  // stopped at the round limit: the next tick comes at once
+};
+
+// Bounded work per tick: at most 50 rounds per scope, then the clients' statements get the
+// connection again and the next tick goes on.
+asio::awaitable<scope_outcome> evict_scope(storage::maintenance& store, server_state& state,
+                                           const std::optional<std::string>& scope,
+                                           const size_limits& limits,
+                                           const eviction_policy& policy) {
+  size_state& size = state.size;
+  scope_outcome out;
+  unsigned empty_rounds = 0;
+  for (unsigned round = 0; round < 50 && limits.above_target(size, scope) && empty_rounds < 2;
+       ++round) {
+    const storage::eviction_round r = plan_round(scope, limits, size, state, policy);
+    std::int64_t deleted = 0;
+    auto error = co_await await_call([&](kv_callback cb) { store.evict(r, std::move(cb)); },
+                                     [&](kv_result& res) { deleted = res.integer; });
+    if (!error.empty()) {
+      spdlog::warn("eviction round failed: {}", error);
+      break;
+    }
+    ++out.rounds;
+    out.deleted += static_cast<std::uint64_t>(deleted);
+    size.evicted_keys.fetch_add(static_cast<std::uint64_t>(deleted), std::memory_order_relaxed);
+    size.eviction_rounds.fetch_add(1, std::memory_order_relaxed);
+    empty_rounds = deleted == 0 ? empty_rounds + 1 : 0;
+    co_await refresh_usage(store, size);
+  }
+  out.still_over = empty_rounds < 2 && limits.above_target(size, scope);
+  out.stuck = empty_rounds >= 2 && limits.over(size, scope);
+  if (out.stuck) {
+    spdlog::warn(
+        "eviction: nothing left to evict for {} under {} (volatile policies evict only keys "
+        "with a TTL)",
+        scope ? "user '" + *scope + "'" : std::string("all users"), state.live.policy());
+  }
+  co_return out;
+}
+
 }  // namespace
 
 asio::awaitable<void> bound_size(storage::maintenance& store, server_state& state) {
@@ -93,81 +203,20 @@ asio::awaitable<void> bound_size(storage::maintenance& store, server_state& stat
       continue;
     }
 
-    // Over-limit scopes: each user above --maxmemory-per-user, then everyone above --maxmemory.
-    // A scope over its limit is evicted down to 1/16 below it, so writers (which wait at the
-    // limit) get room for a while instead of waiting for a round at every write.
-    auto above = [&](const std::optional<std::string>& user, std::uint64_t slack) -> bool {
-      if (user) return max_user > 0 && size.user_bytes(*user) > max_user - slack * (max_user / 16);
-      return max_total > 0 && size.total_bytes() > max_total - slack * (max_total / 16);
-    };
-    auto over = [&](const std::optional<std::string>& user) { return above(user, 0); };
-    auto above_target = [&](const std::optional<std::string>& user) { return above(user, 1); };
-    std::vector<std::optional<std::string>> scopes;
-    if (max_user > 0) {
-      std::vector<std::string> users = state.size.users();
-      for (auto& u : users) {
-        if (over(u)) scopes.emplace_back(std::move(u));
-      }
-    }
-    if (over(std::nullopt)) scopes.emplace_back(std::nullopt);
-
+    const size_limits limits{max_total, max_user};
     const std::uint64_t before = size.total_bytes();
-    bool stuck = false;
-    std::uint64_t deleted_total = 0;
-    unsigned rounds = 0;
-    for (const auto& scope : scopes) {
-      // Bounded work per tick: at most 50 rounds per scope, then the clients' statements get the
-      // connection again and the next tick goes on.
-      unsigned empty_rounds = 0;
-      for (unsigned round = 0; round < 50 && above_target(scope) && empty_rounds < 2; ++round) {
-        storage::eviction_round r;
-        r.user = scope;
-        // As many victims as the excess needs at the average key size (at most a batch), from a
-        // sample a few times larger: the larger the sample, the closer to true LRU/TTL order.
-        const std::uint64_t current = scope ? size.user_bytes(*scope) : size.total_bytes();
-        const std::uint64_t limit = scope ? max_user - max_user / 16 : max_total - max_total / 16;
-        const std::uint64_t needed =
-            (current - limit) / size.average_key_bytes(scope ? &*scope : nullptr) + 1;
-        // Far over (writers outrunning eviction) allows rounds of up to 8 batches.
-        const std::uint64_t cap = state.settings.maxmemory_eviction_batch *
-                                  (needed > 4 * state.settings.maxmemory_eviction_batch ? 8 : 1);
-        r.victims = static_cast<std::int64_t>(std::min<std::uint64_t>(needed, cap));
-        r.sample = std::min<std::int64_t>(std::max<std::int64_t>(r.victims * 4, 256), 20000);
-        // Pages to read so the scope's part of the sample is about `sample` rows (whole pages
-        // come in, so ask for a little more).
-        const std::uint64_t scope_keys = size.keys(scope ? &*scope : nullptr);
-        r.sample_percent =
-            std::min(100.0, 150.0 * static_cast<double>(r.sample) /
-                                static_cast<double>(std::max<std::uint64_t>(scope_keys, 1)));
-        r.order = policy.order;
-        r.volatile_only = policy.volatile_only;
-        std::int64_t deleted = 0;
-        auto error = co_await await_call([&](kv_callback cb) { store.evict(r, std::move(cb)); },
-                                         [&](kv_result& res) { deleted = res.integer; });
-        if (!error.empty()) {
-          spdlog::warn("eviction round failed: {}", error);
-          break;
-        }
-        ++rounds;
-        deleted_total += static_cast<std::uint64_t>(deleted);
-        size.evicted_keys.fetch_add(static_cast<std::uint64_t>(deleted), std::memory_order_relaxed);
-        size.eviction_rounds.fetch_add(1, std::memory_order_relaxed);
-        empty_rounds = deleted == 0 ? empty_rounds + 1 : 0;
-        co_await refresh_usage(store, size);
-      }
-      if (empty_rounds < 2 && above_target(scope)) still_over = true;
-      stuck = stuck || (empty_rounds >= 2 && over(scope));
-      if (empty_rounds >= 2 && over(scope)) {
-        spdlog::warn(
-            "eviction: nothing left to evict for {} under {} (volatile policies evict only keys "
-            "with a TTL)",
-            scope ? "user '" + *scope + "'" : std::string("all users"), state.live.policy());
-      }
+    scope_outcome total;
+    for (const auto& scope : scopes_over(limits, size)) {
+      const scope_outcome done = co_await evict_scope(store, state, scope, limits, policy);
+      total.rounds += done.rounds;
+      total.deleted += done.deleted;
+      total.stuck = total.stuck || done.stuck;
+      still_over = still_over || done.still_over;
     }
-    size.set_eviction_stuck(stuck);
-    if (rounds > 0) {
+    size.set_eviction_stuck(total.stuck);
+    if (total.rounds > 0) {
       spdlog::info("eviction: {} keys deleted in {} rounds ({}); stored bytes {} -> {}",
-                   deleted_total, rounds, state.live.policy(), before, size.total_bytes());
+                   total.deleted, total.rounds, state.live.policy(), before, size.total_bytes());
     }
   }
 }

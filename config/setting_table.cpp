@@ -1,0 +1,204 @@
+// The table of every option (see setting_table.hpp); --help lists them in this order.
+#include "config/setting_table.hpp"
+
+#include <cctype>
+
+namespace fpc::config {
+namespace {
+
+using check = setting_check;
+using s = settings;
+
+const std::vector<setting>& table() {
+  static const std::vector<setting> all = {
+      {.name = "bind", .field = &s::bind, .help = "Address to listen on"},
+      {.name = "port",
+       .field = &s::port,
+       .help = "TCP port for RESP clients",
+       .check = check::range,
+       .min = 1,
+       .max = 65535},
+      {.name = "threads", .field = &s::threads, .help = "Event loop threads (0: one per core)"},
+      {.name = "maxclients",
+       .field = &s::maxclients,
+       .help = "Maximum simultaneous clients",
+       .check = check::positive,
+       .reloadable = true},
+      {.name = "proto-max-bulk-len",
+       .field = &s::proto_max_bulk_len,
+       .help = "Largest bulk string a client may send",
+       .check = check::range,
+       .min = 1,
+       .max = 1099511627776.0},
+      {.name = "max-pending-per-client",
+       .field = &s::max_pending_per_client,
+       .help = "Pipelined commands in flight per client before the server stops reading from it",
+       .check = check::positive},
+      {.name = "max-pending-reply-bytes",
+       .field = &s::max_pending_reply_bytes,
+       .help = "Reply bytes a client has not read yet before the server stops reading from it "
+               "(bounds the memory a client that pipelines without reading can cost)",
+       .byte_units = true},
+      {.name = "pg",
+       .field = &s::pg,
+       .help = "PostgreSQL URI or conninfo (empty: libpq's PG* variables and ~/.pgpass)",
+       .secret = true},
+      {.name = "pool-size",
+       .field = &s::pool_size,
+       .help = "PostgreSQL connections in total (split over the threads)",
+       .check = check::positive},
+      {.name = "schema", .field = &s::schema, .help = "PostgreSQL schema holding the cache table"},
+      {.name = "table", .field = &s::table, .help = "Name of the cache table"},
+      {.name = "pg-timeout",
+       .field = &s::pg_timeout_seconds,
+       .help = "Seconds a command may wait for PostgreSQL before it fails",
+       .check = check::positive},
+      {.name = "pg-pipeline-depth",
+       .field = &s::pg_pipeline_depth,
+       .help = "Statements in flight per PostgreSQL connection; requests arriving meanwhile are "
+               "merged",
+       .check = check::range,
+       .min = 1,
+       .max = 4096},
+      {.name = "shutdown-timeout",
+       .field = &s::shutdown_timeout_seconds,
+       .help = "On SIGTERM/SIGINT: seconds to finish in-flight commands and flush replies before "
+               "exiting",
+       .check = check::non_negative},
+      {.name = "tls-port",
+       .field = &s::tls_port,
+       .help = "TCP port for TLS clients (0: none), with --tls-cert-file and --tls-key-file"},
+      {.name = "tls-cert-file",
+       .field = &s::tls_cert_file,
+       .help = "PEM certificate (chain) the TLS listener presents",
+       .check = check::existing_file},
+      {.name = "tls-key-file",
+       .field = &s::tls_key_file,
+       .help = "PEM private key of that certificate",
+       .check = check::existing_file},
+      {.name = "metrics-port",
+       .field = &s::metrics_port,
+       .help = "Port for Prometheus /metrics and /healthz over HTTP (0: off)"},
+      {.name = "metrics-bind",
+       .field = &s::metrics_bind,
+       .help = "Address for the metrics endpoint"},
+      {.name = "timeout",
+       .field = &s::idle_timeout_seconds,
+       .help = "Close a client after this many idle seconds (0: never), as Redis's timeout",
+       .reloadable = true},
+      {.name = "protected-mode",
+       .field = &s::protected_mode,
+       .help = "yes/no: without a password for 'default', accept only loopback clients"},
+      {.name = "pg-password-file",
+       .field = &s::pg_password_file,
+       .help =
+           "File holding the PostgreSQL password, read at each new connection (rotated secrets)"},
+      {.name = "pg-password-command",
+       .field = &s::pg_password_command,
+       .help =
+           "Command printing the PostgreSQL password or token; rerun every --pg-password-refresh "
+           "and when PostgreSQL rejects a login",
+       .secret = true},
+      {.name = "pg-password-refresh",
+       .field = &s::pg_password_refresh_seconds,
+       .help = "Seconds between runs of --pg-password-command",
+       .check = check::positive},
+      {.name = "pg-max-conn-age",
+       .field = &s::pg_max_conn_age_seconds,
+       .help = "Replace each PostgreSQL connection after this many seconds (0: never), so new "
+               "credentials take over gradually"},
+      {.name = "requirepass",
+       .field = &s::requirepass,
+       .help = "Password of the 'default' user",
+       .secret = true},
+      {.name = "acl-file",
+       .field = &s::acl_file,
+       .help = "Users in Redis ACL file syntax",
+       .check = check::existing_file},
+      {.name = "expire-sweep-interval",
+       .field = &s::expire_sweep_interval_seconds,
+       .help = "Seconds between sweeps that delete expired rows",
+       .check = check::positive},
+      {.name = "expire-sweep-batch",
+       .field = &s::expire_sweep_batch,
+       .help = "Expired rows deleted per statement",
+       .check = check::positive},
+      {.name = "log-level",
+       .field = &s::log_level,
+       .help = "trace, debug, info, warn, error, critical or off",
+       .check = check::one_of,
+       .choices = {"trace", "debug", "info", "warn", "error", "critical", "off"},
+       .reloadable = true},
+      {.name = "log-format",
+       .field = &s::log_format,
+       .help = "text, or json (one object per line, for log shippers)",
+       .check = check::one_of,
+       .choices = {"text", "json"}},
+      {.name = "slowlog-log-slower-than",
+       .field = &s::slowlog_log_slower_than,
+       .help =
+           "SLOWLOG records commands slower than this many microseconds (negative: none, 0: all)",
+       .reloadable = true},
+      {.name = "slowlog-max-len",
+       .field = &s::slowlog_max_len,
+       .help = "Entries SLOWLOG keeps",
+       .reloadable = true},
+      {.name = "maxmemory",
+       .field = &s::maxmemory,
+       .help =
+           "Bound on stored key+value bytes over all users (0: none); units as Redis: 100mb, 2gb",
+       .byte_units = true,
+       .reloadable = true},
+      {.name = "maxmemory-per-user",
+       .field = &s::maxmemory_per_user,
+       .help = "Bound on stored key+value bytes per user (0: none)",
+       .byte_units = true,
+       .reloadable = true},
+      {.name = "maxmemory-policy",
+       .field = &s::maxmemory_policy,
+       .help = "At the bound: noeviction (writes fail with OOM), allkeys-lru, volatile-lru, "
+               "allkeys-random, volatile-random or volatile-ttl",
+       .check = check::one_of,
+       .choices = {"noeviction", "allkeys-lru", "volatile-lru", "allkeys-random", "volatile-random",
+                   "volatile-ttl"},
+       .reloadable = true},
+      {.name = "maxmemory-eviction-batch",
+       .field = &s::maxmemory_eviction_batch,
+       .help = "Keys deleted per eviction statement",
+       .check = check::positive},
+      {.name = "lru-clock-resolution",
+       .field = &s::lru_clock_resolution_seconds,
+       .help = "Seconds: under an LRU policy a read moves a key's access time at most this often",
+       .check = check::positive},
+      {.name = "init-schema",
+       .field = &s::init_schema,
+       .help = "Create the schema and table, then exit",
+       .flag = true},
+      {.name = "force",
+       .field = &s::force,
+       .help = "With --init-schema: drop and recreate the table",
+       .flag = true},
+  };
+  return all;
+}
+
+}  // namespace
+
+std::span<const setting> setting_table() {
+  return table();
+}
+
+const setting* find_setting(std::string_view name) {
+  for (const auto& entry : table()) {
+    if (entry.name == name) return &entry;
+  }
+  return nullptr;
+}
+
+std::string env_name(std::string_view name) {
+  std::string out = "FASTPGCACHE_";
+  for (char c : name) out.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
+  return out;
+}
+
+}  // namespace fpc::config

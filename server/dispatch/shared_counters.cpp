@@ -1,0 +1,104 @@
+// The list of server-wide counters and gauges that INFO and /metrics both show.
+#include "server/dispatch/shared_counters.hpp"
+
+#include <array>
+#include <stdexcept>
+#include <string>
+
+#include "server/state/process_memory.hpp"
+
+namespace fpc::server {
+namespace {
+
+template <typename T>
+double value(const std::atomic<T>& v) {
+  return static_cast<double>(v.load(std::memory_order_relaxed));
+}
+
+const std::array counters = {
+    shared_counter{"connected_clients", "fastpgcache_connected_clients", "gauge",
+                   "Clients connected now.",
+                   [](const server_state& s) { return value(s.counters.connected_clients); }},
+    shared_counter{"total_connections_received", "fastpgcache_connections_received_total",
+                   "counter", "Client connections accepted.",
+                   [](const server_state& s) { return value(s.counters.connections_received); }},
+    shared_counter{"rejected_connections", "fastpgcache_rejected_connections_total", "counter",
+                   "Connections refused by --maxclients.",
+                   [](const server_state& s) { return value(s.counters.rejected_connections); }},
+    shared_counter{"total_commands_processed", "fastpgcache_commands_processed_total", "counter",
+                   "Commands received.",
+                   [](const server_state& s) { return value(s.counters.commands_processed); }},
+    shared_counter{"keyspace_hits", "fastpgcache_keyspace_hits_total", "counter",
+                   "GETs that found a key.",
+                   [](const server_state& s) { return value(s.counters.keyspace_hits); }},
+    shared_counter{"keyspace_misses", "fastpgcache_keyspace_misses_total", "counter",
+                   "GETs that found nothing.",
+                   [](const server_state& s) { return value(s.counters.keyspace_misses); }},
+    shared_counter{"expired_keys", "fastpgcache_expired_keys_total", "counter",
+                   "Expired rows deleted by the sweeper.",
+                   [](const server_state& s) { return value(s.counters.expired_keys); }},
+    shared_counter{"exec_retries", "fastpgcache_exec_retries_total", "counter",
+                   "EXEC transactions run again after a serialization failure or deadlock.",
+                   [](const server_state& s) { return value(s.counters.exec_retries); }},
+    shared_counter{"used_memory_stored", "fastpgcache_stored_bytes", "gauge",
+                   "Stored key+value bytes of all users (the --maxmemory measure).",
+                   [](const server_state& s) { return static_cast<double>(s.size.total_bytes()); }},
+    shared_counter{"maxmemory", "fastpgcache_maxmemory_bytes", "gauge",
+                   "The --maxmemory bound (0: none).",
+                   [](const server_state& s) { return value(s.live.maxmemory); }},
+    shared_counter{"evicted_keys", "fastpgcache_evicted_keys_total", "counter",
+                   "Keys deleted by eviction.",
+                   [](const server_state& s) { return value(s.size.evicted_keys); }},
+    shared_counter{"eviction_rounds", "fastpgcache_eviction_rounds_total", "counter",
+                   "Eviction statements run.",
+                   [](const server_state& s) { return value(s.size.eviction_rounds); }},
+    shared_counter{
+        "used_memory_rss", "fastpgcache_resident_memory_bytes", "gauge",
+        "Resident memory of the process.",
+        [](const server_state&) { return static_cast<double>(resident_memory_bytes()); }},
+    shared_counter{"connections_ready", "fastpgcache_pg_connections_ready", "gauge",
+                   "PostgreSQL connections ready now.",
+                   [](const server_state& s) { return value(s.backend.connections_ready); }},
+    shared_counter{"statements", "fastpgcache_pg_statements_total", "counter",
+                   "Statements sent to PostgreSQL.",
+                   [](const server_state& s) { return value(s.backend.statements); }},
+    shared_counter{"merged_statements", "fastpgcache_pg_merged_statements_total", "counter",
+                   "Statements that carried merged requests.",
+                   [](const server_state& s) { return value(s.backend.batches); }},
+    shared_counter{"merged_requests", "fastpgcache_pg_merged_requests_total", "counter",
+                   "Requests carried by merged statements.",
+                   [](const server_state& s) { return value(s.backend.merged_requests); }},
+    shared_counter{"statement_errors", "fastpgcache_pg_statement_errors_total", "counter",
+                   "Statements PostgreSQL failed.",
+                   [](const server_state& s) { return value(s.backend.errors); }},
+    shared_counter{"statements_in_flight", "fastpgcache_pg_statements_in_flight", "gauge",
+                   "Statements sent and not yet answered.",
+                   [](const server_state& s) { return value(s.backend.in_flight); }},
+    shared_counter{"connections_busy", "fastpgcache_pg_connections_busy", "gauge",
+                   "PostgreSQL connections with statements in flight.",
+                   [](const server_state& s) { return value(s.backend.connections_busy); }},
+    shared_counter{"", "fastpgcache_pg_round_trips_total", "counter",
+                   "Statements answered by PostgreSQL.",
+                   [](const server_state& s) { return value(s.backend.round_trips); }},
+    shared_counter{"", "fastpgcache_pg_round_trip_seconds_total", "counter",
+                   "Send-to-answer time of those statements, summed.",
+                   [](const server_state& s) { return value(s.backend.round_trip_us) / 1e6; }},
+    shared_counter{"reconnects", "fastpgcache_pg_reconnects_total", "counter",
+                   "PostgreSQL connections re-established.",
+                   [](const server_state& s) { return value(s.backend.reconnects); }},
+};
+
+}  // namespace
+
+std::span<const shared_counter> shared_counters() {
+  return counters;
+}
+
+const shared_counter& counter_named(std::string_view info_name) {
+  for (const auto& c : counters) {
+    if (c.info_name == info_name) return c;
+  }
+  throw std::logic_error("no shared counter named " + std::string(info_name));
+}
+
+}  // namespace fpc::server
