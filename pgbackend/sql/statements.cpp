@@ -5,6 +5,8 @@
 
 #include "config/settings.hpp"
 
+#include <functional>
+
 namespace fpc::pg {
 namespace {
 
@@ -39,12 +41,19 @@ table_objects table_objects_for(const std::string& schema, const std::string& ta
                        table + "_usage_"};
 }
 
-statement_set::statement_set(const table_objects& objects) {
+namespace {
+
+// WATCH: a key's version is the xmin of its live row (every write makes a new row version, so a
+// new xmin), -1 when it has none. Comparing versions at EXEC catches writes from any client or
+// server on the database, and expiry (a live row that is no longer live).
+const std::string version = "c.xmin::text::int8";
+
+// Records one statement: its id, prepared name, SQL text and parameter types.
+using define_fn = std::function<void(statement, const char*, std::string, std::vector<Oid>)>;
+
+// The string family's statements.
+void define_string_statements(const table_objects& objects, const define_fn& def) {
   const std::string& t = objects.table;
-  const std::string& usage = objects.usage;
-  auto def = [&](statement s, const char* name, std::string sql, std::vector<Oid> types) {
-    texts_[static_cast<std::size_t>(s)] = {name, std::move(sql), std::move(types)};
-  };
   const std::string L = live;
 
   def(statement::get, "fpc_get",
@@ -75,70 +84,6 @@ statement_set::statement_set(const table_objects& objects) {
           "RETURNING 1) "
           "SELECT (SELECT value FROM old), (SELECT count(*) FROM written)",
       {text_oid, bytea_oid, bytea_oid, int8_oid, int8_oid, int8_oid, bool_oid});
-
-  // Deletes expired rows too (they are garbage anyway) but counts only the live ones.
-  def(statement::del, "fpc_del",
-      "WITH d AS (DELETE FROM " + t +
-          " WHERE tenant = $1 AND key = ANY($2) RETURNING expires_at) "
-          "SELECT count(*) FILTER (WHERE " +
-          L + ") FROM d",
-      {text_oid, bytea_array_oid});
-
-  def(statement::exists, "fpc_exists",
-      "SELECT count(*) FROM unnest($2::bytea[]) AS k(key) JOIN " + t +
-          " AS c ON c.tenant = $1 AND c.key = k.key "
-          "WHERE c.expires_at IS NULL OR c.expires_at > now()",
-      {text_oid, bytea_array_oid});
-
-  // Milliseconds left, rounded up so a fresh PX 100 reads 100 as in Redis.
-  def(statement::pttl, "fpc_pttl",
-      "SELECT CASE WHEN expires_at IS NULL THEN -1 ELSE GREATEST(0, ceil((extract(epoch FROM "
-      "expires_at) - extract(epoch FROM now())) * 1000))::int8 END FROM " +
-          t + " WHERE tenant = $1 AND key = $2 AND " + L,
-      {text_oid, bytea_oid});
-
-  // EXPIRE family. $5: bits 1 NX, 2 XX, 4 GT, 8 LT (a key without expiry counts as infinite, as
-  // in Redis). A time already past deletes the key instead, and still counts 1.
-  const std::string when = "(" + expiry_expr("$3::int8", "$4::int8") + ")";
-  def(statement::expire, "fpc_expire",
-      "WITH k AS (SELECT 1 FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L +
-          " AND ($5::int8 & 1 = 0 OR expires_at IS NULL)"
-          " AND ($5::int8 & 2 = 0 OR expires_at IS NOT NULL)"
-          " AND ($5::int8 & 4 = 0 OR (expires_at IS NOT NULL AND " +
-          when +
-          " > expires_at))"
-          " AND ($5::int8 & 8 = 0 OR expires_at IS NULL OR " +
-          when +
-          " < expires_at) FOR UPDATE), "
-          "d AS (DELETE FROM " +
-          t +
-          " WHERE tenant = $1 AND key = $2 AND EXISTS (SELECT 1 FROM k) "
-          "AND " +
-          when +
-          " <= now() RETURNING 1), "
-          "u AS (UPDATE " +
-          t + " SET expires_at = " + when +
-          " WHERE tenant = $1 AND key = $2 AND EXISTS (SELECT 1 FROM k) AND " + when +
-          " > now() RETURNING 1) "
-          "SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM u)",
-      {text_oid, bytea_oid, int8_oid, int8_oid, int8_oid});
-
-  def(statement::persist, "fpc_persist",
-      "UPDATE " + t +
-          " SET expires_at = NULL WHERE tenant = $1 AND key = $2 AND expires_at > now()",
-      {text_oid, bytea_oid});
-
-  def(statement::count_keys, "fpc_count_keys",
-      "SELECT count(*), count(expires_at) FROM " + t + " WHERE tenant = $1 AND " + L, {text_oid});
-
-  def(statement::flush, "fpc_flush", "DELETE FROM " + t + " WHERE tenant = $1", {text_oid});
-
-  // Bounded batches through the partial index on expires_at; the outer condition re-checks
-  // rows that changed between the two scans.
-  def(statement::sweep, "fpc_sweep",
-      "DELETE FROM " + t + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
-          " WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)) AND expires_at <= now()",
-      {int8_oid});
 
   // Many GETs (from one pipeline or many clients) in one statement: one index probe per key.
   def(statement::get_batch, "fpc_get_batch",
@@ -222,13 +167,6 @@ statement_set::statement_set(const table_objects& objects) {
           "SELECT status::int8, CASE WHEN status = 0 THEN n::int8 END FROM calc",
       {text_oid, bytea_oid, int8_oid});
 
-  def(statement::expire_time, "fpc_expire_time",
-      "SELECT CASE WHEN expires_at IS NULL THEN -1 ELSE (extract(epoch FROM expires_at) * "
-      "1000)::int8 "
-      "END FROM " +
-          t + " WHERE tenant = $1 AND key = $2 AND " + L,
-      {text_oid, bytea_oid});
-
   // SETRANGE: zero-pad to the offset, overlay, keep the expiry. An empty piece changes nothing
   // (and creates nothing) but still answers the length.
   def(statement::setrange, "fpc_setrange",
@@ -250,22 +188,6 @@ statement_set::statement_set(const table_objects& objects) {
           "SELECT length(v)::int8 FROM res",
       {text_oid, bytea_oid, int8_oid, bytea_oid});
 
-  // KEYS and SCAN walk the primary key in order: a range from the pattern's literal prefix, and
-  // for SCAN a start just after the last key returned (keyset pagination, stable under writes).
-  def(statement::key_range, "fpc_key_range",
-      "SELECT key FROM " + t +
-          " WHERE tenant = $1 AND key >= $2 AND ($3::bytea IS NULL OR key < $3) AND " + L +
-          " ORDER BY key LIMIT $4",
-      {text_oid, bytea_oid, bytea_oid, int8_oid});
-
-  // EXEC runs its commands between these on the client's connection, nothing else in between.
-  // REPEATABLE READ: the commands see one snapshot, as Redis runs them with nobody in between; a
-  // concurrent write to the same row fails the transaction rather than being lost.
-  def(statement::begin, "fpc_begin", "BEGIN ISOLATION LEVEL REPEATABLE READ", {});
-  texts_[static_cast<std::size_t>(statement::begin)].prepared = false;
-  def(statement::commit, "fpc_commit", "COMMIT", {});
-  texts_[static_cast<std::size_t>(statement::commit)].prepared = false;
-
   // Many plain SETs in one upsert. The batcher sends each (tenant, key) once (the last write
   // wins) and in sorted order, so concurrent batches lock rows in the same order.
   def(statement::set_batch, "fpc_set_batch",
@@ -275,6 +197,7 @@ statement_set::statement_set(const table_objects& objects) {
           "AS q(tenant, key, value, rel, abs)" +
           upsert,
       {text_array_oid, bytea_array_oid, bytea_array_oid, int8_array_oid, int8_array_oid});
+
   // Plain SETs of different clients merged by a connection: each must fail alone (see
   // set_each_ddl). Every member is sent, sorted by key; $6 marks the last write of each key.
   def(statement::set_each, "fpc_set_each",
@@ -283,36 +206,17 @@ statement_set::statement_set(const table_objects& objects) {
       {text_array_oid, bytea_array_oid, bytea_array_oid, int8_array_oid, int8_array_oid,
        bool_array_oid});
 
-  // WATCH: a key's version is the xmin of its live row (every write makes a new row version, so a
-  // new xmin), -1 when it has none. Comparing versions at EXEC catches writes from any client or
-  // server on the database, and expiry (a live row that is no longer live).
-  const std::string version = "c.xmin::text::int8";
-  def(statement::watch_versions, "fpc_watch_versions",
-      "SELECT w.i, " + version + " FROM unnest($2::bytea[]) WITH ORDINALITY AS w(key, i) JOIN " +
-          t + " AS c ON c.tenant = $1 AND c.key = w.key WHERE " + L,
-      {text_oid, bytea_array_oid});
-  // The first statement of EXEC's transaction (so it shares the commands' snapshot). It must
-  // fail the transaction when a version differs: plain SQL has no RAISE, so it casts a marker
-  // text to int8, which PostgreSQL refuses with an error that names the marker. HAVING keeps the
-  // cast from being evaluated (or folded) unless a key changed.
-  def(statement::watch_verify, "fpc_watch_verify",
-      std::string("SELECT ('") + watch_conflict_marker +
-          " ' || count(*))::int8 "
-          "FROM unnest($2::bytea[], $3::int8[]) AS w(key, version) LEFT JOIN " +
-          t + " AS c ON c.tenant = $1 AND c.key = w.key AND " + L + " WHERE coalesce(" + version +
-          ", -1) <> w.version HAVING count(*) > 0",
-      {text_oid, bytea_array_oid, int8_array_oid});
-
   // INCRBYFLOAT computes in C++ (long double, as Redis): read with a lock, then write back only
   // if the version is still the one read (a key created meanwhile by another client is the one
   // case the lock cannot cover). READ COMMITTED: a concurrent increment waits for the lock and
   // then reads the newest value, instead of failing as under REPEATABLE READ.
   def(statement::begin_read_committed, "fpc_begin_rc", "BEGIN ISOLATION LEVEL READ COMMITTED", {});
-  texts_[static_cast<std::size_t>(statement::begin_read_committed)].prepared = false;
+
   def(statement::read_for_update, "fpc_read_for_update",
       "SELECT value, " + version + " FROM " + t + " AS c WHERE tenant = $1 AND key = $2 AND " + L +
           " FOR UPDATE",
       {text_oid, bytea_oid});
+
   def(statement::write_if_unchanged, "fpc_write_if_unchanged",
       "INSERT INTO " + t +
           " AS c (tenant, key, value, expires_at) SELECT $1, $2, $3, NULL WHERE $5::bool "
@@ -321,6 +225,85 @@ statement_set::statement_set(const table_objects& objects) {
           "WHERE CASE WHEN c.expires_at IS NULL OR c.expires_at > now() THEN " +
           version + " ELSE -1 END = $4",
       {text_oid, bytea_oid, bytea_oid, int8_oid, bool_oid});
+}
+
+// The key family's statements.
+void define_key_statements(const table_objects& objects, const define_fn& def) {
+  const std::string& t = objects.table;
+  const std::string L = live;
+
+  // Deletes expired rows too (they are garbage anyway) but counts only the live ones.
+  def(statement::del, "fpc_del",
+      "WITH d AS (DELETE FROM " + t +
+          " WHERE tenant = $1 AND key = ANY($2) RETURNING expires_at) "
+          "SELECT count(*) FILTER (WHERE " +
+          L + ") FROM d",
+      {text_oid, bytea_array_oid});
+
+  def(statement::exists, "fpc_exists",
+      "SELECT count(*) FROM unnest($2::bytea[]) AS k(key) JOIN " + t +
+          " AS c ON c.tenant = $1 AND c.key = k.key "
+          "WHERE c.expires_at IS NULL OR c.expires_at > now()",
+      {text_oid, bytea_array_oid});
+
+  // Milliseconds left, rounded up so a fresh PX 100 reads 100 as in Redis.
+  def(statement::pttl, "fpc_pttl",
+      "SELECT CASE WHEN expires_at IS NULL THEN -1 ELSE GREATEST(0, ceil((extract(epoch FROM "
+      "expires_at) - extract(epoch FROM now())) * 1000))::int8 END FROM " +
+          t + " WHERE tenant = $1 AND key = $2 AND " + L,
+      {text_oid, bytea_oid});
+
+  // EXPIRE family. $5: bits 1 NX, 2 XX, 4 GT, 8 LT (a key without expiry counts as infinite, as
+  // in Redis). A time already past deletes the key instead, and still counts 1.
+  const std::string when = "(" + expiry_expr("$3::int8", "$4::int8") + ")";
+
+  def(statement::expire, "fpc_expire",
+      "WITH k AS (SELECT 1 FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L +
+          " AND ($5::int8 & 1 = 0 OR expires_at IS NULL)"
+          " AND ($5::int8 & 2 = 0 OR expires_at IS NOT NULL)"
+          " AND ($5::int8 & 4 = 0 OR (expires_at IS NOT NULL AND " +
+          when +
+          " > expires_at))"
+          " AND ($5::int8 & 8 = 0 OR expires_at IS NULL OR " +
+          when +
+          " < expires_at) FOR UPDATE), "
+          "d AS (DELETE FROM " +
+          t +
+          " WHERE tenant = $1 AND key = $2 AND EXISTS (SELECT 1 FROM k) "
+          "AND " +
+          when +
+          " <= now() RETURNING 1), "
+          "u AS (UPDATE " +
+          t + " SET expires_at = " + when +
+          " WHERE tenant = $1 AND key = $2 AND EXISTS (SELECT 1 FROM k) AND " + when +
+          " > now() RETURNING 1) "
+          "SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM u)",
+      {text_oid, bytea_oid, int8_oid, int8_oid, int8_oid});
+
+  def(statement::persist, "fpc_persist",
+      "UPDATE " + t +
+          " SET expires_at = NULL WHERE tenant = $1 AND key = $2 AND expires_at > now()",
+      {text_oid, bytea_oid});
+
+  def(statement::count_keys, "fpc_count_keys",
+      "SELECT count(*), count(expires_at) FROM " + t + " WHERE tenant = $1 AND " + L, {text_oid});
+
+  def(statement::flush, "fpc_flush", "DELETE FROM " + t + " WHERE tenant = $1", {text_oid});
+
+  def(statement::expire_time, "fpc_expire_time",
+      "SELECT CASE WHEN expires_at IS NULL THEN -1 ELSE (extract(epoch FROM expires_at) * "
+      "1000)::int8 "
+      "END FROM " +
+          t + " WHERE tenant = $1 AND key = $2 AND " + L,
+      {text_oid, bytea_oid});
+
+  // KEYS and SCAN walk the primary key in order: a range from the pattern's literal prefix, and
+  // for SCAN a start just after the last key returned (keyset pagination, stable under writes).
+  def(statement::key_range, "fpc_key_range",
+      "SELECT key FROM " + t +
+          " WHERE tenant = $1 AND key >= $2 AND ($3::bytea IS NULL OR key < $3) AND " + L +
+          " ORDER BY key LIMIT $4",
+      {text_oid, bytea_oid, bytea_oid, int8_oid});
 
   // RENAME moves value and expiry. The handler answers RENAME k k itself: here source and
   // destination differ, so the DELETE and the upsert touch different rows.
@@ -361,10 +344,63 @@ statement_set::statement_set(const table_objects& objects) {
           "floor(random() * (SELECT count(*) FROM " +
           t + " WHERE tenant = $1 AND " + L + ")) LIMIT 1",
       {text_oid});
+}
+
+// The transaction family's statements.
+void define_transaction_statements(const table_objects& objects, const define_fn& def) {
+  const std::string& t = objects.table;
+  const std::string L = live;
+
+  // EXEC runs its commands between these on the client's connection, nothing else in between.
+  // REPEATABLE READ: the commands see one snapshot, as Redis runs them with nobody in between; a
+  // concurrent write to the same row fails the transaction rather than being lost.
+  def(statement::begin, "fpc_begin", "BEGIN ISOLATION LEVEL REPEATABLE READ", {});
+
+  def(statement::commit, "fpc_commit", "COMMIT", {});
+
+  def(statement::watch_versions, "fpc_watch_versions",
+      "SELECT w.i, " + version + " FROM unnest($2::bytea[]) WITH ORDINALITY AS w(key, i) JOIN " +
+          t + " AS c ON c.tenant = $1 AND c.key = w.key WHERE " + L,
+      {text_oid, bytea_array_oid});
+
+  // The first statement of EXEC's transaction (so it shares the commands' snapshot). It must
+  // fail the transaction when a version differs: plain SQL has no RAISE, so it casts a marker
+  // text to int8, which PostgreSQL refuses with an error that names the marker. HAVING keeps the
+  // cast from being evaluated (or folded) unless a key changed.
+  def(statement::watch_verify, "fpc_watch_verify",
+      std::string("SELECT ('") + watch_conflict_marker +
+          " ' || count(*))::int8 "
+          "FROM unnest($2::bytea[], $3::int8[]) AS w(key, version) LEFT JOIN " +
+          t + " AS c ON c.tenant = $1 AND c.key = w.key AND " + L + " WHERE coalesce(" + version +
+          ", -1) <> w.version HAVING count(*) > 0",
+      {text_oid, bytea_array_oid, int8_array_oid});
+
+  def(statement::lock_keys, "fpc_lock_keys",
+      "SELECT " + objects.lock_keys + "($1::text, $2::bytea[])", {text_oid, bytea_array_oid});
+
+  def(statement::drop_placeholders, "fpc_drop_placeholders",
+      "DELETE FROM " + t +
+          " WHERE tenant = $1 AND key = ANY($2::bytea[]) AND expires_at = '-infinity'",
+      {text_oid, bytea_array_oid});
+}
+
+// The maintenance family's statements.
+void define_maintenance_statements(const table_objects& objects, const define_fn& def) {
+  const std::string& t = objects.table;
+  const std::string& usage = objects.usage;
+  const std::string L = live;
+
+  // Bounded batches through the partial index on expires_at; the outer condition re-checks
+  // rows that changed between the two scans.
+  def(statement::sweep, "fpc_sweep",
+      "DELETE FROM " + t + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
+          " WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)) AND expires_at <= now()",
+      {int8_oid});
 
   // Size bound and eviction (server/eviction.cpp).
   def(statement::read_usage, "fpc_read_usage",
       "SELECT tenant, sum(bytes)::int8, sum(keys)::int8 FROM " + usage + " GROUP BY tenant", {});
+
   def(statement::compact_usage, "fpc_compact_usage",
       "WITH ended AS (DELETE FROM " + usage +
           " WHERE backend <> 0 AND backend NOT IN "
@@ -375,6 +411,7 @@ statement_set::statement_set(const table_objects& objects) {
           "FROM ended GROUP BY tenant ON CONFLICT (tenant, backend) DO UPDATE SET "
           "bytes = u.bytes + EXCLUDED.bytes, keys = u.keys + EXCLUDED.keys",
       {});
+
   // One eviction round: a random sample of the table's pages (TABLESAMPLE SYSTEM, $2 percent),
   // of which the $4 best victims go: $5 = 0 least recently used, 1 random, 2 soonest to expire.
   // Cheap (no sort of the whole table, no index on the access clock, which would cost HOT
@@ -396,6 +433,7 @@ statement_set::statement_set(const table_objects& objects) {
           " AS c USING locked v WHERE c.tenant = v.tenant AND c.key = v.key RETURNING 1) "
           "SELECT count(*) FROM d",
       {text_oid, float8_oid, int8_oid, int8_oid, int8_oid, bool_oid});
+
   // Reads move the access clock at most once per $3 seconds per key, in one batch per loop.
   // Background statements that touch many rows (this, the sweep, eviction) skip rows a client's
   // statement holds: they never wait on clients, so they never deadlock with them.
@@ -410,12 +448,22 @@ statement_set::statement_set(const table_objects& objects) {
           t +
           " AS c SET accessed_at = now() FROM locked l WHERE c.tenant = l.tenant AND c.key = l.key",
       {text_array_oid, bytea_array_oid, int8_oid});
-  def(statement::lock_keys, "fpc_lock_keys",
-      "SELECT " + objects.lock_keys + "($1::text, $2::bytea[])", {text_oid, bytea_array_oid});
-  def(statement::drop_placeholders, "fpc_drop_placeholders",
-      "DELETE FROM " + t +
-          " WHERE tenant = $1 AND key = ANY($2::bytea[]) AND expires_at = '-infinity'",
-      {text_oid, bytea_array_oid});
+}
+
+}  // namespace
+
+statement_set::statement_set(const table_objects& objects) {
+  auto def = [&](statement s, const char* name, std::string sql, std::vector<Oid> types) {
+    texts_[static_cast<std::size_t>(s)] = {name, std::move(sql), std::move(types)};
+  };
+  define_string_statements(objects, def);
+  define_key_statements(objects, def);
+  define_transaction_statements(objects, def);
+  define_maintenance_statements(objects, def);
+  // Transaction control goes as plain text: a prepared BEGIN or COMMIT gains nothing.
+  for (statement s : {statement::begin, statement::commit, statement::begin_read_committed}) {
+    texts_[static_cast<std::size_t>(s)].prepared = false;
+  }
 }
 
 std::vector<std::string> schema_ddl(const std::string& s, const std::string& t,

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <atomic>
-#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -29,32 +28,11 @@ class size_state {
     std::uint64_t total = 0;
     std::unordered_map<std::string, std::uint64_t> by_user;
   };
-  [[nodiscard]] unrefreshed unrefreshed_now() const {
-    std::lock_guard guard(lock_);
-    return {unrefreshed_bytes(), unrefreshed_by_user_};
-  }
+  [[nodiscard]] unrefreshed unrefreshed_now() const;
 
   /// A new snapshot, read by a query that started at `counted_before`: those writes are in the
   /// snapshot now, later ones not yet.
-  void publish(std::shared_ptr<const usage_snapshot> s, const unrefreshed& counted_before) {
-    total_bytes_.store(s->total_bytes, std::memory_order_relaxed);
-    unrefreshed_bytes_.fetch_sub(std::min(counted_before.total, unrefreshed_bytes()),
-                                 std::memory_order_relaxed);
-    std::uint64_t peak = peak_bytes_.load(std::memory_order_relaxed);
-    while (s->total_bytes > peak && !peak_bytes_.compare_exchange_weak(peak, s->total_bytes)) {
-    }
-    {
-      std::lock_guard guard(lock_);
-      snapshot_ = std::move(s);
-      for (const auto& [user, bytes] : counted_before.by_user) {
-        const auto it = unrefreshed_by_user_.find(user);
-        if (it == unrefreshed_by_user_.end()) continue;
-        it->second -= std::min(bytes, it->second);
-        if (it->second == 0) unrefreshed_by_user_.erase(it);
-      }
-    }
-    refreshes_.fetch_add(1, std::memory_order_release);
-  }
+  void publish(std::shared_ptr<const usage_snapshot> s, const unrefreshed& counted_before);
   [[nodiscard]] std::uint64_t total_bytes() const {
     return total_bytes_.load(std::memory_order_relaxed);
   }
@@ -62,24 +40,9 @@ class size_state {
   /// Bytes this server's writes may have added since the last snapshot's query began. Lets the
   /// bound act between snapshots; an overwrite counts as growth, which only makes it act early.
   /// `per_user`: also per user (only while --maxmemory-per-user is set: it takes the lock).
-  void note_write(std::string_view user, std::uint64_t bytes, bool per_user) {
-    unrefreshed_bytes_.fetch_add(bytes, std::memory_order_relaxed);
-    if (!per_user) return;
-    std::lock_guard guard(lock_);
-    unrefreshed_by_user_[std::string(user)] += bytes;
-  }
+  void note_write(std::string_view user, std::uint64_t bytes, bool per_user);
   /// The user's bytes at the last reading plus what this server's writes added since.
-  [[nodiscard]] std::uint64_t estimated_user_bytes(std::string_view user) const {
-    std::lock_guard guard(lock_);
-    const std::string key(user);
-    std::uint64_t bytes = 0;
-    if (snapshot_) {
-      const auto it = snapshot_->bytes_by_user.find(key);
-      if (it != snapshot_->bytes_by_user.end()) bytes = it->second;
-    }
-    const auto pending = unrefreshed_by_user_.find(key);
-    return bytes + (pending == unrefreshed_by_user_.end() ? 0 : pending->second);
-  }
+  [[nodiscard]] std::uint64_t estimated_user_bytes(std::string_view user) const;
   [[nodiscard]] std::uint64_t unrefreshed_bytes() const {
     return unrefreshed_bytes_.load(std::memory_order_relaxed);
   }
@@ -92,15 +55,8 @@ class size_state {
 
   /// The size task installs how to wake it; writers at the bound ask it for a refresh (and
   /// eviction) now instead of at its next tick. The wake runs at most once until taken.
-  void set_wake(std::function<void()> wake) {
-    std::lock_guard guard(lock_);
-    wake_ = std::move(wake);
-  }
-  void request_refresh() {
-    if (refresh_requested_.exchange(true, std::memory_order_acq_rel)) return;
-    std::lock_guard guard(lock_);
-    if (wake_) wake_();
-  }
+  void set_wake(std::function<void()> wake);
+  void request_refresh();
   [[nodiscard]] bool take_refresh_request() {
     return refresh_requested_.exchange(false, std::memory_order_acq_rel);
   }
@@ -114,44 +70,15 @@ class size_state {
   [[nodiscard]] std::uint64_t peak_bytes() const {
     return peak_bytes_.load(std::memory_order_relaxed);
   }
-  [[nodiscard]] std::uint64_t user_bytes(std::string_view user) const {
-    std::lock_guard guard(lock_);
-    if (!snapshot_) return 0;
-    const auto it = snapshot_->bytes_by_user.find(std::string(user));
-    return it == snapshot_->bytes_by_user.end() ? 0 : it->second;
-  }
+  [[nodiscard]] std::uint64_t user_bytes(std::string_view user) const;
 
   /// Keys of one user (or everyone).
-  [[nodiscard]] std::uint64_t keys(const std::string* user) const {
-    std::lock_guard guard(lock_);
-    if (!snapshot_) return 0;
-    if (user == nullptr) return snapshot_->total_keys;
-    const auto k = snapshot_->keys_by_user.find(*user);
-    return k == snapshot_->keys_by_user.end() ? 0 : k->second;
-  }
+  [[nodiscard]] std::uint64_t keys(const std::string* user) const;
 
   /// Average stored bytes per key of one user (or everyone): sizes an eviction round.
-  [[nodiscard]] std::uint64_t average_key_bytes(const std::string* user) const {
-    std::lock_guard guard(lock_);
-    if (!snapshot_) return 1;
-    std::uint64_t bytes = snapshot_->total_bytes, keys = snapshot_->total_keys;
-    if (user != nullptr) {
-      const auto b = snapshot_->bytes_by_user.find(*user);
-      const auto k = snapshot_->keys_by_user.find(*user);
-      bytes = b == snapshot_->bytes_by_user.end() ? 0 : b->second;
-      keys = k == snapshot_->keys_by_user.end() ? 0 : k->second;
-    }
-    return keys == 0 ? 1 : std::max<std::uint64_t>(1, bytes / keys);
-  }
+  [[nodiscard]] std::uint64_t average_key_bytes(const std::string* user) const;
 
-  [[nodiscard]] std::vector<std::string> users() const {
-    std::lock_guard guard(lock_);
-    std::vector<std::string> out;
-    if (snapshot_) {
-      for (const auto& [user, bytes] : snapshot_->bytes_by_user) out.push_back(user);
-    }
-    return out;
-  }
+  [[nodiscard]] std::vector<std::string> users() const;
 
   std::atomic<std::uint64_t> evicted_keys{0};
   std::atomic<std::uint64_t> eviction_rounds{0};

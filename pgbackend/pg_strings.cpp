@@ -1,0 +1,291 @@
+// The string family as statements: GET, SET and the rest of the string commands.
+#include "pgbackend/pg_keyspace.hpp"
+
+#include <cstdlib>
+#include <string>
+
+#include "pgbackend/pg_results.hpp"
+#include "pgbackend/pipeline/batching.hpp"
+
+namespace fpc::pg {
+
+namespace {
+// One read-modify-write on its way: what the read found, what to write, and the answer so far.
+struct modify_state {
+  storage::modify_function modify;
+  kv_callback done;
+  std::string next;
+  std::string error;
+  std::int64_t version = storage::watched_keys::no_key;
+  bool write = false;
+};
+}  // namespace
+
+void pg_keyspace::get(const storage::caller& c, std::string_view key, kv_callback cb) {
+  if (access_clock_seconds_ > 0) {
+    // Remember hits for the access clock (bounded: past the cap, later hits wait for a flush).
+    cb = [this, entry = std::string(c.tenant) + '\0' + std::string(key),
+          cb = std::move(cb)](kv_result&& r) {
+      if (r.ok() && r.value && accessed_.size() < max_remembered_accesses) accessed_.insert(entry);
+      cb(std::move(r));
+    };
+  }
+  auto req = make_request(statement::get, std::move(cb), optional_value);
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::set(const storage::caller& c, std::string_view key, std::string_view value,
+                      const storage::set_options& options, kv_callback cb) {
+  using cond = storage::set_options::condition;
+  const bool plain = options.when == cond::always && !options.return_old &&
+                     options.expires.how != storage::expiry::kind::keep;
+  if (plain) {
+    auto req = make_request(statement::set_plain, std::move(cb), [](const pg_outcome& o) {
+      kv_result r = o.error.empty() ? kv_result{} : failed(o);
+      r.integer = 1;
+      return r;
+    });
+    req.params.add_bytes(c.tenant);
+    req.params.add_bytes(key);
+    req.params.add_bytes(value);
+    add_expiry(req.params, options.expires);
+    connection_for(c.client_id).submit(std::move(req));
+    return;
+  }
+  auto req = make_request(statement::set_full, std::move(cb), set_full_result);
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  req.params.add_bytes(value);
+  add_expiry(req.params, options.expires);
+  req.params.add_int8(options.when == cond::if_absent    ? 1
+                      : options.when == cond::if_present ? 2
+                                                         : 0);
+  req.params.add_bool(options.expires.how == storage::expiry::kind::keep);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::mget(const storage::caller& c, std::span<const std::string_view> keys,
+                       kv_callback cb) {
+  const std::size_t n = keys.size();
+  if (access_clock_seconds_ > 0) {
+    std::vector<std::string> entries;
+    for (const auto key : keys) entries.push_back(std::string(c.tenant) + '\0' + std::string(key));
+    cb = [this, entries = std::move(entries), cb = std::move(cb)](kv_result&& r) {
+      for (std::size_t i = 0; r.ok() && i < r.values.size() && i < entries.size(); ++i) {
+        if (r.values[i] && accessed_.size() < max_remembered_accesses) accessed_.insert(entries[i]);
+      }
+      cb(std::move(r));
+    };
+  }
+  auto req = make_request(statement::get_batch, std::move(cb), [n](const pg_outcome& o) {
+    if (!o.error.empty()) return failed(o);
+    kv_result r;
+    r.values.resize(n);
+    for (int row = 0; row < PQntuples(o.result); ++row) {
+      const auto i = decode_int8(PQgetvalue(o.result, row, 0)) - 1;
+      if (i >= 0 && static_cast<std::size_t>(i) < n) {
+        r.values[static_cast<std::size_t>(i)] = std::string_view(
+            PQgetvalue(o.result, row, 1), static_cast<std::size_t>(PQgetlength(o.result, row, 1)));
+      }
+    }
+    return r;
+  });
+  req.params.begin_array(25, n, false);
+  for (std::size_t i = 0; i < n; ++i) req.params.array_item(c.tenant);
+  req.params.end_array();
+  req.params.add_bytea_array(keys);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::mset(const storage::caller& c, std::span<const std::string_view> pairs,
+                       kv_callback cb) {
+  // One set_plain request per pair, merged into one statement: the batcher already dedupes
+  // repeated keys (the last wins) and orders rows for locking. Reply once, after the batch.
+  const std::size_t n = pairs.size() / 2;
+  std::vector<pg_request> run;
+  run.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    pg_request r{statement::set_plain, {}, [](const pg_outcome&) {}, {}};
+    r.params.add_bytes(c.tenant);
+    r.params.add_bytes(pairs[2 * i]);
+    r.params.add_bytes(pairs[2 * i + 1]);
+    r.params.add_null();
+    r.params.add_null();
+    run.push_back(std::move(r));
+  }
+  run.back().on_done = [cb = std::move(cb)](const pg_outcome& o) {
+    cb(o.error.empty() ? kv_result{} : failed(o));
+  };
+  connection_for(c.client_id)
+      .submit(n == 1 ? std::move(run.front())
+                     : merge_requests(std::move(run), member_failure::fails_all));
+}
+
+void pg_keyspace::msetnx(const storage::caller& c, std::span<const std::string_view> pairs,
+                         kv_callback cb) {
+  std::vector<std::string_view> keys, values;
+  for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
+    keys.push_back(pairs[i]);
+    values.push_back(pairs[i + 1]);
+  }
+  // Repeated keys: the last value wins, as in Redis (unnest would insert both and fail).
+  std::vector<std::string_view> k2, v2;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    bool later = false;
+    for (std::size_t j = i + 1; j < keys.size(); ++j) later |= keys[j] == keys[i];
+    if (!later) {
+      k2.push_back(keys[i]);
+      v2.push_back(values[i]);
+    }
+  }
+  auto req = make_request(statement::msetnx, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, 0); });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytea_array(k2);
+  req.params.add_bytea_array(v2);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::getdel(const storage::caller& c, std::string_view key, kv_callback cb) {
+  auto req = make_request(statement::getdel, std::move(cb), optional_value);
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::getex(const storage::caller& c, std::string_view key, const storage::expiry& when,
+                        bool persist, kv_callback cb) {
+  auto req = make_request(statement::getex, std::move(cb), optional_value);
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  add_expiry(req.params, when);
+  req.params.add_int8(persist ? 2 : when.how == storage::expiry::kind::none ? 0 : 1);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::append(const storage::caller& c, std::string_view key, std::string_view suffix,
+                         kv_callback cb) {
+  auto req = make_request(statement::append, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, 0); });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  req.params.add_bytes(suffix);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::setrange(const storage::caller& c, std::string_view key, std::int64_t offset,
+                           std::string_view piece, kv_callback cb) {
+  auto req = make_request(statement::setrange, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, 0); });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  req.params.add_int8(offset);
+  req.params.add_bytes(piece);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::strlen(const storage::caller& c, std::string_view key, kv_callback cb) {
+  auto req = make_request(statement::strlen, std::move(cb),
+                          [](const pg_outcome& o) { return first_int8(o, 0); });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::incr_by(const storage::caller& c, std::string_view key, std::int64_t delta,
+                          kv_callback cb) {
+  auto req = make_request(statement::incr_by, std::move(cb), [](const pg_outcome& o) {
+    if (!o.error.empty()) return failed(o);
+    kv_result r;
+    const auto status = decode_int8(PQgetvalue(o.result, 0, 0));
+    if (status == 1)
+      r.error = "ERR value is not an integer or out of range";
+    else if (status == 2)
+      r.error = "ERR increment or decrement would overflow";
+    else
+      r.integer = decode_int8(PQgetvalue(o.result, 0, 1));
+    return r;
+  });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytes(key);
+  req.params.add_int8(delta);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::read_modify_write(const storage::caller& c, std::string_view key,
+                                    storage::modify_function modify, kv_callback cb) {
+  pg_connection& conn = connection_for(c.client_id);
+  // Inside EXEC the transaction is already open; otherwise this opens its own, so the row lock
+  // taken by the read lasts until the write.
+  const bool own_transaction = !conn.submitting_transaction();
+  auto state = std::make_shared<modify_state>();
+  state->modify = std::move(modify);
+  state->done = std::move(cb);
+  auto finish = [state] {
+    kv_result r;
+    r.error = state->error;
+    if (r.ok()) r.value = state->next;
+    state->done(std::move(r));
+  };
+
+  if (own_transaction) conn.submit(pg_request{statement::begin_read_committed, {}, {}, {}});
+
+  pg_request read{statement::read_for_update, {}, {}, {}};
+  read.params.add_bytes(c.tenant);
+  read.params.add_bytes(key);
+  read.on_done = [state](const pg_outcome& o) {
+    if (!o.error.empty()) {
+      state->error = std::string(o.error);
+      return;
+    }
+    std::optional<std::string_view> current;
+    if (PQntuples(o.result) > 0) {
+      current.emplace(PQgetvalue(o.result, 0, 0),
+                      static_cast<std::size_t>(PQgetlength(o.result, 0, 0)));
+      state->version = decode_int8(PQgetvalue(o.result, 0, 1));
+    }
+    state->write = state->modify(current, state->next, state->error);
+  };
+  conn.submit(std::move(read));
+
+  pg_request write{statement::write_if_unchanged, {}, {}, {}};
+  write.late_params = [state, tenant = std::string(c.tenant),
+                       key = std::string(key)](param_pack& p) {
+    p.add_bytes(tenant);
+    p.add_bytes(key);
+    p.add_bytes(state->next);
+    p.add_int8(state->version);
+    p.add_bool(state->write && state->error.empty());
+  };
+  write.on_done = [state, own_transaction, finish](const pg_outcome& o) {
+    if (!o.error.empty()) {
+      if (state->error.empty()) state->error = std::string(o.error);
+    } else if (state->write && state->error.empty() &&
+               std::strtoll(PQcmdTuples(const_cast<PGresult*>(o.result)), nullptr, 10) == 0) {
+      // The key was absent when read and another client created it before the write.
+      state->error =
+          "ERR the key was created by another client meanwhile; nothing was changed, try again";
+    }
+    if (!own_transaction) finish();
+  };
+  conn.submit(std::move(write));
+
+  if (own_transaction) {
+    pg_request commit{statement::commit, {}, {}, {}};
+    commit.on_done = [state, finish](const pg_outcome& o) {
+      if (state->error.empty()) {
+        if (!o.error.empty()) {
+          state->error = std::string(o.error);
+        } else if (std::string_view(PQcmdStatus(const_cast<PGresult*>(o.result))) != "COMMIT") {
+          state->error = "ERR PostgreSQL rolled the change back";
+        }
+      }
+      finish();
+    };
+    conn.submit(std::move(commit));
+  }
+}
+
+}  // namespace fpc::pg

@@ -1,0 +1,84 @@
+// The transaction family as statements: EXEC's BEGIN/COMMIT and key locks, WATCH.
+#include "pgbackend/pg_keyspace.hpp"
+
+#include <cstdlib>
+#include <string>
+
+#include "pgbackend/pg_results.hpp"
+
+namespace fpc::pg {
+
+void pg_keyspace::begin_transaction(const storage::caller& c,
+                                    const std::vector<std::string>* locked_keys) {
+  // Failures show in the statements after these and in the commit; nothing to report here.
+  auto& conn = connection_for(c.client_id);
+  conn.submit(pg_request{locked_keys ? statement::begin_read_committed : statement::begin,
+                         {},
+                         [](const pg_outcome&) {},
+                         {}});
+  if (locked_keys) conn.submit(keys_request(statement::lock_keys, c, *locked_keys));
+}
+
+void pg_keyspace::commit_transaction(const storage::caller& c,
+                                     const std::vector<std::string>* locked_keys, kv_callback cb) {
+  if (locked_keys)
+    connection_for(c.client_id).submit(keys_request(statement::drop_placeholders, c, *locked_keys));
+  auto req = make_request(statement::commit, std::move(cb), [](const pg_outcome& o) {
+    if (!o.error.empty()) return failed(o);
+    kv_result r;
+    // PostgreSQL answers COMMIT with a ROLLBACK tag when a statement of the transaction failed.
+    if (std::string_view(PQcmdStatus(const_cast<PGresult*>(o.result))) != "COMMIT") {
+      r.error = "EXECABORT Transaction discarded because PostgreSQL rolled it back";
+      r.conflict = o.conflict;
+    }
+    return r;
+  });
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::watch(const storage::caller& c, std::span<const std::string_view> keys,
+                        kv_callback cb) {
+  const std::size_t n = keys.size();
+  auto req = make_request(statement::watch_versions, std::move(cb), [n](const pg_outcome& o) {
+    if (!o.error.empty()) return failed(o);
+    kv_result r;
+    r.integers.assign(n, storage::watched_keys::no_key);
+    for (int row = 0; row < PQntuples(o.result); ++row) {
+      const auto i = decode_int8(PQgetvalue(o.result, row, 0)) - 1;
+      if (i >= 0 && static_cast<std::size_t>(i) < n) {
+        r.integers[static_cast<std::size_t>(i)] = decode_int8(PQgetvalue(o.result, row, 1));
+      }
+    }
+    return r;
+  });
+  req.params.add_bytes(c.tenant);
+  req.params.add_bytea_array(keys);
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+void pg_keyspace::verify_watched(const storage::caller& c,
+                                 std::shared_ptr<const storage::watched_keys> watched,
+                                 kv_callback cb) {
+  auto req = make_request(statement::watch_verify, std::move(cb), [](const pg_outcome& o) {
+    kv_result r;
+    r.integer = 1;
+    if (o.error.find(watch_conflict_marker) != std::string_view::npos) {
+      r.integer = 0;
+    } else if (!o.error.empty()) {
+      return failed(o);
+    }
+    return r;
+  });
+  // The WATCHes before it fill the versions as their answers arrive: read them at sending time.
+  req.late_params = [tenant = std::string(c.tenant), watched = std::move(watched)](param_pack& p) {
+    p.add_bytes(tenant);
+    const std::vector<std::string_view> keys(watched->keys.begin(), watched->keys.end());
+    p.add_bytea_array(keys);
+    p.begin_array(20, watched->versions.size(), false);
+    for (const std::int64_t v : watched->versions) p.array_int8(v);
+    p.end_array();
+  };
+  connection_for(c.client_id).submit(std::move(req));
+}
+
+}  // namespace fpc::pg
