@@ -5,6 +5,7 @@
 #include <string>
 
 #include "pgbackend/pg_results.hpp"
+#include "pgbackend/sql/codes.hpp"
 #include "pgbackend/pipeline/batching.hpp"
 
 namespace fpc::pg {
@@ -59,9 +60,9 @@ void pg_keyspace::set(const storage::caller& c, std::string_view key, std::strin
   req.params.add_bytes(key);
   req.params.add_bytes(value);
   add_expiry(req.params, options.expires);
-  req.params.add_int8(options.when == cond::if_absent    ? 1
-                      : options.when == cond::if_present ? 2
-                                                         : 0);
+  req.params.add_int8(sql_code(options.when == cond::if_absent    ? set_condition::if_absent
+                               : options.when == cond::if_present ? set_condition::if_present
+                                                                  : set_condition::always));
   req.params.add_bool(options.expires.how == storage::expiry::kind::keep);
   connection_for(c.client_id).submit(std::move(req));
 }
@@ -161,7 +162,10 @@ void pg_keyspace::getex(const storage::caller& c, std::string_view key, const st
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   add_expiry(req.params, when);
-  req.params.add_int8(persist ? 2 : when.how == storage::expiry::kind::none ? 0 : 1);
+  const getex_mode mode = persist                                   ? getex_mode::persist
+                          : when.how == storage::expiry::kind::none ? getex_mode::keep
+                                                                    : getex_mode::set;
+  req.params.add_int8(sql_code(mode));
   connection_for(c.client_id).submit(std::move(req));
 }
 
@@ -200,9 +204,9 @@ void pg_keyspace::incr_by(const storage::caller& c, std::string_view key, std::i
     if (!o.error.empty()) return failed(o);
     kv_result r;
     const auto status = decode_int8(PQgetvalue(o.result, 0, 0));
-    if (status == 1)
+    if (status == sql_code(incr_status::not_an_integer))
       r.error = "ERR value is not an integer or out of range";
-    else if (status == 2)
+    else if (status == sql_code(incr_status::overflow))
       r.error = "ERR increment or decrement would overflow";
     else
       r.integer = decode_int8(PQgetvalue(o.result, 0, 1));

@@ -27,7 +27,8 @@ struct expiry {
   std::int64_t ms = 0;
 };
 
-/// EXPIRE's NX / XX / GT / LT, as bits that combine (XX GT is allowed, as in Redis).
+/// EXPIRE's NX / XX / GT / LT, as bits that combine (XX GT is allowed, as in Redis). The expire
+/// statement tests the same bits: never renumber them.
 enum expire_condition : unsigned {
   expire_always = 0,
   expire_nx = 1,  ///< only keys without an expiry

@@ -10,24 +10,25 @@
 namespace fpc::pg {
 
 enum class statement : int {
-  get,         ///< $1 tenant, $2 key -> value
-  set_plain,   ///< $1 tenant, $2 key, $3 value, $4 relative ms, $5 unix ms
-  set_full,    ///< + $6 int8 condition (0 always, 1 NX, 2 XX), $7 keepttl -> old value, written
-  del,         ///< $1 tenant, $2 bytea[] keys -> live rows deleted
-  exists,      ///< $1 tenant, $2 bytea[] keys -> live matches, repeats counted
-  pttl,        ///< $1 tenant, $2 key -> -1 or ms left; no row when missing
-  expire,      ///< $1 tenant, $2 key, $3 relative ms, $4 unix ms, $5 condition -> 0/1
-  persist,     ///< $1 tenant, $2 key -> rows updated
+  get,        ///< $1 tenant, $2 key -> value
+  set_plain,  ///< $1 tenant, $2 key, $3 value, $4 relative ms, $5 unix ms
+  set_full,   ///< + $6 int8 set_condition (codes.hpp), $7 keepttl -> old value, written
+  del,        ///< $1 tenant, $2 bytea[] keys -> live rows deleted
+  exists,     ///< $1 tenant, $2 bytea[] keys -> live matches, repeats counted
+  pttl,       ///< $1 tenant, $2 key -> -1 or ms left; no row when missing
+  expire,   ///< $1 tenant, $2 key, $3 relative ms, $4 unix ms, $5 storage::expire_condition bits ->
+            ///< 0/1
+  persist,  ///< $1 tenant, $2 key -> rows updated
   count_keys,  ///< $1 tenant -> live keys, keys with expiry
   flush,       ///< $1 tenant
   sweep,       ///< $1 limit -> expired rows deleted
   get_batch,   ///< $1 text[] tenants, $2 bytea[] keys -> (ordinal, value) of the live ones
   msetnx,      ///< $1 tenant, $2 bytea[] keys, $3 bytea[] values -> 1 when none existed and all set
   getdel,      ///< $1 tenant, $2 key -> the live value it deleted
-  getex,  ///< $1 tenant, $2 key, $3 rel ms, $4 unix ms, $5 mode (0 keep, 1 set, 2 persist) -> value
+  getex,    ///< $1 tenant, $2 key, $3 rel ms, $4 unix ms, $5 mode (getex_mode, codes.hpp) -> value
   append,   ///< $1 tenant, $2 key, $3 suffix -> new length
   strlen,   ///< $1 tenant, $2 key -> length (no row: 0)
-  incr_by,  ///< $1 tenant, $2 key, $3 delta -> (status 0 ok / 1 not an integer / 2 overflow, new)
+  incr_by,  ///< $1 tenant, $2 key, $3 delta -> (incr_status (codes.hpp), new)
   expire_time,  ///< $1 tenant, $2 key -> -1 or unix ms; no row when missing
   setrange,     ///< $1 tenant, $2 key, $3 offset, $4 bytes -> new length
   key_range,    ///< $1 tenant, $2 from key (inclusive), $3 below key or NULL, $4 limit or NULL ->
@@ -44,13 +45,13 @@ enum class statement : int {
   read_for_update,       ///< $1 tenant, $2 key -> (value, version) of the live row, locked
   write_if_unchanged,    ///< $1 tenant, $2 key, $3 value, $4 version read (-1 none), $5 write? ->
                          ///< rows
-  rename,      ///< $1 tenant, $2 source, $3 destination, $4 nx -> 0 no source, 1 renamed, 2 refused
-  copy,        ///< $1 tenant, $2 source, $3 destination, $4 replace -> 1 copied
-  random_key,  ///< $1 tenant -> one live key, uniformly chosen
-  read_usage,  ///< -> (tenant, stored bytes, keys) per user, from the usage table
-  compact_usage,  ///< folds the usage rows of ended backends into one row per user
-  evict,      ///< $1 user or NULL, $2 sample percent, $3 sample, $4 victims, $5 order, $6 volatile
-              ///< only -> keys deleted
+  rename,                ///< $1 tenant, $2 source, $3 destination, $4 nx -> storage::rename_outcome
+  copy,                  ///< $1 tenant, $2 source, $3 destination, $4 replace -> 1 copied
+  random_key,            ///< $1 tenant -> one live key, uniformly chosen
+  read_usage,            ///< -> (tenant, stored bytes, keys) per user, from the usage table
+  compact_usage,         ///< folds the usage rows of ended backends into one row per user
+  evict,                 ///< $1 user or NULL, $2 sample percent, $3 sample, $4 victims, $5
+          ///< storage::eviction_order, $6 volatile only -> keys deleted
   touch,      ///< $1 text[] tenants, $2 bytea[] keys, $3 resolution s: the LRU access clock
   lock_keys,  ///< $1 tenant, $2 bytea[] keys: EXEC's row locks, absent keys held by placeholders
   drop_placeholders,  ///< $1 tenant, $2 bytea[] keys: the placeholders lock_keys left unused
