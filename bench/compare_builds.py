@@ -4,7 +4,8 @@
 For a change that must not cost speed: BENCH_BASELINE_BIN (e.g. a build of the previous commit)
 against build/release/fastpgcache, the same workloads as `make bench` (SET EX and GET of 100-byte
 values over 100,000 keys), runs alternating between the two so drift hits both, medians and the
-ratio new/baseline. Environment: BENCH_RUNS (3), BENCH_SECONDS (4), BENCH_CLIENTS ("1,10,50").
+ratio new/baseline, and each server's CPU time per operation (steadier than rates on a noisy
+machine: it does not count time spent waiting for the other processes). Environment: BENCH_RUNS (3), BENCH_SECONDS (4), BENCH_CLIENTS ("1,10,50").
 """
 import os
 import statistics
@@ -27,31 +28,38 @@ def main():
     pg_dir = os.path.join(tmp, "pg")
     uri = subprocess.run([os.path.join(bench.ROOT, "scripts/pg-cluster.sh"), "start", pg_dir],
                          capture_output=True, text=True, check=True).stdout.strip()
-    procs, ports = [], {}
+    procs, ports, pids = [], {}, {}
     try:
         subprocess.run([bench.BIN, "--pg", uri, "--init-schema"], check=True, capture_output=True)
         for label, binary in binaries.items():
             ports[label] = bench.free_port()
             procs.append(subprocess.Popen([binary, "--pg", uri, "--port", str(ports[label]),
                                            "--log-level", "warn"]))
+            pids[label] = procs[-1].pid
             bench.wait_port(ports[label])
         bench.redis_benchmark(ports["new"], bench.WORKLOADS["SET EX"], 50, 16, bench.KEYS * 3)
-        lines = ["| workload | clients | -P | baseline ops/s | new ops/s | new/baseline |",
-                 "| --- | --- | --- | --- | --- | --- |"]
+        lines = ["| workload | clients | -P | baseline ops/s | new ops/s | new/baseline | "
+                 "baseline CPU µs/op | new CPU µs/op | new/baseline |",
+                 "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for name, command in bench.WORKLOADS.items():
             for clients in clients_list:
                 for pipeline in bench.PIPELINES:
                     rates = {"baseline": [], "new": []}
+                    cpu = {"baseline": [], "new": []}
                     for _ in range(bench.RUNS):
                         for label in ("baseline", "new"):
                             last = rates[label][-1] if rates[label] else 5000 * pipeline
                             requests = max(2000, int(last * bench.SECONDS))
-                            r = bench.redis_benchmark(ports[label], command, clients, pipeline,
-                                                      requests)
+                            with bench.ProcessSampler(pids[label]) as sampler:
+                                r = bench.redis_benchmark(ports[label], command, clients,
+                                                          pipeline, requests)
                             rates[label].append(r["rps"])
+                            cpu[label].append(sampler.cpu / requests * 1e6)
                     old, new = (statistics.median(rates[k]) for k in ("baseline", "new"))
+                    old_cpu, new_cpu = (statistics.median(cpu[k]) for k in ("baseline", "new"))
                     lines.append(f"| {name} | {clients} | {pipeline} | {old:,.0f} | {new:,.0f} | "
-                                 f"{new / old:.2f}x |")
+                                 f"{new / old:.2f}x | {old_cpu:.1f} | {new_cpu:.1f} | "
+                                 f"{new_cpu / old_cpu:.2f}x |")
                     print(lines[-1], flush=True)
         print("\n".join(lines))
     finally:

@@ -50,8 +50,8 @@ void write_info(resp::reply_writer& w, const command_spec& c) {
 }
 
 void write_doc_argument(resp::reply_writer& w, const doc_argument& a) {
-  std::size_t fields = 2 + (a.token.empty() ? 0 : 1) + (a.optional || a.multiple ? 1 : 0) +
-                       (a.children.empty() ? 0 : 1);
+  std::size_t fields = 2u + (a.token.empty() ? 0u : 1u) + (a.optional || a.multiple ? 1u : 0u) +
+                       (a.children.empty() ? 0u : 1u);
   w.map(fields);
   w.bulk("name");
   w.bulk(a.name);
@@ -63,7 +63,7 @@ void write_doc_argument(resp::reply_writer& w, const doc_argument& a) {
   }
   if (a.optional || a.multiple) {
     w.bulk("flags");
-    w.set((a.optional ? 1 : 0) + (a.multiple ? 1 : 0));
+    w.set((a.optional ? 1u : 0u) + (a.multiple ? 1u : 0u));
     if (a.optional) w.simple("optional");
     if (a.multiple) w.simple("multiple");
   }
@@ -76,7 +76,7 @@ void write_doc_argument(resp::reply_writer& w, const doc_argument& a) {
 
 void write_docs(resp::reply_writer& w, const command_spec& c) {
   const auto args = parse_synopsis(c.synopsis);
-  w.map(3 + (args.empty() ? 0 : 1) + (c.subcommands.empty() ? 0 : 1));
+  w.map(3u + (args.empty() ? 0u : 1u) + (c.subcommands.empty() ? 0u : 1u));
   w.bulk("summary");
   w.bulk(c.summary);
   w.bulk("since");
