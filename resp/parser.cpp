@@ -164,6 +164,9 @@ parse_result request_parser::parse_multibulk(std::string_view input) noexcept {
         count > static_cast<long long>(limits_.max_args)) {
       return fail(parse_error::invalid_multibulk_length);
     }
+    if (!authenticated_ && count > static_cast<long long>(unauthenticated_max_args)) {
+      return fail(parse_error::unauthenticated_multibulk_length);
+    }
     if (count <= 0) return {parse_status::empty, cr + 2};
     in_multibulk_ = true;
     expected_args_ = static_cast<std::size_t>(count);
@@ -188,6 +191,9 @@ parse_result request_parser::parse_multibulk(std::string_view input) noexcept {
       if (!parse_integer(input.substr(pos_ + 1, cr - pos_ - 1), len) || len < 0 ||
           static_cast<unsigned long long>(len) > limits_.max_bulk_len) {
         return fail(parse_error::invalid_bulk_length);
+      }
+      if (!authenticated_ && static_cast<unsigned long long>(len) > unauthenticated_max_bulk_len) {
+        return fail(parse_error::unauthenticated_bulk_length);
       }
       pending_bulk_ = len;
       pos_ = cr + 2;
@@ -230,6 +236,10 @@ std::string request_parser::error_message() const {
       return std::string("Protocol error: expected '$', got '") + unexpected_ + "'";
     case parse_error::unbalanced_quotes:
       return "Protocol error: unbalanced quotes in request";
+    case parse_error::unauthenticated_multibulk_length:
+      return "Protocol error: unauthenticated multibulk length";
+    case parse_error::unauthenticated_bulk_length:
+      return "Protocol error: unauthenticated bulk length";
     case parse_error::too_big_inline:
       return "Protocol error: too big inline request";
     case parse_error::too_big_count:

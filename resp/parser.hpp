@@ -16,6 +16,11 @@ struct parser_limits {
   std::size_t max_inline = 64 * 1024;               ///< one inline line, and one count line
 };
 
+/// Redis's bounds before AUTH (CVE-2021-32675): a client that has not logged in cannot make the
+/// server reserve much by declaring large commands.
+inline constexpr std::size_t unauthenticated_max_args = 10;
+inline constexpr std::size_t unauthenticated_max_bulk_len = 16 * 1024;
+
 enum class parse_status {
   need_more,  ///< the input ends inside a command: call again with more bytes
   complete,   ///< args() holds one command; `consumed` bytes of input belong to it
@@ -25,12 +30,14 @@ enum class parse_status {
 
 enum class parse_error {
   none,
-  invalid_multibulk_length,  ///< `*` count not a number or out of bounds
-  invalid_bulk_length,       ///< `$` length not a number or out of bounds
-  expected_dollar,           ///< a multibulk element that is not a bulk string
-  unbalanced_quotes,         ///< inline command with an unterminated quote
-  too_big_inline,            ///< inline line longer than max_inline
-  too_big_count,             ///< `*`/`$` header line longer than max_inline
+  invalid_multibulk_length,          ///< `*` count not a number or out of bounds
+  invalid_bulk_length,               ///< `$` length not a number or out of bounds
+  expected_dollar,                   ///< a multibulk element that is not a bulk string
+  unbalanced_quotes,                 ///< inline command with an unterminated quote
+  too_big_inline,                    ///< inline line longer than max_inline
+  too_big_count,                     ///< `*`/`$` header line longer than max_inline
+  unauthenticated_multibulk_length,  ///< more than 10 arguments before AUTH
+  unauthenticated_bulk_length,       ///< a bulk over 16 KiB before AUTH
 };
 
 struct parse_result {
@@ -46,6 +53,9 @@ class request_parser {
   explicit request_parser(parser_limits limits = {}) noexcept : limits_(limits) {}
 
   [[nodiscard]] parse_result parse(std::string_view input) noexcept;
+
+  /// Before AUTH the stricter bounds above apply (the caller says when that changes).
+  void set_authenticated(bool authenticated) noexcept { authenticated_ = authenticated; }
 
   /// Arguments of the last complete command; they view the input (or inline storage) and stay
   /// valid until the next parse() or until the caller changes those bytes.
@@ -70,6 +80,7 @@ class request_parser {
   };
 
   parser_limits limits_;
+  bool authenticated_ = true;
   // Progress through a partial multibulk, as offsets from the start of the command.
   bool in_multibulk_ = false;
   std::size_t pos_ = 0;

@@ -216,6 +216,8 @@ asio::awaitable<std::size_t> client_session::dispatch_parsed(std::size_t filled)
       if (!go_on) co_return start;
       continue;
     }
+    // AUTH may have just changed this (an earlier command of the same read).
+    parser_.set_authenticated(authenticated_);
     const auto result =
         parser_.parse(std::string_view(read_buffer_.data() + start, filled - start));
     if (result.status == resp::parse_status::need_more) break;
@@ -259,9 +261,11 @@ void client_session::compact_read_buffer(std::size_t consumed, std::size_t& fill
     std::memmove(read_buffer_.data(), read_buffer_.data() + consumed, filled - consumed);
     filled -= consumed;
   }
-  std::size_t want = std::max(parser_.bytes_hint(), filled + 1);
+  // Grow with what has arrived (at most doubling per read), never to a length a header only
+  // declares: a client that announces a 512 MB bulk and sends nothing costs nothing.
+  const std::size_t want = std::max(parser_.bytes_hint(), filled + 1);
   if (want > read_buffer_.size()) {
-    read_buffer_.resize(std::max(want, read_buffer_.size() * 2));
+    read_buffer_.resize(std::min(want, read_buffer_.size() * 2));
   } else if (filled == 0 && read_buffer_.size() > shrink_above) {
     read_buffer_.resize(initial_buffer);
     read_buffer_.shrink_to_fit();

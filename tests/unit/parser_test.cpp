@@ -117,6 +117,27 @@ TEST_CASE("limits: bulk length, argument count, inline size") {
   CHECK(feed("*1\r\n$9223372036854775807\r\n", 26).error == "Protocol error: invalid bulk length");
 }
 
+TEST_CASE("before AUTH, Redis's small bounds apply; after it, the configured ones") {
+  request_parser p;
+  p.set_authenticated(false);
+  CHECK(p.parse("*10\r\n").status == parse_status::need_more);
+  request_parser q;
+  q.set_authenticated(false);
+  REQUIRE(q.parse("*11\r\n").status == parse_status::error);
+  CHECK(q.error_message() == "Protocol error: unauthenticated multibulk length");
+  request_parser r;
+  r.set_authenticated(false);
+  CHECK(r.parse("*2\r\n$4\r\nAUTH\r\n$16384\r\n").status == parse_status::need_more);
+  request_parser s;
+  s.set_authenticated(false);
+  REQUIRE(s.parse("*2\r\n$3\r\nSET\r\n$536870000\r\n").status == parse_status::error);
+  CHECK(s.error_message() == "Protocol error: unauthenticated bulk length");
+  request_parser t;  // authenticated (the default): the configured bounds
+  CHECK(t.parse("*2\r\n$3\r\nSET\r\n$536870000\r\n").status == parse_status::need_more);
+  request_parser u;
+  CHECK(u.parse("*11\r\n").status == parse_status::need_more);
+}
+
 TEST_CASE("a large bulk arriving in pieces is scanned once and hinted") {
   request_parser p;
   std::string buffer = "*2\r\n$3\r\nSET\r\n$100000\r\n";

@@ -1,0 +1,81 @@
+// What a client can make the server hold: Redis's small bounds before AUTH (CVE-2021-32675), and
+// read buffers that grow with the bytes that arrived, never with the lengths a header declares.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/fixture.hpp"
+
+using namespace fpc::test;
+
+namespace {
+
+long long server_rss(int port) {
+  client c(port);
+  REQUIRE(c.cmd({"AUTH", "pw"}).str == "OK");
+  return info_field(c, "memory", "used_memory_rss");
+}
+
+}  // namespace
+
+TEST_CASE("before AUTH a client gets Redis's bounds: 10 arguments, 16 KiB per bulk") {
+  server_process server({"--requirepass", "pw"});
+  {
+    raw_connection conn(server.port());
+    conn.send("*11\r\n");
+    CHECK(conn.read_bytes(55) == "-ERR Protocol error: unauthenticated multibulk length\r\n");
+    CHECK(conn.closed_by_peer());
+  }
+  {
+    raw_connection conn(server.port());
+    conn.send("*2\r\n$4\r\nAUTH\r\n$16385\r\n");
+    CHECK(conn.read_bytes(50) == "-ERR Protocol error: unauthenticated bulk length\r\n");
+    CHECK(conn.closed_by_peer());
+  }
+  {
+    // Logged in, in the same write: the configured bounds apply from the next command on.
+    raw_connection conn(server.port());
+    std::string mget = "*12\r\n$4\r\nMGET\r\n";
+    for (int i = 0; i < 11; ++i) mget += "$2\r\nk" + std::to_string(i % 10) + "\r\n";
+    conn.send("*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n" + mget);
+    std::string expected = "+OK\r\n*11\r\n";
+    for (int i = 0; i < 11; ++i) expected += "$-1\r\n";
+    CHECK(conn.read_bytes(expected.size()) == expected);
+  }
+}
+
+TEST_CASE("declared but unsent bulks cost no memory, before AUTH or after") {
+  server_process server({"--requirepass", "pw"});
+  const long long before = server_rss(server.port());
+  // 50 clients that never logged in, each announcing a 512 MB value: refused at the header.
+  std::vector<std::unique_ptr<raw_connection>> strangers;
+  for (int i = 0; i < 50; ++i) {
+    strangers.push_back(std::make_unique<raw_connection>(server.port()));
+    strangers.back()->send("*2\r\n$3\r\nSET\r\n$536870000\r\n");
+  }
+  for (auto& conn : strangers) {
+    CHECK(conn->read_bytes(50) == "-ERR Protocol error: unauthenticated bulk length\r\n");
+  }
+  // Logged-in clients announcing 512 MB values and sending only their first bytes: the server
+  // holds what arrived (a few KiB each), not what was announced.
+  std::vector<std::unique_ptr<raw_connection>> writers;
+  for (int i = 0; i < 8; ++i) {
+    writers.push_back(std::make_unique<raw_connection>(server.port()));
+    writers.back()->send("*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n");
+    CHECK(writers.back()->read_bytes(5) == "+OK\r\n");
+    writers.back()->send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$536870000\r\n" + std::string(10000, 'x'));
+  }
+  client probe(server.port());
+  REQUIRE(probe.cmd({"AUTH", "pw"}).str == "OK");
+  // Time for every loop to read what the writers sent (they are spread over the loops).
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const long long during = info_field(probe, "memory", "used_memory_rss");
+  std::printf("client limits: server RSS %lld KiB before, %lld KiB with the 58 clients\n",
+              before / 1024, during / 1024);
+  CHECK(during - before < 64ll * 1024 * 1024);
+}
