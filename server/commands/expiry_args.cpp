@@ -34,7 +34,10 @@ std::optional<std::string> parse_expiry(std::string_view text, time_unit unit, b
   const long long base = absolute ? 0 : now_ms();
   if (v > LLONG_MAX - base) return invalid;
   if (v > max_pg_ms) v = max_pg_ms;
-  if (v < -max_pg_ms) v = -max_pg_ms;
+  // Any time before 1970 is simply past (the key is deleted, as in Redis); PostgreSQL's range
+  // starts in 4713 BC, so far-past times are clamped to just before the epoch.
+  const long long min_ms = absolute ? -1 : -(now_ms() + 1);
+  if (v < min_ms) v = min_ms;
   out.how = absolute ? expiry::kind::unix_ms : expiry::kind::relative_ms;
   out.ms = v;
   return std::nullopt;

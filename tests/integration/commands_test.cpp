@@ -179,6 +179,18 @@ TEST_CASE("TTL, PTTL, EXPIRE, PEXPIRE, PERSIST") {
   check_ok(c.cmd({"SET", "k", "v"}));
   CHECK(c.cmd({"PEXPIRE", "k", "-1"}).integer == 1);
   CHECK(c.cmd({"GET", "k"}).is_nil());
+  // Far in the past (before PostgreSQL's year 4713 BC) is past too: deleted, as in Redis.
+  for (const std::vector<std::string>& expire :
+       {std::vector<std::string>{"EXPIRE", "k", "-9223372036854775"},
+        std::vector<std::string>{"PEXPIREAT", "k", "-9223372036854775808"},
+        std::vector<std::string>{"EXPIREAT", "k", "-9223372036854775"}}) {
+    check_ok(c.cmd({"SET", "k", "v"}));
+    INFO(expire[0] << " " << expire[2]);
+    CHECK(c.cmd(expire).integer == 1);
+    CHECK(c.cmd({"EXISTS", "k"}).integer == 0);
+  }
+  check_ok(c.cmd({"SET", "k", "v", "PXAT", "1"}));  // SET with a past time: gone at once
+  CHECK(c.cmd({"EXISTS", "k"}).integer == 0);
 }
 
 TEST_CASE("expiry is observed in real time and the sweeper deletes expired rows") {
