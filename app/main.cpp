@@ -28,7 +28,9 @@ fpc::auth::user_table load_users(const fpc::config::settings& s) {
     text << in.rdbuf();
     if (auto err = users.load_acl(text.str())) throw std::runtime_error(s.acl_file + ": " + *err);
   }
-  if (!s.requirepass.empty()) users.set_default_password(s.requirepass);
+  if (!s.requirepass.empty() && !users.set_default_password(s.requirepass)) {
+    spdlog::warn("--requirepass ignored: the ACL file defines user 'default' (as in Redis)");
+  }
   return users;
 }
 

@@ -118,16 +118,19 @@ std::optional<std::string> user_table::load_acl(std::string_view text) {
     for (std::size_t i = 2; i < words.size(); ++i) {
       if (auto err = apply_rule(u, words[i])) return where + *err;
     }
+    if (words[1] == "default") acl_defines_default_ = true;
     users_.insert_or_assign(std::string(words[1]), std::move(u));
   }
   return std::nullopt;
 }
 
-void user_table::set_default_password(std::string_view password) {
+bool user_table::set_default_password(std::string_view password) {
+  if (acl_defines_default_) return false;  // Redis: the ACL file's `user default` line wins
   user& def = users_["default"];
   def.enabled = true;
   def.nopass = false;
   def.passwords.assign(1, sha256(password));
+  return true;
 }
 
 bool user_table::default_autologin() const {

@@ -31,8 +31,9 @@ class user_table {
   /// reaches only its own tenant anyway. Returns an error text naming the line, or nothing.
   [[nodiscard]] std::optional<std::string> load_acl(std::string_view text);
 
-  /// `--requirepass`: the default user needs this password.
-  void set_default_password(std::string_view password);
+  /// `--requirepass`: the default user needs this password. As in Redis, a `user default` line
+  /// of the ACL file wins: then nothing changes and this returns false.
+  bool set_default_password(std::string_view password);
 
   /// True when a new connection starts logged in as `default` (Redis: default is on and nopass).
   [[nodiscard]] bool default_autologin() const;
@@ -46,6 +47,7 @@ class user_table {
   std::optional<std::string> apply_rule(user& u, std::string_view rule);
 
   std::map<std::string, user, std::less<>> users_;
+  bool acl_defines_default_ = false;
 };
 
 }  // namespace fpc::auth

@@ -42,3 +42,18 @@ TEST_CASE("ACL file errors name the line") {
   CHECK(users.load_acl("group x\n")->find("line 1") != std::string::npos);
   CHECK(users.load_acl("user bob on #abc\n")->find("hash") != std::string::npos);
 }
+
+TEST_CASE("the ACL file's `user default` line wins over --requirepass, as in Redis") {
+  user_table off;
+  REQUIRE_FALSE(off.load_acl("user default off\nuser alice on >a\n"));
+  CHECK_FALSE(off.set_default_password("pw"));
+  CHECK_FALSE(off.default_autologin());
+  CHECK_FALSE(off.check("default", "pw"));  // still off: --requirepass does not turn it on
+  CHECK(off.check("alice", "a"));
+
+  user_table silent;  // the ACL file says nothing of default: --requirepass applies
+  REQUIRE_FALSE(silent.load_acl("user alice on >a\n"));
+  CHECK(silent.set_default_password("pw"));
+  CHECK(silent.check("default", "pw"));
+  CHECK_FALSE(silent.default_autologin());
+}
