@@ -46,8 +46,10 @@ void add_setting(CLI::App& app, const setting& entry, settings& s) {
             break;
           case setting_check::range:
             if constexpr (std::is_arithmetic_v<value_type>) {
-              option->check(CLI::Range(static_cast<value_type>(entry.min),
-                                       static_cast<value_type>(entry.max)));
+              // Narrow types are checked as int (--help then reads "INT in [1 - 65535]").
+              using bound = std::conditional_t<(sizeof(value_type) < sizeof(int)), int, value_type>;
+              option->check(
+                  CLI::Range(static_cast<bound>(entry.min), static_cast<bound>(entry.max)));
             }
             break;
           case setting_check::existing_file:
