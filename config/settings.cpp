@@ -6,7 +6,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <cctype>
 #include <iostream>
 #include <thread>
 #include <type_traits>

@@ -16,8 +16,6 @@ namespace fpc::pg {
 using storage::kv_callback;
 using storage::kv_result;
 
-inline constexpr std::size_t max_remembered_accesses = 20000;
-
 inline void add_expiry(param_pack& p, const storage::expiry& e) {
   using kind = storage::expiry::kind;
   if (e.how == kind::relative_ms)

@@ -9,6 +9,10 @@
 #include "pgbackend/pipeline/batching.hpp"
 
 namespace fpc::pg {
+namespace {
+// Reads remembered for the LRU access clock between two flushes, at most.
+constexpr std::size_t max_remembered_accesses = 20000;
+}  // namespace
 
 namespace {
 // One read-modify-write on its way: what the read found, what to write, and the answer so far.

@@ -25,10 +25,10 @@ bool request_queue::can_send(bool recycling) const {
   return !(waiting_.front().late_params && !in_flight_.empty());
 }
 
-pg_request request_queue::take_run() {
+pg_request request_queue::take_run(std::size_t& merged) {
   pg_request first = std::move(waiting_.front());
   waiting_.pop_front();
-  last_merged_ = 1;
+  merged = 1;
   if (!mergeable(first.stmt) || waiting_.empty() || waiting_.front().stmt != first.stmt) {
     return first;
   }
@@ -43,14 +43,15 @@ pg_request request_queue::take_run() {
     run.push_back(std::move(waiting_.front()));
     waiting_.pop_front();
   }
-  last_merged_ = run.size();
+  merged = run.size();
   return merge_requests(std::move(run), member_failure::fails_alone);
 }
 
 sent_request& request_queue::send_next() {
-  in_flight_.push_back(sent_request{take_run(), make_result_ptr(nullptr), {}});
+  std::size_t merged = 1;
+  in_flight_.push_back(sent_request{take_run(merged), make_result_ptr(nullptr), {}});
   sent_request& sent = in_flight_.back();
-  sent.merged = last_merged_;
+  sent.merged = merged;
   if (sent.request.late_params) sent.request.late_params(sent.request.params);
   if (is_begin(sent.request.stmt)) transaction_open_ = true;
   if (sent.request.stmt == statement::commit) transaction_open_ = false;

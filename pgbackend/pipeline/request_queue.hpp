@@ -78,7 +78,8 @@ class request_queue {
   std::vector<pg_request> take_all();
 
  private:
-  pg_request take_run();
+  /// The next request, or the run of adjacent mergeable ones as one; `merged`: how many.
+  pg_request take_run(std::size_t& merged);
   /// Moves the waiting requests of the transaction at the front (up to its COMMIT) into `out`.
   void take_rest_of_transaction(std::vector<pg_request>& out);
 
@@ -88,7 +89,6 @@ class request_queue {
   bool marking_transaction_ = false;
   bool transaction_open_ = false;
   bool transaction_conflict_ = false;
-  std::size_t last_merged_ = 1;
 };
 
 }  // namespace fpc::pg

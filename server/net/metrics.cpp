@@ -11,9 +11,6 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
-#include <unistd.h>
-
-#include <fstream>
 #include <thread>
 
 #include "server/dispatch/command_table.hpp"

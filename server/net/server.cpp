@@ -1,6 +1,5 @@
 // Event loops, acceptor, round-robin hand-out of clients, expiry sweeper, signal handling.
 #include "server/net/server.hpp"
-#include "server/dispatch/await_call.hpp"
 #include "server/tasks/eviction.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -142,7 +141,7 @@ asio::awaitable<void> shut_down(std::vector<tcp::acceptor*> acceptors,
     asio::post(loop->io, [l = loop.get()] {
       // Copy: stop_reading() may end a session, which erases itself from the set.
       const std::vector<client_connection*> sessions(l->context->sessions.begin(),
-                                                  l->context->sessions.end());
+                                                     l->context->sessions.end());
       for (auto* s : sessions) s->stop_reading();
     });
   }
