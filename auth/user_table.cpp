@@ -4,6 +4,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 namespace fpc::auth {
@@ -46,6 +48,21 @@ void remove_hash(std::vector<password_hash>& v, const password_hash& h) {
 
 }  // namespace
 
+const std::vector<std::string>& tenant_rules() {
+  static const std::vector<std::string> rules = {"+@all",        "-@admin",      "+config|get",
+                                                 "+client|list", "+client|kill", "+client|no-evict",
+                                                 "+slowlog"};
+  return rules;
+}
+
+const std::vector<std::string_view>& acl_categories() {
+  static const std::vector<std::string_view> names = {
+      "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
+      "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
+      "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting"};
+  return names;
+}
+
 password_hash sha256(std::string_view data) {
   password_hash out{};
   unsigned int len = 0;
@@ -56,11 +73,44 @@ password_hash sha256(std::string_view data) {
 }
 
 user_table::user_table() {
+  // Redis's default user: on, nopass, every command, key and channel (an operator).
   user def;
   def.enabled = true;
   def.nopass = true;
+  def.command_rules = {"+@all"};
+  def.all_keys = true;
+  def.all_channels = true;
   users_.emplace("default", def);
 }
+
+const user* user_table::find(std::string_view name) const {
+  auto it = users_.find(name);
+  return it == users_.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+// "+@cat" / "-@cat" with a known category, or "+name" / "-name" / "+a|b" (names are checked
+// against the command table when the server compiles the rules).
+std::optional<std::string> command_rule_error(std::string_view rule) {
+  const std::string_view body = rule.substr(1);
+  if (body.empty()) return "empty command rule '" + std::string(rule) + "'";
+  if (body.starts_with('@')) {
+    const auto& cats = acl_categories();
+    if (body != "@all" && std::find(cats.begin(), cats.end(), body.substr(1)) == cats.end()) {
+      return "unknown ACL category '" + std::string(body.substr(1)) + "'";
+    }
+  }
+  return std::nullopt;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
 
 std::optional<std::string> user_table::apply_rule(user& u, std::string_view rule) {
   if (rule == "on") {
@@ -89,12 +139,51 @@ std::optional<std::string> user_table::apply_rule(user& u, std::string_view rule
     } else {
       remove_hash(u.passwords, *h);
     }
-  } else if (rule.starts_with('~') || rule.starts_with('%') || rule.starts_with('&') ||
-             rule.starts_with('+') || rule.starts_with('-') || rule == "allkeys" ||
-             rule == "resetkeys" || rule == "allcommands" || rule == "nocommands" ||
-             rule == "allchannels" || rule == "resetchannels" || rule == "sanitize-payload" ||
-             rule == "skip-sanitize-payload") {
-    // Permission rules: accepted for compatibility with existing ACL files, see README.
+  } else if (rule == "allcommands" || rule == "nocommands") {
+    u.command_rules.assign(1, rule == "allcommands" ? "+@all" : "-@all");
+  } else if (rule.starts_with('+') || rule.starts_with('-')) {
+    if (auto err = command_rule_error(rule)) return err;
+    std::string r = lower(rule);
+    if (r == "+@all" || r == "-@all") u.command_rules.clear();  // they reset what came before
+    u.command_rules.push_back(std::move(r));
+  } else if (rule == "allkeys" || rule == "~*") {
+    u.all_keys = true;
+    u.keys.clear();
+  } else if (rule == "resetkeys") {
+    u.all_keys = false;
+    u.keys.clear();
+  } else if (rule.starts_with('~')) {
+    if (!u.all_keys) u.keys.push_back(key_pattern{std::string(rule.substr(1))});
+  } else if (rule.starts_with('%')) {
+    const std::size_t tilde = rule.find('~');
+    const std::string_view perms = rule.substr(1, tilde == std::string_view::npos ? 0 : tilde - 1);
+    key_pattern k{std::string(rule.substr(tilde == std::string_view::npos ? 0 : tilde + 1)), false,
+                  false};
+    for (char c : perms) {
+      if (c == 'R' || c == 'r') {
+        k.read = true;
+      } else if (c == 'W' || c == 'w') {
+        k.write = true;
+      } else {
+        return "invalid key permission in '" + std::string(rule) + "' (expected %R~, %W~, %RW~)";
+      }
+    }
+    if (tilde == std::string_view::npos || perms.empty()) {
+      return "invalid key permission in '" + std::string(rule) + "' (expected %R~, %W~, %RW~)";
+    }
+    if (!u.all_keys) u.keys.push_back(std::move(k));
+  } else if (rule == "allchannels" || rule == "&*") {
+    u.all_channels = true;
+    u.channels.clear();
+  } else if (rule == "resetchannels") {
+    u.all_channels = false;
+    u.channels.clear();
+  } else if (rule.starts_with('&')) {
+    if (!u.all_channels) u.channels.emplace_back(rule.substr(1));
+  } else if (rule == "sanitize-payload" || rule == "skip-sanitize-payload") {
+    // Only meaningful for RESTORE, which is not served.
+  } else if (rule.starts_with('(')) {
+    return "selectors ('(...)') are not supported";
   } else {
     return "unknown rule '" + std::string(rule) + "'";
   }
@@ -115,8 +204,20 @@ std::optional<std::string> user_table::load_acl(std::string_view text) {
     if (words[0] != "user" || words.size() < 2) return where + "expected 'user <name> [rules...]'";
     // Each `user` line defines the user from scratch, as in Redis's ACL LOAD.
     user u;
+    bool permission_rules = false;
     for (std::size_t i = 2; i < words.size(); ++i) {
       if (auto err = apply_rule(u, words[i])) return where + *err;
+      const char first = words[i][0];
+      permission_rules |= first == '+' || first == '-' || first == '~' || first == '%' ||
+                          first == '&' || words[i].ends_with("commands") ||
+                          words[i].ends_with("keys") || words[i].ends_with("channels") ||
+                          words[i] == "reset";
+    }
+    if (!permission_rules) {
+      // Not Redis (which would allow nothing): a plain `user alice on >pw` is a tenant.
+      u.command_rules = tenant_rules();
+      u.all_keys = true;
+      u.tenant_defaults = true;
     }
     if (words[1] == "default") acl_defines_default_ = true;
     users_.insert_or_assign(std::string(words[1]), std::move(u));
@@ -126,7 +227,7 @@ std::optional<std::string> user_table::load_acl(std::string_view text) {
 
 bool user_table::set_default_password(std::string_view password) {
   if (acl_defines_default_) return false;  // Redis: the ACL file's `user default` line wins
-  user& def = users_["default"];
+  user& def = users_.at("default");
   def.enabled = true;
   def.nopass = false;
   def.passwords.assign(1, sha256(password));

@@ -37,6 +37,7 @@ struct settings {
   double shutdown_timeout_seconds = 10.0;
   std::uint16_t metrics_port = 0;  // 0: no metrics endpoint
   std::string metrics_bind = "127.0.0.1";
+  std::string metrics_token;  // when set, /metrics needs `Authorization: Bearer <token>`
   unsigned idle_timeout_seconds = 0;  // --timeout: close clients idle this long (0: never)
   bool protected_mode = true;         // without a password, refuse clients not on loopback
   std::uint16_t tls_port = 0;         // 0: no TLS listener

@@ -18,5 +18,8 @@ namespace fpc::resp {
 
 /// Case-insensitive ASCII comparison for command names and options.
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+/// ASCII case folding of a command name, option or keyword.
+[[nodiscard]] std::string to_lower(std::string_view s);
+[[nodiscard]] std::string to_upper(std::string_view s);
 
 }  // namespace fpc::resp

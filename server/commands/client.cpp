@@ -54,10 +54,12 @@ std::string describe(client_connection& s) {
   return line;
 }
 
-// Runs `visit` on every loop's clients of `tenant` (each on its own loop's thread), then
-// `done` on the caller's loop. `Acc` gathers what the visits produce; `visit` must lock it.
+// Runs `visit` on every loop's clients the caller may see (each on its own loop's thread), then
+// `done` on the caller's loop. An operator sees every client; a tenant, only the clients logged
+// in as itself (a connection that never authenticated belongs to no tenant). `Acc` gathers what
+// the visits produce; `visit` must lock it.
 template <typename Acc, typename Visit, typename Done>
-void for_each_tenant_client(command_call& call, Visit visit, Done done) {
+void for_each_visible_client(command_call& call, Visit visit, Done done) {
   struct gathering {
     std::mutex lock;
     Acc acc;
@@ -68,14 +70,15 @@ void for_each_tenant_client(command_call& call, Visit visit, Done done) {
   g->remaining = loops.size();
   const asio::any_io_executor home = call.session.loop().executor;
   for (loop_context* loop : loops) {
-    asio::post(loop->executor, [g, loop, home, visit, done, tenant = call.session.username()] {
+    asio::post(loop->executor, [g, loop, home, visit, done, everyone = call.session.is_operator(),
+                                tenant = call.session.username()] {
       {
         std::lock_guard guard(g->lock);
         // Copy first: KILL changes the set while it is walked.
         const std::vector<client_connection*> sessions(loop->sessions.begin(),
                                                        loop->sessions.end());
         for (client_connection* s : sessions) {
-          if (s->username() == tenant) visit(*s, g->acc);
+          if (everyone || (s->authenticated() && s->username() == tenant)) visit(*s, g->acc);
         }
       }
       asio::post(home, [g, done] {
@@ -112,7 +115,7 @@ void client_list(command_call& call) {
     }
   }
   using lines = std::map<std::uint64_t, std::string>;  // by id, as Redis lists them
-  for_each_tenant_client<lines>(
+  for_each_visible_client<lines>(
       call,
       [ids](client_connection& s, lines& out) {
         if (ids &&
@@ -191,7 +194,7 @@ void client_kill(command_call& call) {
     }
   }
   const std::uint64_t me = call.session.id();
-  for_each_tenant_client<long long>(
+  for_each_visible_client<long long>(
       call,
       [f, me](client_connection& s, long long& killed) {
         if (!f.any_type || s.closing()) return;  // a client killed a moment ago is gone already

@@ -1,6 +1,8 @@
 // Help synopsis -> COMMAND DOCS arguments: a small recursive-descent parser over [ ] | ... words.
 #include "server/commands/command_docs.hpp"
 
+#include "resp/numbers.hpp"
+
 #include <cctype>
 
 namespace fpc::server {
@@ -16,9 +18,7 @@ bool is_upper_word(std::string_view w) {
 }
 
 std::string lower(std::string_view w) {
-  std::string s(w);
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+  return resp::to_lower(w);
 }
 
 std::string type_of(std::string_view name) {

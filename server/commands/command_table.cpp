@@ -5,17 +5,75 @@
 
 #include "resp/numbers.hpp"
 #include "server/commands/handlers.hpp"
+#include "server/dispatch/acl.hpp"
 
 namespace fpc::server {
 namespace h = handlers;
 
+namespace {
+
+// Categories Redis gives beyond what the flags and group say (acl.hpp derives those).
+void add_explicit_categories(std::vector<command_spec>& table) {
+  const std::pair<std::string_view, std::string_view> extras[] = {
+      {"command", "connection"}, {"dbsize", "keyspace"}, {"flushall", "keyspace"},
+      {"flushall", "dangerous"}, {"flushdb", "keyspace"}, {"flushdb", "dangerous"},
+      {"info", "dangerous"},     {"keys", "dangerous"}};
+  for (auto& spec : table) {
+    for (const auto& [name, category] : extras) {
+      if (spec.name != name) continue;
+      spec.categories |= category_bit(category);
+      for (auto& sub : spec.subcommands) sub.categories |= category_bit(category);
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<command_spec> all_commands() {
   // Keep sorted by name. Flags, arity and key positions follow Redis 7's COMMAND output.
-  return {
+  std::vector<command_spec> table = {
+        {"acl",
+         -2,
+         0,
+         0,
+         0,
+         0,
+         h::acl,
+         "server",
+         "6.0.0",
+         "A container for Access List Control commands.",
+         "",
+         {
+             {"acl|cat", -2, flag_loading | flag_stale, 0, 0, 0, h::acl, "server", "6.0.0",
+              "Lists the ACL categories, or the commands inside a category.", "[category]"},
+             {"acl|deluser", -3, flag_admin | flag_loading | flag_stale, 0, 0, 0, h::acl,
+              "server", "6.0.0", "Deletes ACL users (not supported: users come from the file).",
+              "username [username ...]"},
+             {"acl|dryrun", -4, flag_admin | flag_loading | flag_stale, 0, 0, 0, h::acl, "server",
+              "7.0.0",
+              "Simulates the execution of a command by a user, without executing the command.",
+              "username command [arg [arg ...]]"},
+             {"acl|getuser", 3, flag_admin | flag_loading | flag_stale, 0, 0, 0, h::acl,
+              "server", "6.0.0", "Lists the ACL rules of a user.", "username"},
+             {"acl|list", 2, flag_admin | flag_loading | flag_stale, 0, 0, 0, h::acl, "server",
+              "6.0.0", "Dumps the effective rules in ACL file format.", ""},
+             {"acl|load", 2, flag_admin | flag_loading | flag_stale, 0, 0, 0, h::acl, "server",
+              "6.0.0", "Reloads the rules from the ACL file (not supported: restart).", ""},
+             {"acl|save", 2, flag_admin | flag_loading | flag_stale, 0, 0, 0, h::acl, "server",
+              "6.0.0", "Saves the effective ACL rules in the ACL file (not supported).", ""},
+             {"acl|setuser", -3, flag_admin | flag_loading | flag_stale, 0, 0, 0, h::acl,
+              "server", "6.0.0",
+              "Creates and modifies an ACL user (not supported: users come from the file).",
+              "username [rule [rule ...]]"},
+             {"acl|users", 2, flag_admin | flag_loading | flag_stale, 0, 0, 0, h::acl, "server",
+              "6.0.0", "Lists all ACL users.", ""},
+             {"acl|whoami", 2, flag_loading | flag_stale, 0, 0, 0, h::acl, "server", "6.0.0",
+              "Returns the authenticated username of the current connection.", ""},
+         }},
         {"append", 3, flag_write | flag_denyoom | flag_fast, 1, 1, 1, h::append, "string", "2.0.0",
          "Appends a string to the value of a key. Creates the key if it doesn't exist.",
          "key value"},
-        {"auth", -2, flag_no_auth | flag_fast | flag_loading | flag_stale, 0, 0, 0, h::auth,
+        {"auth", -2, flag_no_auth | flag_no_multi | flag_fast | flag_loading | flag_stale, 0, 0, 0, h::auth,
          "connection", "1.0.0", "Authenticates the connection.", "[username] password"},
         {"client",
          -2,
@@ -139,7 +197,7 @@ std::vector<command_spec> all_commands() {
         {"getset", 3, flag_write | flag_denyoom | flag_fast, 1, 1, 1, h::getset, "string", "1.0.0",
          "Returns the previous string value of a key after setting it to a new value.",
          "key value"},
-        {"hello", -1, flag_no_auth | flag_fast | flag_loading | flag_stale, 0, 0, 0, h::hello,
+        {"hello", -1, flag_no_auth | flag_no_multi | flag_fast | flag_loading | flag_stale, 0, 0, 0, h::hello,
          "connection", "6.0.0", "Handshakes with the Redis server.",
          "[protover [AUTH username password] [SETNAME clientname]]"},
         {"incr", 2, flag_write | flag_denyoom | flag_fast, 1, 1, 1, h::incr, "string", "1.0.0",
@@ -249,6 +307,8 @@ std::vector<command_spec> all_commands() {
          "transactions", "2.2.0",
          "Monitors changes to keys to determine the execution of a transaction.", "key [key ...]"},
   };
+  add_explicit_categories(table);
+  return table;
 }
 
 }  // namespace fpc::server

@@ -12,7 +12,7 @@
 #include "resp/numbers.hpp"
 #include "server/dispatch/command_call.hpp"
 #include "server/dispatch/command_table.hpp"
-#include "server/commands/glob.hpp"
+#include "server/state/glob.hpp"
 #include "server/commands/handlers.hpp"
 #include "server/commands/replies.hpp"
 
@@ -138,8 +138,7 @@ const std::vector<parameter>& parameters() {
       {"maxmemory-policy", [](server_state& s) { return s.live.policy(); },
        [](server_state& s, std::string_view v,
           std::function<void()>& apply) -> std::optional<std::string> {
-         std::string lower(v);
-         for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+         const std::string lower = resp::to_lower(v);
          if (!policies.contains(lower))
            return "argument(s) must be one of the following: " +
                   std::string(
@@ -207,8 +206,7 @@ void config_set(command_call& call) {
   std::vector<std::function<void()>> changes;
   std::set<std::string> seen;
   for (std::size_t i = 2; i + 1 < call.args.size(); i += 2) {
-    std::string name(call.args[i]);
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string name = resp::to_lower(call.args[i]);
     const parameter* p = nullptr;
     for (const auto& candidate : parameters()) {
       if (candidate.name == name) p = &candidate;
@@ -249,7 +247,10 @@ void slowlog(command_call& call) {
   const command_spec* sub = subcommand_or_error(call, "slowlog", "SLOWLOG");
   if (sub == nullptr) return;
   slow_log& log = call.shared().slowlog;
-  const std::string& user = call.session.username();
+  // An operator reads and clears every user's entries; a tenant, its own.
+  const slow_log::scope user = call.session.is_operator()
+                                   ? slow_log::scope{}
+                                   : slow_log::scope{call.session.username()};
   if (sub->name == "slowlog|len") {
     call.out.integer(static_cast<long long>(log.size(user)));
   } else if (sub->name == "slowlog|reset") {

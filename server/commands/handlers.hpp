@@ -7,6 +7,7 @@ namespace fpc::server {
 class command_call;
 
 namespace handlers {
+void acl(command_call&);  // acl.cpp
 // Connection (commands_connection.cpp)
 void ping(command_call&);
 void echo(command_call&);

@@ -3,7 +3,7 @@
 
 #include "resp/numbers.hpp"
 #include "server/dispatch/command_call.hpp"
-#include "server/commands/glob.hpp"
+#include "server/state/glob.hpp"
 #include "server/commands/handlers.hpp"
 
 namespace fpc::server::handlers {

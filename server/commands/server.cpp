@@ -9,8 +9,9 @@
 #include "resp/numbers.hpp"
 #include "server/dispatch/command_call.hpp"
 #include "server/commands/command_docs.hpp"
+#include "server/dispatch/acl.hpp"
 #include "server/dispatch/command_table.hpp"
-#include "server/commands/glob.hpp"
+#include "server/state/glob.hpp"
 #include "server/commands/handlers.hpp"
 #include "server/commands/replies.hpp"
 #include "server/dispatch/shared_counters.hpp"
@@ -41,8 +42,9 @@ void write_info(resp::reply_writer& w, const command_spec& c) {
   w.integer(c.first_key);
   w.integer(c.last_key);
   w.integer(c.key_step);
-  w.set(1);
-  w.simple("@" + std::string(c.group == "generic" ? "keyspace" : c.group));
+  const auto categories = category_names(c.categories);
+  w.set(categories.size());
+  for (auto name : categories) w.simple("@" + std::string(name));
   w.set(0);    // tips
   w.array(0);  // key specs
   w.array(c.subcommands.size());
@@ -141,12 +143,17 @@ void info_server(std::string& out, const server_state& st) {
   append_line(out, "storage", std::string_view("postgresql"));
 }
 
-void info_memory(std::string& out, server_state& st, const std::string& user) {
-  append_counter(out, st, "used_memory_rss");
-  // The bound is on stored key+value bytes (the usage table), not on this process's memory.
-  append_counter(out, st, "used_memory_stored");
+// Tenants see their own figures only (`op`: an operator, who sees the whole server's).
+void info_memory(std::string& out, server_state& st, const std::string& user, bool op) {
+  if (op) {
+    append_counter(out, st, "used_memory_rss");
+    // The bound is on stored key+value bytes (the usage table), not on this process's memory.
+    append_counter(out, st, "used_memory_stored");
+  } else {
+    append_line(out, "used_memory_stored", st.size.user_bytes(user));
+  }
   append_line(out, "used_memory_stored_user", st.size.user_bytes(user));
-  append_line(out, "used_memory_stored_peak", st.size.peak_bytes());
+  if (op) append_line(out, "used_memory_stored_peak", st.size.peak_bytes());
   append_counter(out, st, "maxmemory");
   append_line(out, "maxmemory_per_user", st.live.maxmemory_per_user.load());
   append_line(out, "maxmemory_policy", st.live.policy());
@@ -160,11 +167,23 @@ void info_stats(std::string& out, const server_state& st) {
   }
 }
 
-void info_commandstats(std::string& out, const server_state& st) {
-  const auto totals = st.stats.totals();
+void info_tenant_stats(std::string& out, const tenant_stats& mine) {
+  append_line(out, "total_connections_received", mine.logins.load());
+  append_line(out, "total_commands_processed", mine.commands_processed.load());
+  append_line(out, "keyspace_hits", mine.keyspace_hits.load());
+  append_line(out, "keyspace_misses", mine.keyspace_misses.load());
+}
+
+void info_commandstats(std::string& out, const server_state& st, const tenant_stats* mine) {
+  auto totals = st.stats.totals();
   const auto& table = command_table();
   for (std::size_t i = 0; i < totals.size(); ++i) {
-    const auto& t = totals[i];
+    auto& t = totals[i];
+    if (mine != nullptr) {  // a tenant: its own calls only
+      t.calls = mine->per_command[i].calls.load(std::memory_order_relaxed);
+      t.usec = mine->per_command[i].usec.load(std::memory_order_relaxed);
+      t.failed = mine->per_command[i].failed.load(std::memory_order_relaxed);
+    }
     if (t.calls == 0) continue;
     char per_call[32];
     std::snprintf(per_call, sizeof per_call, "%.2f",
@@ -201,6 +220,8 @@ void info_pgbackend(std::string& out, const server_state& st) {
 
 std::string info_text(command_call& call, std::span<const std::string_view> sections) {
   server_state& st = call.shared();
+  const bool op = call.session.is_operator();
+  const tenant_stats& mine = call.session.stats();
   std::string out;
   auto section = [&](std::string_view title) {
     if (!out.empty()) out.append("\r\n");
@@ -212,13 +233,17 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
   }
   if (wants(sections, "clients")) {
     section("Clients");
-    append_counter(out, st, "connected_clients");
+    if (op) {
+      append_counter(out, st, "connected_clients");
+    } else {
+      append_line(out, "connected_clients", mine.connected_clients.load());
+    }
     append_line(out, "maxclients", st.live.maxclients.load());
     append_line(out, "blocked_clients", 0);
   }
   if (wants(sections, "memory")) {
     section("Memory");
-    info_memory(out, st, call.session.username());
+    info_memory(out, st, call.session.username(), op);
   }
   if (wants(sections, "persistence")) {
     section("Persistence");
@@ -228,7 +253,11 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
   }
   if (wants(sections, "stats")) {
     section("Stats");
-    info_stats(out, st);
+    if (op) {
+      info_stats(out, st);
+    } else {
+      info_tenant_stats(out, mine);
+    }
   }
   // Like Redis, a plain INFO leaves commandstats out; "all", "everything" or its name bring it.
   const bool commandstats = std::any_of(sections.begin(), sections.end(), [](std::string_view s) {
@@ -237,9 +266,9 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
   });
   if (commandstats) {
     section("Commandstats");
-    info_commandstats(out, st);
+    info_commandstats(out, st, op ? nullptr : &mine);
   }
-  if (wants(sections, "pgbackend")) {
+  if (op && wants(sections, "pgbackend")) {  // the whole server's PostgreSQL traffic
     section("Pgbackend");
     info_pgbackend(out, st);
   }

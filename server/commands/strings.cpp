@@ -27,11 +27,14 @@ void get(command_call& call) {
   call.store().strings().get(call.session.who(), call.args[1], [reply](kv_result&& r) {
     if (!reply_if_failed(reply, r)) return;
     auto& counters = reply.session().loop().shared.counters;
+    tenant_stats& mine = reply.session().stats();
     if (r.value) {
       counters.keyspace_hits.fetch_add(1, std::memory_order_relaxed);
+      mine.keyspace_hits.fetch_add(1, std::memory_order_relaxed);
       reply.writer().bulk(*r.value);
     } else {
       counters.keyspace_misses.fetch_add(1, std::memory_order_relaxed);
+      mine.keyspace_misses.fetch_add(1, std::memory_order_relaxed);
       reply.writer().null();
     }
     reply.finish();

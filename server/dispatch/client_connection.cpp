@@ -9,16 +9,57 @@
 namespace fpc::server {
 
 client_connection::client_connection(loop_context& loop, std::uint64_t id)
-    : loop_(loop), id_(id), authenticated_(loop.shared.users.default_autologin()) {}
+    : loop_(loop),
+      id_(id),
+      authenticated_(loop.shared.users.default_autologin()),
+      acl_(loop.shared.acls.find("default")),
+      stats_(authenticated_ ? &loop.shared.tenants.of("default")
+                            : &loop.shared.tenants.unauthenticated()) {
+  stats_->connected_clients.fetch_add(1, std::memory_order_relaxed);
+  if (authenticated_) stats_->logins.fetch_add(1, std::memory_order_relaxed);
+}
+
+client_connection::~client_connection() {
+  stats_->connected_clients.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void client_connection::switch_stats() {
+  tenant_stats* next =
+      authenticated_ ? &loop_.shared.tenants.of(tenant_) : &loop_.shared.tenants.unauthenticated();
+  if (authenticated_) next->logins.fetch_add(1, std::memory_order_relaxed);
+  if (next == stats_) return;
+  stats_->connected_clients.fetch_sub(1, std::memory_order_relaxed);
+  next->connected_clients.fetch_add(1, std::memory_order_relaxed);
+  stats_ = next;
+}
 
 void client_connection::logout() {
   tenant_ = "default";
   authenticated_ = loop_.shared.users.default_autologin();
+  acl_ = loop_.shared.acls.find("default");
+  switch_stats();
 }
 
 void client_connection::login(std::string_view username) {
   tenant_.assign(username);
   authenticated_ = true;
+  acl_ = loop_.shared.acls.find(username);
+  switch_stats();
+}
+
+std::string client_connection::refusal(std::span<const std::string_view> args,
+                                       const command_spec& spec) const {
+  if (!authenticated_ && !(spec.flags & flag_no_auth)) return "NOAUTH Authentication required.";
+  if (!spec.arity_ok(args.size())) return arity_error(spec.name);
+  if (in_multi && (spec.flags & flag_no_multi))
+    return "ERR Command not allowed inside a transaction";
+  if (authenticated_) {
+    if (const acl_denial denied = acl_->check(spec, args)) {
+      return acl_user::noperm_error(permission_entry(spec, args), denied);
+    }
+  }
+  if (auto oom = out_of_memory(spec); !oom.empty()) return std::string(oom);
+  return {};
 }
 
 void client_connection::resume_dispatch() {
@@ -72,7 +113,14 @@ void client_connection::reply_ready(reply_slot& slot) {
   if (slot.spec != nullptr) {
     const bool failed = !slot.data.empty() && slot.data[0] == '-';
     const auto elapsed = std::chrono::steady_clock::now() - slot.started;
-    loop_.shared.stats.record(loop_.index, command_index(*slot.spec), elapsed, failed);
+    const std::size_t index = command_index(*slot.spec);
+    loop_.shared.stats.record(loop_.index, index, elapsed, failed);
+    tenant_command_counters& mine = stats_->per_command[index];
+    mine.calls.fetch_add(1, std::memory_order_relaxed);
+    mine.usec.fetch_add(static_cast<std::uint64_t>(
+                            std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()),
+                        std::memory_order_relaxed);
+    if (failed) mine.failed.fetch_add(1, std::memory_order_relaxed);
     record_if_slow(slot, elapsed);
     slot.spec = nullptr;
   }
@@ -94,22 +142,18 @@ void client_connection::dispatch(std::span<const std::string_view> args, const c
   slot.protocol = protocol;
   ++pending_;
   loop_.shared.counters.commands_processed.fetch_add(1, std::memory_order_relaxed);
+  stats_->commands_processed.fetch_add(1, std::memory_order_relaxed);
 
   if (in_multi && (spec == nullptr || !(spec->flags & flag_no_queue))) {
     // Inside MULTI: check now (Redis refuses unknown commands and bad arity at once), run at
     // EXEC.
     resp::reply_writer w(slot.data, slot.protocol);
+    // Redis refuses these at queue time too (the size bound's OOM included).
     if (spec == nullptr) {
       w.error(unknown_command_error(args));
       multi_failed = true;
-    } else if (!authenticated_) {
-      w.error("NOAUTH Authentication required.");
-      multi_failed = true;
-    } else if (!spec->arity_ok(args.size())) {
-      w.error(arity_error(spec->name));
-      multi_failed = true;
-    } else if (auto oom = out_of_memory(*spec); !oom.empty()) {
-      w.error(oom);  // Redis refuses it at queue time too
+    } else if (const std::string refused = refusal(args, *spec); !refused.empty()) {
+      w.error(refused);
       multi_failed = true;
     } else {
       queued.push_back(queued_command{spec, {args.begin(), args.end()}});
@@ -140,12 +184,8 @@ void client_connection::execute(std::span<const std::string_view> args, const co
   }
   if (spec == nullptr) {
     call.out.error(unknown_command_error(args));
-  } else if (!authenticated_ && !(spec->flags & flag_no_auth)) {
-    call.out.error("NOAUTH Authentication required.");
-  } else if (!spec->arity_ok(args.size())) {
-    call.out.error(arity_error(spec->name));
-  } else if (auto oom = out_of_memory(*spec); !oom.empty()) {
-    call.out.error(oom);
+  } else if (const std::string refused = refusal(args, *spec); !refused.empty()) {
+    call.out.error(refused);
   } else {
     spec->handler(call);
   }

@@ -42,7 +42,7 @@ struct queued_command {
 class client_connection : public std::enable_shared_from_this<client_connection> {
  public:
   client_connection(loop_context& loop, std::uint64_t id);
-  virtual ~client_connection() = default;
+  virtual ~client_connection();
   client_connection(const client_connection&) = delete;
   client_connection& operator=(const client_connection&) = delete;
 
@@ -54,6 +54,12 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   /// RESET: the `default` user again, logged in only if it needs no password.
   void logout();
   [[nodiscard]] const std::string& username() const { return tenant_; }
+  /// The user's compiled ACL rules.
+  [[nodiscard]] const acl_user& acl() const { return *acl_; }
+  /// The statistics INFO shows this client's tenant (the unauthenticated block before login).
+  [[nodiscard]] tenant_stats& stats() const { return *stats_; }
+  /// Logged in as a user allowed every @admin command: sees and acts on the whole server.
+  [[nodiscard]] bool is_operator() const { return authenticated_ && acl_->is_operator(); }
   [[nodiscard]] loop_context& loop() { return loop_; }
 
   // What the transport knows (addresses, descriptor, buffers), for CLIENT LIST and logs.
@@ -138,6 +144,8 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   const std::uint64_t id_;
   std::string tenant_ = "default";
   bool authenticated_ = false;
+  const acl_user* acl_;
+  tenant_stats* stats_;
   std::chrono::steady_clock::time_point last_active_ = std::chrono::steady_clock::now();
   const std::chrono::steady_clock::time_point created_at_ = std::chrono::steady_clock::now();
   std::deque<reply_slot> slots_;
@@ -149,7 +157,12 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   bool dispatch_held_ = false;  // an EXEC is in flight (hold_dispatch)
 
  private:
+  /// Moves this client's count in connected_clients to the block of its current identity.
+  void switch_stats();
   void record_if_slow(reply_slot& slot, std::chrono::steady_clock::duration elapsed);
+  /// The error refusing a command before it runs (NOAUTH, arity, NOPERM, OOM), else empty.
+  [[nodiscard]] std::string refusal(std::span<const std::string_view> args,
+                                    const command_spec& spec) const;
 };
 
 }  // namespace fpc::server

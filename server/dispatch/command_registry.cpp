@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "resp/numbers.hpp"
+#include "server/dispatch/acl.hpp"
 #include "server/dispatch/command_table.hpp"
 
 namespace fpc::server {
@@ -12,6 +13,7 @@ namespace {
 
 struct registry {
   std::vector<command_spec> table;
+  std::size_t ids = 0;
   std::vector<std::pair<std::string, std::size_t>> by_name;  // lower-case name, index; sorted
 };
 
@@ -29,12 +31,26 @@ void install_commands(std::vector<command_spec> table) {
   registry& r = installed();
   r.table = std::move(table);
   r.by_name.clear();
+  std::uint16_t next_id = 0;
+  for (auto& spec : r.table) {
+    spec.acl_id = next_id++;
+    spec.categories |= derived_categories(spec);
+    for (auto& sub : spec.subcommands) {
+      sub.acl_id = next_id++;
+      sub.categories |= derived_categories(sub);
+    }
+  }
+  r.ids = next_id;
   for (std::size_t i = 0; i < r.table.size(); ++i) {
     std::string name(r.table[i].name);
     if (name.size() > longest_name) throw std::logic_error("command name too long: " + name);
     r.by_name.emplace_back(std::move(name), i);
   }
   std::sort(r.by_name.begin(), r.by_name.end());
+}
+
+std::size_t command_id_count() {
+  return installed().ids;
 }
 
 const std::vector<command_spec>& command_table() {

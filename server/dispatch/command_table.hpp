@@ -24,6 +24,7 @@ enum command_flag : std::uint32_t {
   flag_loading = 1u << 6,
   flag_stale = 1u << 7,
   flag_no_queue = 1u << 8,  ///< runs at once inside MULTI (EXEC, DISCARD, MULTI, QUIT, WATCH)
+  flag_no_multi = 1u << 9,  ///< refused inside MULTI (AUTH, HELLO: one EXEC, one tenant)
 };
 
 struct command_spec {
@@ -37,6 +38,11 @@ struct command_spec {
   std::string_view summary;
   std::string_view synopsis;  ///< arguments after the name, Redis's help syntax (for COMMAND DOCS)
   std::vector<command_spec> subcommands = {};
+  /// ACL categories (bit i: auth::acl_categories()[i]): what the table adds beyond what
+  /// install_commands derives from the flags and group (see acl.hpp).
+  std::uint32_t categories = 0;
+  /// Position in the flat numbering of commands and subcommands (set by install_commands).
+  std::uint16_t acl_id = 0;
 
   /// Redis's check: exact count, or a minimum when arity is negative.
   [[nodiscard]] bool arity_ok(std::size_t argc) const {
@@ -45,8 +51,11 @@ struct command_spec {
   }
 };
 
-/// Installs the table (once, before serving: the lookups below read it without locks).
+/// Installs the table (once, before serving: the lookups below read it without locks), numbering
+/// every command and subcommand and completing their ACL categories.
 void install_commands(std::vector<command_spec> table);
+/// How many commands and subcommands the installed table has (acl_id is below it).
+[[nodiscard]] std::size_t command_id_count();
 
 /// Every installed command, in the table's order (sorted by name).
 [[nodiscard]] const std::vector<command_spec>& command_table();

@@ -9,8 +9,11 @@
 #include <cstdint>
 
 #include "auth/user_table.hpp"
+#include "server/dispatch/acl.hpp"
+#include "server/dispatch/command_table.hpp"
 #include "storage/backend_counters.hpp"
 #include "server/dispatch/command_stats.hpp"
+#include "server/dispatch/tenant_stats.hpp"
 #include "server/state/scan_cursors.hpp"
 #include "server/state/eviction_policy.hpp"
 #include "server/state/size_bound.hpp"
@@ -67,6 +70,7 @@ struct server_state {
 
   const config::settings& settings;
   const auth::user_table users;
+  const acl_book acls{users};  // needs the command table installed
   const std::chrono::steady_clock::time_point started;
   runtime_settings live{settings};
   slow_log slowlog;
@@ -76,6 +80,7 @@ struct server_state {
   storage::backend_counters backend;
   scan_cursors cursors;
   command_stats stats{settings.effective_threads()};
+  tenant_stats_book tenants{users, command_table().size()};
   std::vector<loop_context*> loops;  // set before serving; each is touched only on its own thread
 };
 

@@ -7,9 +7,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
+
+#include <chrono>
 
 #include <thread>
 
@@ -89,29 +94,48 @@ std::string render_metrics(const server_state& st) {
   return out;
 }
 
+// The listener is for operators and their scrapers, so it is small and strict: each request must
+// arrive whole within request_deadline and fit in max_request_bytes, at most max_connections are
+// served at once (more are closed at accept), and an accept error (descriptors exhausted) pauses
+// the acceptor instead of spinning on it.
+constexpr auto request_deadline = std::chrono::seconds(5);
+constexpr std::uint32_t max_request_bytes = 8 * 1024;
+constexpr std::size_t max_connections = 16;
+constexpr auto accept_pause = std::chrono::milliseconds(100);
+
 struct metrics_server::impl {
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   server_state& state;
   std::thread thread;
+  std::size_t open_connections = 0;  // touched only by the listener's thread
 
   explicit impl(server_state& s) : state(s) {}
 
-  asio::awaitable<void> serve(tcp::socket socket) {
-    boost::beast::flat_buffer buffer;
-    http::request<http::string_body> request;
-    auto [read_error, n] =
-        co_await http::async_read(socket, buffer, request, asio::as_tuple(asio::use_awaitable));
-    if (read_error) co_return;
+  [[nodiscard]] bool authorized(const http::request<http::empty_body>& request) const {
+    const std::string& token = state.settings.metrics_token;
+    if (token.empty()) return true;
+    const auto given = request[http::field::authorization];
+    const std::string expected = "Bearer " + token;
+    return given.size() == expected.size() &&
+           CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+  }
+
+  http::response<http::string_body> answer(const http::request<http::empty_body>& request) {
     http::response<http::string_body> response;
     response.version(request.version());
     response.keep_alive(false);
     if (request.method() == http::verb::get && request.target() == "/metrics") {
-      response.result(http::status::ok);
-      response.set(http::field::content_type, "text/plain; version=0.0.4");
-      response.body() = render_metrics(state);
+      if (!authorized(request)) {
+        response.result(http::status::unauthorized);
+        response.set(http::field::www_authenticate, "Bearer");
+        response.body() = "a bearer token is required (--metrics-token)\n";
+      } else {
+        response.result(http::status::ok);
+        response.set(http::field::content_type, "text/plain; version=0.0.4");
+        response.body() = render_metrics(state);
+      }
     } else if (request.method() == http::verb::get && request.target() == "/healthz") {
-      // Ready when at least one PostgreSQL connection is up (the schema was checked at start).
       const bool ready = state.backend.connections_ready.load() > 0;
       response.result(ready ? http::status::ok : http::status::service_unavailable);
       response.body() = ready ? "ok\n" : "postgresql unavailable\n";
@@ -120,16 +144,41 @@ struct metrics_server::impl {
       response.body() = "try /metrics or /healthz\n";
     }
     response.prepare_payload();
-    co_await http::async_write(socket, response, asio::as_tuple(asio::use_awaitable));
-    boost::system::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    return response;
+  }
+
+  asio::awaitable<void> serve(tcp::socket socket) {
+    ++open_connections;
+    boost::beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(request_deadline);  // slowloris: the whole request, not each read
+    boost::beast::flat_buffer buffer(max_request_bytes);
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(max_request_bytes);
+    parser.body_limit(0);
+    auto [read_error, n] =
+        co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (!read_error) {
+      auto response = answer(parser.get());
+      stream.expires_after(request_deadline);
+      co_await http::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
+      boost::system::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    --open_connections;
   }
 
   asio::awaitable<void> accept() {
+    asio::steady_timer pause(io);
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
       if (ec == asio::error::operation_aborted) co_return;
-      if (ec) continue;
+      if (ec) {
+        spdlog::warn("metrics: accept failed ({}), pausing", ec.message());
+        pause.expires_after(accept_pause);
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      if (open_connections >= max_connections) continue;  // closed as `socket` goes
       asio::co_spawn(io, serve(std::move(socket)), asio::detached);
     }
   }

@@ -171,6 +171,12 @@ void run_server(const config::settings& settings, auth::user_table users,
                 const storage::keyspace_factory& make_keyspace) {
   install_commands(all_commands());  // before the state: its statistics have a row per command
   server_state state(settings, std::move(users));
+  if (state.users.default_autologin() && state.acls.find("default")->is_operator()) {
+    spdlog::warn(
+        "user 'default' needs no password and may run every @admin command: any client that "
+        "connects can change the whole server (set --requirepass, or give 'default' a password "
+        "or tenant rules in the ACL file)");
+  }
   const unsigned threads = settings.effective_threads();
   const std::size_t per_loop = std::max<std::size_t>(1, settings.pool_size / threads);
 

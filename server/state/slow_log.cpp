@@ -1,6 +1,8 @@
 // SLOWLOG storage and the argument shortening Redis applies to it.
 #include "server/state/slow_log.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace fpc::server {
@@ -39,36 +41,54 @@ std::vector<std::string> slow_args::unpack() const {
 
 void slow_log::record(slow_entry&& e, std::size_t max_len) {
   std::lock_guard lock(mutex_);
-  e.id = next_id_++;
-  entries_.push_front(std::move(e));
-  while (entries_.size() > max_len) entries_.pop_back();
+  auto it = rings_.find(e.user);
+  if (it == rings_.end()) it = rings_.emplace(e.user, ring{}).first;
+  ring& r = it->second;
+  e.id = r.next_id++;
+  e.arrival = arrivals_++;
+  r.entries.push_front(std::move(e));
+  while (r.entries.size() > max_len) r.entries.pop_back();
 }
 
-std::vector<slow_entry> slow_log::newest(std::string_view user, long long count) const {
+std::vector<slow_entry> slow_log::newest(scope who, long long count) const {
   std::lock_guard lock(mutex_);
   std::vector<slow_entry> out;
-  for (const auto& e : entries_) {
-    if (count >= 0 && out.size() >= static_cast<std::size_t>(count)) break;
-    if (e.user == user) out.push_back(e);
+  const auto limit = count < 0 ? SIZE_MAX : static_cast<std::size_t>(count);
+  for (const auto& [user, r] : rings_) {
+    if (who && user != *who) continue;
+    // Each ring is newest first, so the newest `limit` overall are among each ring's first.
+    std::size_t taken = 0;
+    for (auto e = r.entries.begin(); e != r.entries.end() && taken < limit; ++e, ++taken) {
+      out.push_back(*e);
+    }
   }
+  std::sort(out.begin(), out.end(),
+            [](const slow_entry& a, const slow_entry& b) { return a.arrival > b.arrival; });
+  if (out.size() > limit) out.resize(limit);
   return out;
 }
 
-std::size_t slow_log::size(std::string_view user) const {
+std::size_t slow_log::size(scope who) const {
   std::lock_guard lock(mutex_);
   std::size_t n = 0;
-  for (const auto& e : entries_) n += e.user == user;
+  for (const auto& [user, r] : rings_) {
+    if (!who || user == *who) n += r.entries.size();
+  }
   return n;
 }
 
-void slow_log::reset(std::string_view user) {
+void slow_log::reset(scope who) {
   std::lock_guard lock(mutex_);
-  std::erase_if(entries_, [&](const slow_entry& e) { return e.user == user; });
+  for (auto& [user, r] : rings_) {
+    if (!who || user == *who) r.entries.clear();
+  }
 }
 
 void slow_log::trim(std::size_t max_len) {
   std::lock_guard lock(mutex_);
-  while (entries_.size() > max_len) entries_.pop_back();
+  for (auto& [user, r] : rings_) {
+    while (r.entries.size() > max_len) r.entries.pop_back();
+  }
 }
 
 }  // namespace fpc::server

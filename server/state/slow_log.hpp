@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,23 +35,34 @@ struct slow_entry {
   std::vector<std::string> args;
   std::string client_addr;
   std::string client_name;
-  std::string user;  // entries are shown only to their own user: they hold key names
+  std::string user;  // entries are shown only to their own user (and operators): they hold keys
+  std::uint64_t arrival = 0;  // across users, for the operator's merged view
 };
 
-/// Shared by every loop; slow commands are rare, so a mutex is cheap enough.
+/// Shared by every loop; slow commands are rare, so a mutex is cheap enough. One ring per user,
+/// each holding up to slowlog-max-len entries with its own ids: one tenant's slow commands never
+/// push out another's, and its ids do not count the others' commands. The users come from the
+/// ACL file, so the number of rings is bounded.
 class slow_log {
  public:
+  /// Whose entries a call reads or clears: one user's, or (nullopt, for operators) everyone's.
+  using scope = std::optional<std::string_view>;
+
   void record(slow_entry&& e, std::size_t max_len);
-  /// The newest first, at most `count` (negative: all), of `user`'s entries.
-  [[nodiscard]] std::vector<slow_entry> newest(std::string_view user, long long count) const;
-  [[nodiscard]] std::size_t size(std::string_view user) const;
-  void reset(std::string_view user);
+  /// The newest first, at most `count` (negative: all).
+  [[nodiscard]] std::vector<slow_entry> newest(scope who, long long count) const;
+  [[nodiscard]] std::size_t size(scope who) const;
+  void reset(scope who);
   void trim(std::size_t max_len);
 
  private:
+  struct ring {
+    std::deque<slow_entry> entries;  // the newest at the front
+    std::uint64_t next_id = 0;
+  };
   mutable std::mutex mutex_;
-  std::deque<slow_entry> entries_;  // the newest at the front
-  std::uint64_t next_id_ = 0;
+  std::map<std::string, ring, std::less<>> rings_;
+  std::uint64_t arrivals_ = 0;  // orders entries of different users in an operator's view
 };
 
 }  // namespace fpc::server

@@ -98,7 +98,7 @@ TEST_CASE("stored bytes per user are tracked exactly through every kind of write
 TEST_CASE(
     "noeviction: writes past the bound get -OOM, reads and deletes still work, others unaffected") {
   const std::string acl = temp_path("users.acl");
-  shell("printf 'user alice on >a ~* +@all\\nuser bob on >b ~* +@all\\n' > " + acl);
+  shell("printf 'user alice on >a\\nuser bob on >b\\n' > " + acl);
   server_process server({"--acl-file", acl, "--maxmemory-per-user", "20000"});
   client alice(server.port());
   client bob(server.port());
@@ -161,7 +161,7 @@ TEST_CASE("eviction keeps the stored size under --maxmemory under write-heavy lo
 TEST_CASE("eviction keeps each user under --maxmemory-per-user under write-heavy load") {
   const long long limit = 512 * 1024;
   const std::string acl = temp_path("users.acl");
-  shell("printf 'user alice on >a ~* +@all\\nuser bob on >b ~* +@all\\n' > " + acl);
+  shell("printf 'user alice on >a\\nuser bob on >b\\n' > " + acl);
   server_process server(
       {"--acl-file", acl, "--maxmemory-per-user", "512kb", "--maxmemory-policy", "allkeys-lru"});
   std::atomic<int> errors{0};

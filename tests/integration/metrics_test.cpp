@@ -1,6 +1,9 @@
 // Observability: INFO commandstats, the Prometheus endpoint and /healthz, scraped over HTTP.
 #include <catch2/catch.hpp>
 
+#include <memory>
+#include <vector>
+
 #include "tests/integration/fixture.hpp"
 
 using namespace fpc::test;
@@ -46,4 +49,31 @@ TEST_CASE("Prometheus /metrics and /healthz over HTTP") {
   CHECK(http_get(metrics_port, "/nope").rfind("HTTP/1.1 404", 0) == 0);
   // Scraping does not disturb the clients.
   CHECK(c.cmd({"PING"}).str == "PONG");
+}
+
+TEST_CASE("the metrics listener: bearer token, request deadline and size cap, connection cap") {
+  const int metrics_port = free_port();
+  server_process server({"--metrics-port", std::to_string(metrics_port), "--metrics-token", "s3"});
+  CHECK(http_get(metrics_port, "/metrics").rfind("HTTP/1.1 401", 0) == 0);
+  CHECK(http_get(metrics_port, "/healthz").find("ok") != std::string::npos);  // probes need none
+  {
+    raw_connection conn(metrics_port);
+    conn.send("GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3\r\n\r\n");
+    CHECK(conn.read_bytes(1 << 20, std::chrono::seconds(2)).rfind("HTTP/1.1 200 OK", 0) == 0);
+  }
+  {
+    raw_connection conn(metrics_port);  // a header far past the 8 KiB cap: closed, not buffered
+    conn.send("GET /metrics HTTP/1.1\r\nX-Pad: " + std::string(64 * 1024, 'a'));
+    CHECK(conn.closed_by_peer(std::chrono::seconds(2)));
+  }
+  // Slowloris: 40 connections that never finish a request hold at most the cap, and each is
+  // closed at the request deadline (5 s); a scrape after that is served again.
+  std::vector<std::unique_ptr<raw_connection>> idle;
+  for (int i = 0; i < 40; ++i) {
+    idle.push_back(std::make_unique<raw_connection>(metrics_port));
+    idle.back()->send("GET /metr");
+  }
+  CHECK(idle.front()->closed_by_peer(std::chrono::seconds(8)));
+  CHECK(idle.back()->closed_by_peer(std::chrono::seconds(1)));  // over the cap: closed at accept
+  CHECK(http_get(metrics_port, "/healthz").find("ok") != std::string::npos);
 }

@@ -1,7 +1,7 @@
 // Glob matching with Redis's rules.
 #include <catch2/catch.hpp>
 
-#include "server/commands/glob.hpp"
+#include "server/state/glob.hpp"
 
 using fpc::server::glob_match;
 

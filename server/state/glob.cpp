@@ -1,5 +1,5 @@
 // Glob matching with Redis's rules; iterative over '*' with backtracking to the last star.
-#include "server/commands/glob.hpp"
+#include "server/state/glob.hpp"
 
 #include <cctype>
 

@@ -1,4 +1,4 @@
-// Redis's glob patterns (*, ?, [abc], [^a], [a-z], \x escapes) for CONFIG GET, and later KEYS/SCAN.
+// Redis's glob patterns (*, ?, [a-z], [^a], \x) for KEYS/SCAN MATCH, CONFIG GET and ACL keys.
 #pragma once
 
 #include <string_view>

@@ -1,0 +1,158 @@
+// Operators and tenants: ACL command and key rules, NOPERM, and what each one sees of the server
+// (INFO, SLOWLOG, CLIENT LIST) — a tenant only itself, an operator everything.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "fixture.hpp"
+
+using namespace fpc::test;
+
+namespace {
+
+// root is an operator (+@all); alice and bob are tenants (lines without rules); cache may touch
+// only cache:* keys and may not FLUSHALL; default needs a password and is a tenant too.
+std::string tenants_acl() {
+  const std::string acl = temp_path("tenants.acl");
+  shell(
+      "printf 'user default on >dpw\\nuser root on >r ~* +@all\\nuser alice on >a\\n"
+      "user bob on >b\\nuser cache on >c ~cache:* +@all -@admin -flushall\\n' > " +
+      acl);
+  return acl;
+}
+
+}  // namespace
+
+TEST_CASE("a tenant's CONFIG SET is refused with NOPERM while an operator's works") {
+  server_process server({"--acl-file", tenants_acl()});
+  client alice(server.port()), root(server.port());
+  REQUIRE(alice.cmd({"AUTH", "alice", "a"}).str == "OK");
+  REQUIRE(root.cmd({"AUTH", "root", "r"}).str == "OK");
+
+  for (const auto& attempt : std::vector<std::vector<std::string>>{
+           {"CONFIG", "SET", "maxmemory", "1"},
+           {"CONFIG", "SET", "maxclients", "1"},
+           {"CONFIG", "SET", "timeout", "1"},
+           {"CONFIG", "SET", "loglevel", "nothing"},
+           {"CONFIG", "SET", "slowlog-max-len", "1000000000000"}}) {
+    const reply r = alice.cmd(attempt);
+    CAPTURE(attempt[2]);
+    CHECK(r.str == "NOPERM this user has no permissions to run the 'config|set' command");
+  }
+  CHECK(root.cmd({"CONFIG", "GET", "maxclients"}).elements.at(1).str != "1");
+  // Reading settings stays open to tenants (Sidekiq and BullMQ check maxmemory-policy).
+  CHECK(alice.cmd({"CONFIG", "GET", "maxmemory-policy"}).elements.size() == 2);
+  CHECK(root.cmd({"CONFIG", "SET", "maxclients", "500"}).str == "OK");
+  CHECK(alice.cmd({"CONFIG", "GET", "maxclients"}).elements.at(1).str == "500");
+
+  CHECK(alice.cmd({"ACL", "WHOAMI"}).str == "alice");
+  CHECK(alice.cmd({"ACL", "LIST"}).str ==
+        "NOPERM this user has no permissions to run the 'acl|list' command");
+  const reply list = root.cmd({"ACL", "LIST"});
+  REQUIRE(list.elements.size() == 5);
+  CHECK(list.elements[0].str.starts_with("user alice on #"));
+  CHECK(
+      list.elements[0].str.ends_with(" ~* resetchannels +@all -@admin +config|get "
+                                     "+client|list +client|kill +client|no-evict +slowlog"));
+  CHECK(root.cmd({"ACL", "DRYRUN", "alice", "CONFIG", "SET", "a", "b"}).str ==
+        "This user has no permissions to run the 'config|set' command");
+  CHECK(root.cmd({"ACL", "DRYRUN", "alice", "SET", "k", "v"}).str == "OK");
+  CHECK(root.cmd({"ACL", "DRYRUN", "cache", "GET", "secret"}).str ==
+        "This user has no permissions to access the 'secret' key");
+  CHECK(root.cmd({"ACL", "DRYRUN", "nobody", "GET", "x"}).str == "ERR User 'nobody' not found");
+  CHECK(root.cmd({"ACL", "SETUSER", "x"}).str.find("not supported") != std::string::npos);
+}
+
+TEST_CASE("key patterns and command rules of the ACL file hold, inside MULTI too") {
+  server_process server({"--acl-file", tenants_acl()});
+  client cache(server.port());
+  REQUIRE(cache.cmd({"AUTH", "cache", "c"}).str == "OK");
+  const std::string key_denied =
+      "NOPERM this user has no permissions to access one of the keys used as arguments";
+  CHECK(cache.cmd({"SET", "cache:1", "v"}).str == "OK");
+  CHECK(cache.cmd({"SET", "other", "v"}).str == key_denied);
+  CHECK(cache.cmd({"MGET", "cache:1", "other"}).str == key_denied);
+  CHECK(cache.cmd({"FLUSHALL"}).str ==
+        "NOPERM this user has no permissions to run the 'flushall' command");
+  CHECK(cache.cmd({"MULTI"}).str == "OK");
+  CHECK(cache.cmd({"SET", "cache:2", "v"}).str == "QUEUED");
+  CHECK(cache.cmd({"DEL", "other"}).str == key_denied);
+  CHECK(cache.cmd({"EXEC"}).str.starts_with("EXECABORT"));
+  CHECK(cache.cmd({"EXISTS", "cache:2"}).integer == 0);
+
+  // AUTH inside MULTI would switch tenant halfway through EXEC: refused at queue time.
+  CHECK(cache.cmd({"MULTI"}).str == "OK");
+  CHECK(cache.cmd({"AUTH", "alice", "a"}).str == "ERR Command not allowed inside a transaction");
+  CHECK(cache.cmd({"EXEC"}).str.starts_with("EXECABORT"));
+  CHECK(cache.cmd({"ACL", "WHOAMI"}).str == "cache");
+}
+
+TEST_CASE("INFO shows a tenant its own clients, commands and stored bytes; an operator all") {
+  server_process server({"--acl-file", tenants_acl()});
+  client alice(server.port()), bob(server.port()), bob2(server.port()), root(server.port());
+  REQUIRE(alice.cmd({"AUTH", "alice", "a"}).str == "OK");
+  REQUIRE(bob.cmd({"AUTH", "bob", "b"}).str == "OK");
+  REQUIRE(bob2.cmd({"AUTH", "bob", "b"}).str == "OK");
+  REQUIRE(root.cmd({"AUTH", "root", "r"}).str == "OK");
+  for (int i = 0; i < 50; ++i) alice.cmd({"SET", "k" + std::to_string(i), std::string(1000, 'x')});
+  for (int i = 0; i < 7; ++i) alice.cmd({"GET", "missing"});
+  bob.cmd({"SET", "b", "1"});
+
+  CHECK(info_field(bob, "clients", "connected_clients") == 2);
+  CHECK(info_field(alice, "clients", "connected_clients") == 1);
+  CHECK(info_field(root, "clients", "connected_clients") >= 4);
+  CHECK(info_field(bob, "stats", "keyspace_misses") == 0);
+  CHECK(info_field(alice, "stats", "keyspace_misses") == 7);
+  CHECK(info_field(bob, "stats", "total_commands_processed") < 10);
+  CHECK(info_field(root, "stats", "total_commands_processed") > 57);
+  CHECK(info_field(bob, "memory", "used_memory_stored") < 100);
+  CHECK(info_field(bob, "memory", "used_memory_rss") == -1);
+  CHECK(info_field(root, "memory", "used_memory_rss") > 0);
+  const std::string bob_stats = bob.cmd({"INFO", "commandstats"}).str;
+  CHECK(bob_stats.find("cmdstat_set:calls=1,") != std::string::npos);
+  CHECK(bob_stats.find("cmdstat_get") == std::string::npos);
+  CHECK(bob.cmd({"INFO", "pgbackend"}).str.find("statements") == std::string::npos);
+  CHECK(root.cmd({"INFO", "pgbackend"}).str.find("statements") != std::string::npos);
+}
+
+TEST_CASE("SLOWLOG: one ring per tenant, each with its own ids; an operator sees every entry") {
+  server_process server(
+      {"--acl-file", tenants_acl(), "--slowlog-log-slower-than", "0", "--slowlog-max-len", "5"});
+  client alice(server.port()), bob(server.port()), root(server.port());
+  REQUIRE(alice.cmd({"AUTH", "alice", "a"}).str == "OK");
+  REQUIRE(bob.cmd({"AUTH", "bob", "b"}).str == "OK");
+  REQUIRE(root.cmd({"AUTH", "root", "r"}).str == "OK");
+  bob.cmd({"SET", "bobs-key", "1"});
+  for (int i = 0; i < 20; ++i) alice.cmd({"GET", "alices-key"});  // cannot push bob's out
+
+  const reply bobs = bob.cmd({"SLOWLOG", "GET", "-1"});
+  REQUIRE(bobs.elements.size() >= 2);  // AUTH, then SET
+  bool saw_set = false;
+  for (const auto& e : bobs.elements) {
+    CHECK(e.elements.at(3).render().find("alices-key") == std::string::npos);
+    saw_set |= e.elements.at(3).render().find("bobs-key") != std::string::npos;
+  }
+  CHECK(saw_set);
+  CHECK(bobs.elements.back().elements.at(0).integer == 0);  // bob's ids count bob's commands
+  CHECK(alice.cmd({"SLOWLOG", "LEN"}).integer == 5);
+  CHECK(root.cmd({"SLOWLOG", "LEN"}).integer >= 8);    // alice 5, bob 2+, root 1+
+  CHECK(alice.cmd({"SLOWLOG", "RESET"}).str == "OK");  // her own entries only
+  CHECK(bob.cmd({"SLOWLOG", "LEN"}).integer >= 2);
+}
+
+TEST_CASE("CLIENT LIST: connections that never logged in belong to no tenant") {
+  server_process server({"--acl-file", tenants_acl()});
+  client anonymous(server.port()), deflt(server.port()), root(server.port());
+  anonymous.cmd({"CLIENT", "SETNAME", "anon"});  // refused (NOAUTH), the name stays unset
+  raw_connection stranger(server.port());
+  stranger.send("PING\r\n");
+  REQUIRE(stranger.read_bytes(5).starts_with("-NOAUTH"));
+  REQUIRE(deflt.cmd({"AUTH", "dpw"}).str == "OK");
+  REQUIRE(root.cmd({"AUTH", "root", "r"}).str == "OK");
+  const std::string mine = deflt.cmd({"CLIENT", "LIST"}).str;
+  CHECK(std::count(mine.begin(), mine.end(), '\n') == 1);  // only itself
+  const std::string all = root.cmd({"CLIENT", "LIST"}).str;
+  CHECK(std::count(all.begin(), all.end(), '\n') == 4);
+  CHECK(deflt.cmd({"CLIENT", "KILL", "USER", "default"}).integer == 0);   // SKIPME: itself
+  CHECK(stranger.read_bytes(1, std::chrono::milliseconds(200)).empty());  // not killed
+}
