@@ -48,6 +48,11 @@ fpc::storage::keyspace_factory postgres_keyspaces(
   options.max_age = std::chrono::seconds(settings.pg_max_conn_age_seconds);
   options.timeout =
       std::chrono::milliseconds(static_cast<long long>(settings.pg_timeout_seconds * 1000));
+  options.statement_timeout =
+      settings.pg_statement_timeout_seconds > 0
+          ? std::chrono::milliseconds(
+                static_cast<long long>(settings.pg_statement_timeout_seconds * 1000))
+          : options.timeout;
   return [statements, options, per_loop](boost::asio::any_io_executor executor, unsigned loop,
                                          fpc::storage::backend_counters& counters) {
     auto with_counters = options;

@@ -53,6 +53,11 @@ const std::vector<setting>& table() {
        .field = &s::pg_timeout_seconds,
        .help = "Seconds a command may wait for PostgreSQL before it fails",
        .check = check::positive},
+      {.name = "pg-statement-timeout",
+       .field = &s::pg_statement_timeout_seconds,
+       .help = "Seconds one statement may run in PostgreSQL (its statement_timeout); 0: the same "
+               "as --pg-timeout",
+       .check = check::non_negative},
       {.name = "pg-pipeline-depth",
        .field = &s::pg_pipeline_depth,
        .help = "Statements in flight per PostgreSQL connection; requests arriving meanwhile are "

@@ -27,6 +27,7 @@ struct settings {
   std::string schema = "fastpgcache";
   std::string table = "cache";
   double pg_timeout_seconds = 5.0;
+  double pg_statement_timeout_seconds = 0;  // 0: the same as pg_timeout_seconds
   std::size_t pg_pipeline_depth = 4;
   std::string pg_password_file;     // rotating credentials: read at each new connection
   std::string pg_password_command;  // rotating credentials: its stdout is the password

@@ -26,7 +26,10 @@ void pg_keyspace::stop() {
 }
 
 pg_connection& pg_keyspace::connection_for(std::uint64_t client_id) {
-  return *connections_[client_id % connections_.size()];
+  // Ids reach a loop with a stride (the acceptor deals clients to loops in turn), so a plain
+  // modulo would use only some connections; a multiplicative hash spreads any stride.
+  const std::uint64_t mixed = (client_id * 0x9E3779B97F4A7C15ull) >> 32;
+  return *connections_[mixed % connections_.size()];
 }
 
 }  // namespace fpc::pg

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 
 namespace fpc::pg {
@@ -157,6 +158,33 @@ void pg_connection::on_connected() {
     return;
   }
   attach_socket();
+  // Before anything of a client's: end the backend a reset left running (and wait for it, up to
+  // half the request deadline), so its statements cannot commit after the ones queued here.
+  if (orphaned_backend_ != 0) {
+    const auto wait_ms = std::max<long long>(options_.timeout.count() / 2, 1);
+    const bool waits = PQserverVersion(conn_.get()) >= 140000;
+    if (!send_internal(waits ? "SELECT pg_terminate_backend($1::int, $2::bigint)"
+                             : "SELECT pg_terminate_backend($1::int)",
+                       waits ? std::vector<std::string>{std::to_string(orphaned_backend_),
+                                                        std::to_string(wait_ms)}
+                             : std::vector<std::string>{std::to_string(orphaned_backend_)},
+                       "ending the backend the reset left running")) {
+      return;
+    }
+    orphaned_backend_ = 0;
+  }
+  if (options_.statement_timeout.count() > 0 &&
+      !send_internal("SELECT set_config('statement_timeout', $1, false)",
+                     {std::to_string(options_.statement_timeout.count())},
+                     "setting statement_timeout")) {
+    return;
+  }
+  // PostgreSQL 14+: a backend whose client is gone stops within a second, not at its next write.
+  if (PQserverVersion(conn_.get()) >= 140000 &&
+      !send_internal("SELECT set_config('client_connection_check_interval', '1000', false)", {},
+                     "setting client_connection_check_interval")) {
+    return;
+  }
   // Prepare every statement ahead of the queued requests; pipeline order guarantees the
   // PREPAREs run first.
   for (const auto& s : statements_.all()) {
@@ -191,6 +219,39 @@ void pg_connection::on_connected() {
   spdlog::info("pg {}: connected", name_);
   send_waiting();
   arm_read();
+}
+
+bool pg_connection::send_internal(const char* sql, const std::vector<std::string>& params,
+                                  std::string_view what) {
+  std::vector<const char*> values;
+  for (const auto& p : params) values.push_back(p.c_str());
+  if (PQsendQueryParams(conn_.get(), sql, static_cast<int>(values.size()), nullptr, values.data(),
+                        nullptr, nullptr, 0) != 1 ||
+      PQpipelineSync(conn_.get()) != 1) {
+    reset(std::string(what) + ": " + one_line(PQerrorMessage(conn_.get())));
+    return false;
+  }
+  pg_request internal;
+  internal.queued_at = clock::now();
+  internal.on_done = [name = name_, what = std::string(what)](const pg_outcome& o) {
+    if (!o.error.empty()) spdlog::warn("pg {}: {} failed: {}", name, what, o.error);
+  };
+  queue_.push_internal(std::move(internal));
+  return true;
+}
+
+void pg_connection::cancel_running() {
+  if (conn_ == nullptr || state_ != state::ready || queue_.idle()) return;
+  orphaned_backend_ = PQbackendPID(conn_.get());
+  PGcancel* cancel = PQgetCancel(conn_.get());
+  if (cancel == nullptr) return;
+  std::thread([cancel, name = name_, pid = orphaned_backend_] {
+    char error[256] = {};
+    if (PQcancel(cancel, error, sizeof error) != 1) {
+      spdlog::warn("pg {}: cancel request for backend {} failed: {}", name, pid, error);
+    }
+    PQfreeCancel(cancel);
+  }).detach();
 }
 
 void pg_connection::send_waiting() {
@@ -378,6 +439,7 @@ void pg_connection::close_connection() {
 
 void pg_connection::reset(const std::string& reason) {
   spdlog::warn("pg {}: {}; reconnecting", name_, reason);
+  cancel_running();
   close_connection();
   set_state(state::backoff);
   // What was sent may or may not have run: fail it rather than risk running a write twice; the
@@ -416,8 +478,9 @@ void pg_connection::check_timeouts() {
     recycling_ = true;
     if (queue_.idle() && !queue_.transaction_open()) recycle();
   }
-  const auto period = std::clamp(options_.timeout / 10, std::chrono::milliseconds(20),
-                                 std::chrono::milliseconds(500));
+  // Often enough that a request fails within 50 ms of its deadline.
+  const auto period = std::clamp(options_.timeout / 20, std::chrono::milliseconds(5),
+                                 std::chrono::milliseconds(50));
   timeout_timer_.expires_after(period);
   timeout_timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec) check_timeouts();

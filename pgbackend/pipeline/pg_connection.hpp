@@ -29,6 +29,9 @@ struct connection_options {
   std::chrono::milliseconds max_age{0};
   std::string conninfo;
   std::chrono::milliseconds timeout{5000};  // a request waits at most this long
+  // PostgreSQL's statement_timeout for our sessions (0: leave the server's): a statement never
+  // runs on after its command was answered with a timeout.
+  std::chrono::milliseconds statement_timeout{0};
   // Statements sent but not answered. Small on purpose: while they run, new requests queue up
   // and leave as one merged statement, so batches grow with load and never wait on a timer.
   std::size_t max_in_flight = 4;
@@ -85,6 +88,14 @@ class pg_connection {
   void check_timeouts();
   void recycle();
   void close_connection();          // the teardown reset() and recycle() share
+  /// Sends a statement that is not a client's (session set-up, ending an orphaned backend)
+  /// ahead of the queued requests; its failure is logged, never a client's.
+  bool send_internal(const char* sql, const std::vector<std::string>& params,
+                     std::string_view what);
+  /// A reset with statements still running: ask PostgreSQL to cancel them now (from a helper
+  /// thread: PQcancel blocks), and remember the backend so the next connection ends it for good
+  /// before anything else runs — nothing answered with an error can commit after what follows.
+  void cancel_running();
   void set_state(enum state next);  // the one place state_ changes, so the ready gauge stays true
   void fail(pg_request& request, std::string_view error);
   void complete(sent_request&& done);
@@ -111,6 +122,7 @@ class pg_connection {
   bool writing_ = false;
   std::chrono::milliseconds backoff_{100};
   std::uint64_t generation_ = 0;  // bumps on reset: stale socket handlers see a new number
+  int orphaned_backend_ = 0;      // pid of a backend left running by a reset (0: none)
 
   request_queue queue_;
 };

@@ -2,7 +2,11 @@
 // (INFO, SLOWLOG, CLIENT LIST) — a tenant only itself, an operator everything.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "fixture.hpp"
 
@@ -155,4 +159,52 @@ TEST_CASE("CLIENT LIST: connections that never logged in belong to no tenant") {
   CHECK(std::count(all.begin(), all.end(), '\n') == 4);
   CHECK(deflt.cmd({"CLIENT", "KILL", "USER", "default"}).integer == 0);   // SKIPME: itself
   CHECK(stranger.read_bytes(1, std::chrono::milliseconds(200)).empty());  // not killed
+}
+
+TEST_CASE("a statement answered with an error never commits after the client's later commands") {
+  // The SETRANGE builds a 500 MB value in PostgreSQL, far past the 1 s deadline: it is answered
+  // with an error, cancelled there (statement_timeout, or the cancel request and the ending of
+  // its backend before the next statement), and the client's DEL that follows is final.
+  server_process server({"--pg-timeout", "1", "--pool-size", "1", "--threads", "1"});
+  client c(server.port());
+  const auto started = std::chrono::steady_clock::now();
+  const reply slow = c.cmd({"SETRANGE", "big", "500000000", "x"});
+  const auto answered_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - started)
+                               .count();
+  CAPTURE(slow.render());
+  CHECK(slow.is_error());
+  CHECK(answered_ms < 1500);  // the deadline is kept (checked every 50 ms)
+  CHECK(c.cmd({"DEL", "big"}).integer == 0);
+  // No backend is still building the value (before: it ran ~25 s more, then committed).
+  const std::string running = shell(
+      "psql -X -A -t '" + pg_uri() +
+      "' -c \"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
+      "'WITH cur AS (SELECT value, expires_at FROM %" + server.schema() + "%overlay%'\" 2>&1");
+  CHECK(std::atoi(running.c_str()) == 0);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  CHECK(c.cmd({"EXISTS", "big"}).integer == 0);
+  CHECK(c.cmd({"SET", "after", "1"}).str == "OK");
+  WARN("SETRANGE 500000000 answered with an error after " << answered_ms << " ms");
+}
+
+TEST_CASE("clients are spread over every PostgreSQL connection of the pool") {
+  server_process server({"--threads", "2", "--pool-size", "4"});
+  std::vector<std::unique_ptr<client>> clients;
+  for (int i = 0; i < 16; ++i) clients.push_back(std::make_unique<client>(server.port()));
+  for (auto& c : clients) REQUIRE(c->cmd({"PING"}).str == "PONG");
+  // Backends whose last statement was a client's SET (the PREPAREs at connect do not match, as
+  // the count before the SETs shows).
+  auto backends_that_ran_set = [&] {
+    return std::atoi(
+        shell("psql -X -A -t '" + pg_uri() +
+              "' -c \"SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+              "'fastpgcache' AND query LIKE 'INSERT INTO %" + server.schema() +
+              "%(tenant, key, value, expires_at) VALUES%'\" 2>&1")
+            .c_str());
+  };
+  REQUIRE(backends_that_ran_set() == 0);
+  for (auto& c : clients) REQUIRE(c->cmd({"SET", "k", "v"}).str == "OK");
+  const int busy = backends_that_ran_set();
+  CHECK(busy == 4);  // every connection of the pool served a client (modulo pinning: 2 of 4)
 }
