@@ -34,6 +34,11 @@ const std::vector<setting>& table() {
        .field = &s::max_pending_per_client,
        .help = "Pipelined commands in flight per client before the server stops reading from it",
        .check = check::positive},
+      {.name = "max-multi-bytes",
+       .field = &s::max_multi_bytes,
+       .help = "Bytes of commands one client's MULTI may queue, and of keys it may WATCH; past "
+               "them the transaction is discarded (EXEC answers EXECABORT)",
+       .byte_units = true},
       {.name = "max-pending-reply-bytes",
        .field = &s::max_pending_reply_bytes,
        .help = "Reply bytes a client has not read yet before the server stops reading from it "

@@ -18,6 +18,7 @@ struct settings {
   std::size_t maxclients = 10000;
   std::size_t proto_max_bulk_len = 512ull * 1024 * 1024;
   std::size_t max_pending_per_client = 1024;  // commands in flight before reading pauses
+  std::size_t max_multi_bytes = 64 * 1024 * 1024;  // queued MULTI commands + WATCH keys, per client
   std::size_t max_pending_reply_bytes =
       64ull * 1024 * 1024;  // unsent reply bytes before reading pauses
 

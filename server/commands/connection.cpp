@@ -10,6 +10,7 @@
 #include "server/dispatch/command_call.hpp"
 #include "server/dispatch/command_table.hpp"
 #include "server/commands/handlers.hpp"
+#include "server/state/logging.hpp"
 
 namespace fpc::server::handlers {
 namespace {
@@ -26,7 +27,7 @@ bool try_login(command_call& call, std::string_view user, std::string_view passw
   ++call.session.failed_auths;
   // The password never reaches the log.
   spdlog::warn("client {} ({}): failed AUTH for user '{}' ({} in a row)", call.session.id(),
-               call.session.peer_address(), user, call.session.failed_auths);
+               call.session.peer_address(), printable(user), call.session.failed_auths);
   return false;
 }
 
@@ -160,7 +161,7 @@ void reset(command_call& call) {
   client_connection& s = call.session;
   s.in_multi = false;
   s.multi_failed = false;
-  s.queued.clear();
+  s.drop_queue();
   s.watched.reset();
   s.name.clear();
   s.protocol = 2;

@@ -19,7 +19,7 @@ namespace {
 void leave_multi(client_connection& s) {
   s.in_multi = false;
   s.multi_failed = false;
-  s.queued.clear();
+  s.drop_queue();
   s.watched.reset();
 }
 }  // namespace
@@ -33,6 +33,14 @@ void watch(command_call& call) {
   if (!s.watched) s.watched = std::make_shared<watched_keys>();
   const std::size_t first = s.watched->keys.size();
   const auto keys = call.args.subspan(1);
+  // The watched keys are bounded like a MULTI queue (a WATCH past the bound is refused whole).
+  std::size_t bytes = 0;
+  for (const auto& k : s.watched->keys) bytes += k.size() + sizeof(std::string);
+  for (const auto k : keys) bytes += k.size() + sizeof(std::string);
+  if (bytes > call.shared().settings.max_multi_bytes) {
+    call.out.error("ERR WATCH keys exceed --max-multi-bytes");
+    return;
+  }
   for (const auto key : keys) {
     s.watched->keys.emplace_back(key);
     s.watched->versions.push_back(watched_keys::unknown);
@@ -190,6 +198,7 @@ void exec(command_call& call) {
     return;
   }
   auto commands = std::make_shared<const queued_commands>(std::move(s.queued));
+  s.queued_bytes = 0;
   std::shared_ptr<const watched_keys> watched = std::move(s.watched);
   leave_multi(s);
   // Nothing after EXEC reaches PostgreSQL before its transaction is over: a retry then still

@@ -47,6 +47,17 @@ void client_connection::login(std::string_view username) {
   switch_stats();
 }
 
+namespace {
+
+// What a queued command costs: its arguments and their bookkeeping.
+std::size_t command_bytes(std::span<const std::string_view> args) {
+  std::size_t bytes = sizeof(queued_command);
+  for (auto a : args) bytes += a.size() + sizeof(std::string);
+  return bytes;
+}
+
+}  // namespace
+
 std::string client_connection::refusal(std::span<const std::string_view> args,
                                        const command_spec& spec) const {
   if (!authenticated_ && !(spec.flags & flag_no_auth)) return "NOAUTH Authentication required.";
@@ -155,8 +166,15 @@ void client_connection::dispatch(std::span<const std::string_view> args, const c
     } else if (const std::string refused = refusal(args, *spec); !refused.empty()) {
       w.error(refused);
       multi_failed = true;
+    } else if (std::size_t bytes = command_bytes(args);
+               queued_bytes + bytes > loop_.shared.settings.max_multi_bytes) {
+      // Freed now: the transaction can only be refused, so its memory need not wait for EXEC.
+      drop_queue();
+      w.error("ERR MULTI queue exceeds --max-multi-bytes; the transaction is discarded");
+      multi_failed = true;
     } else {
       queued.push_back(queued_command{spec, {args.begin(), args.end()}});
+      queued_bytes += bytes;
       w.simple("QUEUED");
     }
     reply_ready(slot);

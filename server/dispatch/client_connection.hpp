@@ -89,6 +89,12 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   bool in_multi = false;
   bool multi_failed = false;  // a queued command was refused: EXEC answers EXECABORT
   std::vector<queued_command> queued;
+  std::size_t queued_bytes = 0;  // arguments of `queued` and keys of `watched` (--max-multi-bytes)
+  /// Ends MULTI's state and gives its memory back (EXEC, DISCARD, RESET, an overflow).
+  void drop_queue() {
+    std::vector<queued_command>().swap(queued);
+    queued_bytes = 0;
+  }
   std::shared_ptr<watched_keys> watched;  // WATCH; cleared by EXEC, DISCARD, UNWATCH, RESET
 
   [[nodiscard]] std::chrono::steady_clock::time_point created_at() const { return created_at_; }

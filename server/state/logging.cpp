@@ -4,6 +4,7 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -58,6 +59,24 @@ void configure_logging(const std::string& level, const std::string& format) {
   formatter->add_flag<json_message_flag>('*').set_pattern(
       R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","thread":%t,"logger":"fastpgcache","message":"%*"})");
   spdlog::set_formatter(std::move(formatter));
+}
+
+std::string printable(std::string_view text, std::size_t max_bytes) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  const std::size_t shown = std::min(text.size(), max_bytes);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c >= 0x7f || c == '\\' || c == '\'' || c == '"') {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (shown < text.size()) out += "...";
+  return out;
 }
 
 }  // namespace fpc::server

@@ -79,3 +79,41 @@ TEST_CASE("declared but unsent bulks cost no memory, before AUTH or after") {
               before / 1024, during / 1024);
   CHECK(during - before < 64ll * 1024 * 1024);
 }
+
+TEST_CASE("a MULTI queue and the WATCH keys are bounded by --max-multi-bytes") {
+  server_process server({"--max-multi-bytes", "1mb"});
+  client c(server.port());
+  const std::string value(400 * 1024, 'v');
+  REQUIRE(c.cmd({"MULTI"}).str == "OK");
+  CHECK(c.cmd({"SET", "a", value}).str == "QUEUED");
+  CHECK(c.cmd({"SET", "b", value}).str == "QUEUED");
+  CHECK(c.cmd({"SET", "c", value}).str ==
+        "ERR MULTI queue exceeds --max-multi-bytes; the transaction is discarded");
+  CHECK(c.cmd({"SET", "d", "small"}).str == "QUEUED");
+  CHECK(c.cmd({"EXEC"}).str.starts_with("EXECABORT"));
+  CHECK(c.cmd({"EXISTS", "a", "d"}).integer == 0);
+  // The bound is per transaction: the next one starts from nothing.
+  REQUIRE(c.cmd({"MULTI"}).str == "OK");
+  CHECK(c.cmd({"SET", "a", value}).str == "QUEUED");
+  CHECK(c.cmd({"EXEC"}).elements.size() == 1);
+
+  const std::string key(300 * 1024, 'k');
+  CHECK(c.cmd({"WATCH", key + "1", key + "2"}).str == "OK");
+  CHECK(c.cmd({"WATCH", key + "3", key + "4"}).str == "ERR WATCH keys exceed --max-multi-bytes");
+  CHECK(c.cmd({"UNWATCH"}).str == "OK");
+  CHECK(c.cmd({"WATCH", key + "3"}).str == "OK");
+}
+
+TEST_CASE("user names from AUTH are escaped and cut in the log") {
+  server_process server({"--requirepass", "pw"});
+  raw_connection c(server.port());
+  const std::string forged = "x\n[2026-01-01 00:00:00.000] [info] forged" +
+                             std::string(12000, 'y');  // under the 16 KiB pre-AUTH bound
+  c.send("*3\r\n$4\r\nAUTH\r\n$" + std::to_string(forged.size()) + "\r\n" + forged +
+         "\r\n$2\r\nno\r\n");
+  CHECK(c.read_bytes(10).starts_with("-WRONGPASS"));
+  const std::string log = server.log();
+  CHECK(log.find("x\\x0a[2026-01-01") != std::string::npos);
+  CHECK(log.find("\n[2026-01-01 00:00:00.000] [info] forged") == std::string::npos);
+  CHECK(log.find(std::string(100, 'y')) == std::string::npos);  // cut at 64 bytes
+}
