@@ -503,7 +503,7 @@ std::vector<std::string> usage_ddl(const table_objects& n) {
                            " END IF; RETURN NULL; END";
   auto trigger = [&](const std::string& suffix, const std::string& event,
                      const std::string& tables) {
-    const std::string name = "\"" + n.trigger_prefix + suffix + "\"";
+    const std::string name = config::quote_identifier(n.trigger_prefix + suffix);
     return std::vector<std::string>{
         "DROP TRIGGER IF EXISTS " + name + " ON " + n.table,
         "CREATE TRIGGER " + name + " AFTER " + event + " ON " + n.table + " REFERENCING " + tables +

@@ -22,6 +22,7 @@ bool try_login(command_call& call, std::string_view user, std::string_view passw
   if (call.shared().users.check(user, password)) {
     call.session.login(user);
     call.session.failed_auths = 0;
+    call.shared().failed_auths.on_success(user);
     return true;
   }
   ++call.session.failed_auths;
@@ -31,14 +32,22 @@ bool try_login(command_call& call, std::string_view user, std::string_view passw
   return false;
 }
 
-// A wrong password is answered late, later on each retry of the connection (100 ms doubling to
-// 2 s), so guessing costs time; other clients are not slowed, the reply slot just waits.
-void reply_wrongpass_slowly(command_call& call) {
-  const unsigned shift = std::min(call.session.failed_auths, 5u) - 1;
-  const auto delay = std::chrono::milliseconds(100) * (1u << shift);
-  // Pipelined guesses queue behind each other rather than waiting side by side.
+// The address of a peer ("ip:port", "[v6]:port") without its port.
+std::string_view host_of(std::string_view peer) {
+  const std::size_t colon = peer.rfind(':');
+  return colon == std::string_view::npos ? peer : peer.substr(0, colon);
+}
+
+// A wrong password is answered late: 100 ms doubling to 2 s per failure from the same address
+// and for the same user (auth_throttle), one answer at a time, so guessing costs time however
+// many connections it is spread over; other clients are not slowed, the reply slot just waits.
+void reply_wrongpass_slowly(command_call& call, std::string_view user) {
+  const std::string peer = call.session.peer_address();
+  const auto when = call.shared().failed_auths.on_failure(
+      user, host_of(peer), call.shared().users.find(user) != nullptr);
+  // Pipelined guesses of one connection also queue behind each other.
   auto& not_before = call.session.next_wrongpass_reply;
-  not_before = std::max(not_before, std::chrono::steady_clock::now()) + delay;
+  not_before = std::max(not_before, when);
   auto timer = std::make_shared<boost::asio::steady_timer>(call.session.executor(), not_before);
   timer->async_wait([timer, reply = call.defer()](boost::system::error_code) {
     reply.writer().error(wrongpass);
@@ -82,7 +91,7 @@ void auth(command_call& call) {
   if (try_login(call, user, call.args.back()))
     call.out.ok();
   else
-    reply_wrongpass_slowly(call);
+    reply_wrongpass_slowly(call, user);
 }
 
 void hello(command_call& call) {
@@ -119,7 +128,7 @@ void hello(command_call& call) {
     }
   }
   if (do_auth && !try_login(call, auth_user, auth_pass)) {
-    reply_wrongpass_slowly(call);
+    reply_wrongpass_slowly(call, auth_user);
     return;
   }
   if (!call.session.authenticated()) {

@@ -14,6 +14,7 @@
 #include "storage/backend_counters.hpp"
 #include "server/dispatch/command_stats.hpp"
 #include "server/dispatch/tenant_stats.hpp"
+#include "server/state/auth_throttle.hpp"
 #include "server/state/scan_cursors.hpp"
 #include "server/state/eviction_policy.hpp"
 #include "server/state/size_bound.hpp"
@@ -79,6 +80,7 @@ struct server_state {
   server_counters counters;
   storage::backend_counters backend;
   scan_cursors cursors;
+  auth_throttle failed_auths;
   command_stats stats{settings.effective_threads()};
   tenant_stats_book tenants{users, command_table().size()};
   std::vector<loop_context*> loops;  // set before serving; each is touched only on its own thread

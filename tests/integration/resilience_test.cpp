@@ -2,6 +2,8 @@
 // pipeline, --maxclients.
 #include <catch2/catch.hpp>
 
+#include <memory>
+
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
@@ -150,6 +152,25 @@ TEST_CASE("failed AUTH is answered slowly, without slowing anyone else") {
   }
   CHECK(std::chrono::steady_clock::now() - start >= 700ms);  // 100 + 200 + 400 ms
   CHECK(guesser.cmd({"AUTH", "right"}).str == "OK");
+}
+
+TEST_CASE("the failed-AUTH slowdown holds across parallel connections from one address") {
+  server_process server({"--requirepass", "right"});
+  std::vector<std::unique_ptr<client>> guessers;
+  for (int i = 0; i < 5; ++i) guessers.push_back(std::make_unique<client>(server.port()));
+  const auto start = std::chrono::steady_clock::now();
+  for (auto& g : guessers) g->append({"AUTH", "wrong"});  // one guess each, all at once
+  for (auto& g : guessers) {
+    CHECK(g->next_reply().str == "WRONGPASS invalid username-password pair or user is disabled.");
+  }
+  // Answered one at a time (100 + 200 + 400 + 800 + 1600 ms), not all after 100 ms as when the
+  // delay was per connection.
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK(took >= 2500ms);
+  client good(server.port());
+  const auto good_start = std::chrono::steady_clock::now();
+  CHECK(good.cmd({"AUTH", "right"}).str == "OK");  // a right password is never delayed
+  CHECK(std::chrono::steady_clock::now() - good_start < 100ms);
 }
 
 TEST_CASE("start-up refuses a port in use, and protected mode is on by default") {

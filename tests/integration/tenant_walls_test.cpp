@@ -208,3 +208,23 @@ TEST_CASE("clients are spread over every PostgreSQL connection of the pool") {
   const int busy = backends_that_ran_set();
   CHECK(busy == 4);  // every connection of the pool served a client (modulo pinning: 2 of 4)
 }
+
+TEST_CASE("init-schema quotes every identifier, trigger names included") {
+  const std::string schema = unique_schema();
+  const std::string table = "q\"t";
+  const run_result init =
+      run_fastpgcache({"--pg", pg_uri(), "--schema", schema, "--table", table, "--init-schema"});
+  CAPTURE(init.output);
+  REQUIRE(init.exit_code == 0);
+  server_process server({"--table", table, "--maxmemory", "10mb"}, false, schema);
+  client c(server.port());
+  CHECK(c.cmd({"SET", "k", "v"}).str == "OK");
+  CHECK(c.cmd({"GET", "k"}).str == "v");
+  // The usage triggers ran (the stored size is re-read from their table every so often).
+  long long stored = 0;
+  for (int i = 0; i < 50 && stored <= 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    stored = info_field(c, "memory", "used_memory_stored_user");
+  }
+  CHECK(stored > 0);
+}
