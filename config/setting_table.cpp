@@ -44,6 +44,14 @@ const std::vector<setting>& table() {
        .help = "Reply bytes a client has not read yet before the server stops reading from it "
                "(bounds the memory a client that pipelines without reading can cost)",
        .byte_units = true},
+      {.name = "heavy-statement-bytes",
+       .field = &s::heavy_statement_bytes,
+       .help = "Commands this big (argument bytes, SETRANGE's end offset, or a client's recent "
+               "reply size), and KEYS/FLUSHDB/FLUSHALL, run on each loop's extra PostgreSQL "
+               "connection once the client's earlier commands are answered, never in front of "
+               "other clients' statements",
+       .check = check::positive,
+       .byte_units = true},
       {.name = "pg",
        .field = &s::pg,
        .help = "PostgreSQL URI or conninfo (empty: libpq's PG* variables and ~/.pgpass)",

@@ -21,6 +21,9 @@ struct settings {
   std::size_t max_multi_bytes = 64 * 1024 * 1024;  // queued MULTI commands + WATCH keys, per client
   std::size_t max_pending_reply_bytes =
       64ull * 1024 * 1024;  // unsent reply bytes before reading pauses
+  // Commands this big (arguments, SETRANGE's end, a client's recent replies) run on each loop's
+  // side connection, so they never queue in front of other clients' statements.
+  std::size_t heavy_statement_bytes = 1024 * 1024;
 
   // PostgreSQL
   std::string pg;  // libpq URI or conninfo; empty: libpq's PG* variables

@@ -15,17 +15,23 @@ pg_keyspace::pg_keyspace(boost::asio::any_io_executor executor, const connection
     connections_.push_back(std::make_unique<pg_connection>(
         executor, options, statements, std::to_string(loop_index) + "." + std::to_string(i)));
   }
+  side_ = std::make_unique<pg_connection>(executor, options, statements,
+                                          std::to_string(loop_index) + ".side");
 }
 
 void pg_keyspace::start() {
   for (auto& c : connections_) c->start();
+  side_->start();
 }
 
 void pg_keyspace::stop() {
   for (auto& c : connections_) c->stop();
+  side_->stop();
 }
 
-pg_connection& pg_keyspace::connection_for(std::uint64_t client_id) {
+pg_connection& pg_keyspace::connection_for(const storage::caller& c) {
+  if (c.heavy) return *side_;
+  const std::uint64_t client_id = c.client_id;
   // Ids reach a loop with a stride (the acceptor deals clients to loops in turn), so a plain
   // modulo would use only some connections; a multiplicative hash spreads any stride.
   const std::uint64_t mixed = (client_id * 0x9E3779B97F4A7C15ull) >> 32;

@@ -18,8 +18,9 @@ class pg_keyspace final : public storage::keyspace,
                           public storage::transaction_store,
                           public storage::maintenance {
  public:
-  /// `connections` PostgreSQL connections on `executor`; a client is pinned to one of them by
-  /// its id, so its commands reach PostgreSQL, and take effect, in the order it sent them.
+  /// `connections` PostgreSQL connections on `executor`, plus one for heavy statements; a client
+  /// is pinned to one of them by its id, so its commands reach PostgreSQL, and take effect, in
+  /// the order it sent them.
   pg_keyspace(boost::asio::any_io_executor executor, const connection_options& options,
               const statement_set& statements, std::size_t connections, unsigned loop_index);
 
@@ -90,9 +91,13 @@ class pg_keyspace final : public storage::keyspace,
   void flush_accesses() override;
 
  private:
-  pg_connection& connection_for(std::uint64_t client_id);
+  /// The caller's pinned connection, or the side connection for a heavy statement.
+  pg_connection& connection_for(const storage::caller& c);
 
   std::vector<std::unique_ptr<pg_connection>> connections_;
+  // One more connection for heavy statements (caller::heavy): a 500 MB SETRANGE queues behind
+  // other heavy statements only, never in front of another client's GET on a shared pipeline.
+  std::unique_ptr<pg_connection> side_;
   std::int64_t access_clock_seconds_ = 0;
   std::unordered_set<std::string> accessed_;  // user '\0' key, since the last flush
 };

@@ -38,7 +38,7 @@ void pg_keyspace::get(const storage::caller& c, std::string_view key, kv_callbac
   auto req = make_request(statement::get, std::move(cb), optional_value);
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
-  connection_for(c.client_id).submit(std::move(req));
+  connection_for(c).submit(std::move(req));
 }
 
 void pg_keyspace::set(const storage::caller& c, std::string_view key, std::string_view value,
@@ -56,7 +56,7 @@ void pg_keyspace::set(const storage::caller& c, std::string_view key, std::strin
     req.params.add_bytes(key);
     req.params.add_bytes(value);
     add_expiry(req.params, options.expires);
-    connection_for(c.client_id).submit(std::move(req));
+    connection_for(c).submit(std::move(req));
     return;
   }
   auto req = make_request(statement::set_full, std::move(cb), set_full_result);
@@ -68,7 +68,7 @@ void pg_keyspace::set(const storage::caller& c, std::string_view key, std::strin
                                : options.when == cond::if_present ? set_condition::if_present
                                                                   : set_condition::always));
   req.params.add_bool(options.expires.how == storage::expiry::kind::keep);
-  connection_for(c.client_id).submit(std::move(req));
+  connection_for(c).submit(std::move(req));
 }
 
 void pg_keyspace::mget(const storage::caller& c, std::span<const std::string_view> keys,
@@ -101,7 +101,7 @@ void pg_keyspace::mget(const storage::caller& c, std::span<const std::string_vie
   for (std::size_t i = 0; i < n; ++i) req.params.array_item(c.tenant);
   req.params.end_array();
   req.params.add_bytea_array(keys);
-  connection_for(c.client_id).submit(std::move(req));
+  connection_for(c).submit(std::move(req));
 }
 
 void pg_keyspace::mset(const storage::caller& c, std::span<const std::string_view> pairs,
@@ -123,7 +123,7 @@ void pg_keyspace::mset(const storage::caller& c, std::span<const std::string_vie
   run.back().on_done = [cb = std::move(cb)](const pg_outcome& o) {
     cb(o.error.empty() ? kv_result{} : failed(o));
   };
-  connection_for(c.client_id)
+  connection_for(c)
       .submit(n == 1 ? std::move(run.front())
                      : merge_requests(std::move(run), member_failure::fails_all));
 }
@@ -150,14 +150,14 @@ void pg_keyspace::msetnx(const storage::caller& c, std::span<const std::string_v
   req.params.add_bytes(c.tenant);
   req.params.add_bytea_array(k2);
   req.params.add_bytea_array(v2);
-  connection_for(c.client_id).submit(std::move(req));
+  connection_for(c).submit(std::move(req));
 }
 
 void pg_keyspace::getdel(const storage::caller& c, std::string_view key, kv_callback cb) {
   auto req = make_request(statement::getdel, std::move(cb), optional_value);
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
-  connection_for(c.client_id).submit(std::move(req));
+  connection_for(c).submit(std::move(req));
 }
 
 void pg_keyspace::getex(const storage::caller& c, std::string_view key, const storage::expiry& when,
@@ -170,7 +170,7 @@ void pg_keyspace::getex(const storage::caller& c, std::string_view key, const st
                           : when.how == storage::expiry::kind::none ? getex_mode::keep
                                                                     : getex_mode::set;
   req.params.add_int8(sql_code(mode));
-  connection_for(c.client_id).submit(std::move(req));
+  connection_for(c).submit(std::move(req));
 }
 
 void pg_keyspace::append(const storage::caller& c, std::string_view key, std::string_view suffix,
@@ -180,7 +180,7 @@ void pg_keyspace::append(const storage::caller& c, std::string_view key, std::st
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   req.params.add_bytes(suffix);
-  connection_for(c.client_id).submit(std::move(req));
+  connection_for(c).submit(std::move(req));
 }
 
 void pg_keyspace::setrange(const storage::caller& c, std::string_view key, std::int64_t offset,
@@ -191,7 +191,7 @@ void pg_keyspace::setrange(const storage::caller& c, std::string_view key, std::
   req.params.add_bytes(key);
   req.params.add_int8(offset);
   req.params.add_bytes(piece);
-  connection_for(c.client_id).submit(std::move(req));
+  connection_for(c).submit(std::move(req));
 }
 
 void pg_keyspace::strlen(const storage::caller& c, std::string_view key, kv_callback cb) {
@@ -199,7 +199,7 @@ void pg_keyspace::strlen(const storage::caller& c, std::string_view key, kv_call
                           [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
-  connection_for(c.client_id).submit(std::move(req));
+  connection_for(c).submit(std::move(req));
 }
 
 void pg_keyspace::incr_by(const storage::caller& c, std::string_view key, std::int64_t delta,
@@ -219,12 +219,12 @@ void pg_keyspace::incr_by(const storage::caller& c, std::string_view key, std::i
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   req.params.add_int8(delta);
-  connection_for(c.client_id).submit(std::move(req));
+  connection_for(c).submit(std::move(req));
 }
 
 void pg_keyspace::read_modify_write(const storage::caller& c, std::string_view key,
                                     storage::modify_function modify, kv_callback cb) {
-  pg_connection& conn = connection_for(c.client_id);
+  pg_connection& conn = connection_for(c);
   // Inside EXEC the transaction is already open; otherwise this opens its own, so the row lock
   // taken by the read lasts until the write.
   const bool own_transaction = !conn.submitting_transaction();

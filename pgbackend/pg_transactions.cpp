@@ -11,7 +11,7 @@ namespace fpc::pg {
 void pg_keyspace::begin_transaction(const storage::caller& c,
                                     const std::vector<std::string>* locked_keys) {
   // Failures show in the statements after these and in the commit; nothing to report here.
-  auto& conn = connection_for(c.client_id);
+  auto& conn = connection_for(c);
   conn.submit(pg_request{locked_keys ? statement::begin_read_committed : statement::begin,
                          {},
                          [](const pg_outcome&) {},
@@ -22,7 +22,7 @@ void pg_keyspace::begin_transaction(const storage::caller& c,
 void pg_keyspace::commit_transaction(const storage::caller& c,
                                      const std::vector<std::string>* locked_keys, kv_callback cb) {
   if (locked_keys)
-    connection_for(c.client_id).submit(keys_request(statement::drop_placeholders, c, *locked_keys));
+    connection_for(c).submit(keys_request(statement::drop_placeholders, c, *locked_keys));
   auto req = make_request(statement::commit, std::move(cb), [](const pg_outcome& o) {
     if (!o.error.empty()) return failed(o);
     kv_result r;
@@ -33,7 +33,7 @@ void pg_keyspace::commit_transaction(const storage::caller& c,
     }
     return r;
   });
-  connection_for(c.client_id).submit(std::move(req));
+  connection_for(c).submit(std::move(req));
 }
 
 void pg_keyspace::watch(const storage::caller& c, std::span<const std::string_view> keys,
@@ -53,7 +53,7 @@ void pg_keyspace::watch(const storage::caller& c, std::span<const std::string_vi
   });
   req.params.add_bytes(c.tenant);
   req.params.add_bytea_array(keys);
-  connection_for(c.client_id).submit(std::move(req));
+  connection_for(c).submit(std::move(req));
 }
 
 void pg_keyspace::verify_watched(const storage::caller& c,
@@ -78,7 +78,7 @@ void pg_keyspace::verify_watched(const storage::caller& c,
     for (const std::int64_t v : watched->versions) p.array_int8(v);
     p.end_array();
   };
-  connection_for(c.client_id).submit(std::move(req));
+  connection_for(c).submit(std::move(req));
 }
 
 }  // namespace fpc::pg

@@ -18,6 +18,10 @@ namespace fpc::storage {
 struct caller {
   std::string_view tenant;
   std::uint64_t client_id;
+  /// A statement that may run long (big values, whole-keyspace walks): the backend runs it apart
+  /// from other clients' statements. The dispatcher sends it only when the client has nothing
+  /// else in flight, so the client's own order holds.
+  bool heavy = false;
 };
 
 /// When a key expires, as a SET or EXPIRE option. Times are milliseconds; the backend turns them

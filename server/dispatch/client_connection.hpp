@@ -48,7 +48,7 @@ class client_connection : public std::enable_shared_from_this<client_connection>
 
   // Identity and login.
   [[nodiscard]] std::uint64_t id() const { return id_; }
-  [[nodiscard]] caller who() const { return caller{tenant_, id_}; }
+  [[nodiscard]] caller who() const { return caller{tenant_, id_, heavy_lane_}; }
   [[nodiscard]] bool authenticated() const { return authenticated_; }
   void login(std::string_view username);
   /// RESET: the `default` user again, logged in only if it needs no password.
@@ -112,6 +112,8 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   /// before, so a transaction run again after losing to a concurrent one keeps its place.
   void hold_dispatch() { dispatch_held_ = true; }
   void resume_dispatch();
+  /// Commands dispatched whose replies are not complete yet.
+  [[nodiscard]] std::size_t unanswered() const { return unanswered_; }
   void count_exec_retry() {
     loop_.shared.counters.exec_retries.fetch_add(1, std::memory_order_relaxed);
   }
@@ -161,6 +163,12 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   bool close_after_flush_ = false;
   bool peer_gone_ = false;
   bool dispatch_held_ = false;  // an EXEC is in flight (hold_dispatch)
+  // Heavy commands (heavy_commands.hpp) run on the side connection: the transport sets this
+  // around their dispatch, after waiting for unanswered() to reach 0 (and waits again before the
+  // next command), so they take effect in the client's order although they go another way.
+  bool heavy_lane_ = false;
+  bool waiting_for_answers_ = false;  // the transport sleeps until unanswered_ is 0
+  std::size_t unanswered_ = 0;
 
  private:
   /// Moves this client's count in connected_clients to the block of its current identity.

@@ -13,6 +13,7 @@
 
 #include "resp/writer.hpp"
 #include "server/dispatch/command_table.hpp"
+#include "server/dispatch/heavy_commands.hpp"
 
 namespace fpc::server {
 namespace asio = boost::asio;
@@ -180,6 +181,16 @@ asio::awaitable<bool> client_session::wait_for_wake() {
   co_return !peer_gone_ && !close_after_flush_;
 }
 
+asio::awaitable<bool> client_session::wait_for_answers() {
+  while (unanswered_ > 0) {
+    waiting_for_answers_ = true;
+    const bool go_on = co_await wait_for_wake();
+    waiting_for_answers_ = false;
+    if (!go_on) co_return false;
+  }
+  co_return true;
+}
+
 asio::awaitable<void> client_session::read_commands() {
   read_buffer_.resize(initial_buffer);
   std::size_t filled = 0;
@@ -242,7 +253,20 @@ asio::awaitable<std::size_t> client_session::dispatch_parsed(std::size_t filled)
           note_write(bytes);
         }
       }
+      // A heavy command goes to the side connection only when nothing of this client is still
+      // in flight, and the next command waits for it: the client's order holds across the two.
+      const bool heavy =
+          spec != nullptr && !in_multi &&
+          is_heavy_command(*spec, parser_.args(), reply_size_estimate_,
+                           loop_.shared.settings.heavy_statement_bytes);
+      if ((heavy || after_heavy_) && unanswered_ > 0) {
+        flush_replies();
+        if (!co_await wait_for_answers()) co_return start;
+      }
+      heavy_lane_ = heavy;
       dispatch(parser_.args(), spec);
+      heavy_lane_ = false;
+      after_heavy_ = heavy;
       any = true;
       while (dispatch_held_) {
         wake_writer();

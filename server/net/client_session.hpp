@@ -61,6 +61,8 @@ class client_session final : public client_connection {
   boost::asio::awaitable<void> wait_for_room(std::uint64_t bytes);
   /// Sleeps until wake_reader(); false when the client is gone or closing meanwhile.
   boost::asio::awaitable<bool> wait_for_wake();
+  /// Sleeps until every dispatched command is answered; false when the client is gone meanwhile.
+  boost::asio::awaitable<bool> wait_for_answers();
 
   boost::asio::ip::tcp::socket socket_;
   // TLS over socket_ (which stays the place for addresses, options and closing).
@@ -75,6 +77,7 @@ class client_session final : public client_connection {
   bool reader_exited_ = false;
   bool stop_draining_ = false;
   bool reader_waiting_for_drain_ = false;
+  bool after_heavy_ = false;  // the last command dispatched was heavy: the next one waits for it
 };
 
 /// Redis's protected-mode refusal, with this server's options in place of Redis's config file.
