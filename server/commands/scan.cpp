@@ -1,5 +1,9 @@
 // KEYS and SCAN: ordered walks of the caller's keys, filtered with Redis's glob rules.
+#include <boost/asio/post.hpp>
+
 #include <charconv>
+#include <functional>
+#include <memory>
 
 #include "resp/numbers.hpp"
 #include "server/dispatch/command_call.hpp"
@@ -32,28 +36,72 @@ std::optional<std::string> prefix_end(std::string prefix) {
   return prefix;
 }
 
+// Character comparisons a loop may spend on one command's glob (about a millisecond); past it the
+// matching (at worst pattern length x key bytes) moves to the worker thread.
+constexpr std::size_t glob_budget_on_loop = 1 << 20;
+
+bool matches_everything(std::string_view pattern) {
+  return pattern.find_first_not_of('*') == std::string_view::npos;
+}
+
+using write_matches = std::function<void(const std::vector<std::string_view>& matched)>;
+
+// Calls `write` on the client's loop with the keys of `found` that match `pattern`: at once when
+// that is cheap, else after the worker thread matched copies of them, so a 50 KB pattern over
+// 100 KB keys never holds the loop's other clients.
+void match_keys(server_state& shared,
+                boost::asio::any_io_executor loop, const std::string& pattern,
+                const std::vector<std::optional<std::string_view>>& found, write_matches write) {
+  std::size_t key_bytes = 0;
+  for (const auto& k : found) key_bytes += k->size();
+  if (matches_everything(pattern) || pattern.size() * key_bytes <= glob_budget_on_loop) {
+    std::vector<std::string_view> matched;
+    for (const auto& k : found) {
+      if (glob_match(pattern, *k)) matched.push_back(*k);
+    }
+    write(matched);
+    return;
+  }
+  auto keys = std::make_shared<std::vector<std::string>>();
+  keys->reserve(found.size());
+  for (const auto& k : found) keys->emplace_back(*k);
+  // `write` holds the client: it moves back to the loop with the result, so the client is never
+  // released (possibly destroyed) on the worker thread.
+  shared.worker.post([keys, pattern, loop, write = std::move(write)]() mutable {
+    auto kept = std::make_shared<std::vector<std::string>>();
+    for (auto& k : *keys) {
+      if (glob_match(pattern, k)) kept->push_back(std::move(k));
+    }
+    boost::asio::post(loop, [kept, write = std::move(write)] {
+      const std::vector<std::string_view> matched(kept->begin(), kept->end());
+      write(matched);
+    });
+  });
+}
+
 }  // namespace
 
 void keys(command_call& call) {
   std::string pattern(call.args[1]);
   const std::string from = literal_prefix(pattern);
   const auto below = prefix_end(from);
-  call.store().keys().key_range(call.session.who(), from,
-                         below ? std::optional<std::string_view>(*below) : std::nullopt, 0,
-                         [reply = call.defer(), pattern](kv_result&& r) {
-                           auto w = reply.writer();
-                           if (!r.ok()) {
-                             w.error(r.error);
-                           } else {
-                             std::vector<std::string_view> matched;
-                             for (const auto& k : r.values) {
-                               if (glob_match(pattern, *k)) matched.push_back(*k);
-                             }
-                             w.array(matched.size());
-                             for (auto k : matched) w.bulk(k);
-                           }
-                           reply.finish();
-                         });
+  call.store().keys().key_range(
+      call.session.who(), from, below ? std::optional<std::string_view>(*below) : std::nullopt, 0,
+      [reply = call.defer(), &shared = call.shared(), loop = call.session.executor(),
+       pattern](kv_result&& r) {
+        if (!r.ok()) {
+          reply.writer().error(r.error);
+          reply.finish();
+          return;
+        }
+        match_keys(shared, loop, pattern, r.values,
+                   [reply](const std::vector<std::string_view>& matched) {
+                     auto w = reply.writer();
+                     w.array(matched.size());
+                     for (auto k : matched) w.bulk(k);
+                     reply.finish();
+                   });
+      });
 }
 
 void scan(command_call& call) {
@@ -103,30 +151,30 @@ void scan(command_call& call) {
   }
   const auto below = prefix_end(prefix);
   const auto limit = static_cast<std::size_t>(std::min<long long>(count, 100000));
-  auto& cursors = call.shared().cursors;
   std::string tenant = call.session.username();
   call.store().keys().key_range(
       call.session.who(), from, below ? std::optional<std::string_view>(*below) : std::nullopt,
       limit,
-      [reply = call.defer(), pattern, limit, strings_only_type, &cursors, tenant](kv_result&& r) {
-        auto w = reply.writer();
+      [reply = call.defer(), &shared = call.shared(), loop = call.session.executor(), pattern,
+       limit, strings_only_type, tenant](kv_result&& r) {
         if (!r.ok()) {
-          w.error(r.error);
+          reply.writer().error(r.error);
           reply.finish();
           return;
         }
         // A short page means the walk is over; otherwise continue after the last key read.
         const std::uint64_t next =
-            r.values.size() < limit ? 0 : cursors.save(tenant, *r.values.back());
-        std::vector<std::string_view> matched;
-        for (const auto& k : r.values) {
-          if (strings_only_type && glob_match(pattern, *k)) matched.push_back(*k);
-        }
-        w.array(2);
-        w.bulk(std::to_string(next));
-        w.array(matched.size());
-        for (auto k : matched) w.bulk(k);
-        reply.finish();
+            r.values.size() < limit ? 0 : shared.cursors.save(tenant, *r.values.back());
+        auto write = [reply, next](const std::vector<std::string_view>& matched) {
+          auto w = reply.writer();
+          w.array(2);
+          w.bulk(std::to_string(next));
+          w.array(matched.size());
+          for (auto k : matched) w.bulk(k);
+          reply.finish();
+        };
+        if (!strings_only_type) r.values.clear();  // TYPE other than string: nothing matches
+        match_keys(shared, loop, pattern, r.values, write);
       });
 }
 

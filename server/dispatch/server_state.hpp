@@ -15,6 +15,7 @@
 #include "server/dispatch/command_stats.hpp"
 #include "server/dispatch/tenant_stats.hpp"
 #include "server/state/auth_throttle.hpp"
+#include "server/state/cpu_worker.hpp"
 #include "server/state/scan_cursors.hpp"
 #include "server/state/eviction_policy.hpp"
 #include "server/state/size_bound.hpp"
@@ -81,6 +82,7 @@ struct server_state {
   storage::backend_counters backend;
   scan_cursors cursors;
   auth_throttle failed_auths;
+  cpu_worker worker;  // glob matching too big for a loop (KEYS, SCAN MATCH)
   command_stats stats{settings.effective_threads()};
   tenant_stats_book tenants{users, command_table().size()};
   std::vector<loop_context*> loops;  // set before serving; each is touched only on its own thread

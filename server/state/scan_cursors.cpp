@@ -1,14 +1,13 @@
-// SCAN cursor table: bounded, oldest positions evicted first.
+// SCAN cursor table: bounded per tenant, each tenant's oldest positions forgotten first.
 #include "server/state/scan_cursors.hpp"
 
 #include <chrono>
 
 namespace fpc::server {
 
-std::uint64_t scan_cursors::save(std::string_view tenant, std::string_view last_key) {
-  std::lock_guard lock(mutex_);
-  // Hard-to-guess numbers (splitmix64 over the clock): a cursor is no capability across tenants
-  // anyway (find() checks the tenant), but guessable cursors would invite confusion.
+std::uint64_t scan_cursors::fresh_id(const tenant_cursors& mine) {
+  // Hard-to-guess numbers (splitmix64 over the clock): a cursor is no capability (each tenant's
+  // table is its own), but guessable cursors would invite confusion.
   std::uint64_t id = 0;
   do {
     state_ +=
@@ -20,21 +19,44 @@ std::uint64_t scan_cursors::save(std::string_view tenant, std::string_view last_
     // 53 bits: JavaScript clients (node-redis) parse the cursor into a double, which holds
     // integers exactly only up to 2^53.
     id = (z ^ (z >> 31)) >> 11;
-  } while (id == 0 || positions_.count(id) > 0);
-  positions_.emplace(id, position{std::string(tenant), std::string(last_key)});
-  order_.push_back(id);
-  while (order_.size() > capacity_) {
-    positions_.erase(order_.front());
-    order_.pop_front();
+  } while (id == 0 || mine.last_keys.count(id) > 0);
+  return id;
+}
+
+std::uint64_t scan_cursors::save(std::string_view tenant, std::string_view last_key) {
+  std::lock_guard lock(mutex_);
+  auto found = tenants_.find(std::string(tenant));
+  if (found == tenants_.end()) found = tenants_.emplace(std::string(tenant), tenant_cursors{}).first;
+  tenant_cursors& mine = found->second;
+  const std::uint64_t id = fresh_id(mine);
+  mine.last_keys.emplace(id, std::string(last_key));
+  mine.order.push_back(id);
+  mine.bytes += last_key.size();
+  // The newest cursor always stays, even alone past the byte bound (a key is at most
+  // proto-max-bulk-len): a SCAN over huge keys still makes progress.
+  while (mine.order.size() > 1 &&
+         (mine.order.size() > cursors_per_tenant_ || mine.bytes > bytes_per_tenant_)) {
+    auto oldest = mine.last_keys.find(mine.order.front());
+    mine.bytes -= oldest->second.size();
+    mine.last_keys.erase(oldest);
+    mine.order.pop_front();
   }
   return id;
 }
 
 std::optional<std::string> scan_cursors::find(std::string_view tenant, std::uint64_t cursor) const {
   std::lock_guard lock(mutex_);
-  auto it = positions_.find(cursor);
-  if (it == positions_.end() || it->second.tenant != tenant) return std::nullopt;
-  return it->second.last_key;
+  auto mine = tenants_.find(std::string(tenant));
+  if (mine == tenants_.end()) return std::nullopt;
+  auto it = mine->second.last_keys.find(cursor);
+  if (it == mine->second.last_keys.end()) return std::nullopt;
+  return it->second;
+}
+
+std::size_t scan_cursors::bytes_of(std::string_view tenant) const {
+  std::lock_guard lock(mutex_);
+  auto mine = tenants_.find(std::string(tenant));
+  return mine == tenants_.end() ? 0 : mine->second.bytes;
 }
 
 }  // namespace fpc::server

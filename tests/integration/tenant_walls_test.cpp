@@ -292,3 +292,78 @@ TEST_CASE("a client's heavy and light commands, pipelined, take effect in the or
   }
   CHECK(c.cmd({"KEYS", "*"}).elements.empty());  // KEYS is heavy: after the last DEL
 }
+
+TEST_CASE("one tenant's SCAN cursor flood leaves another tenant's cursor valid and RSS bounded") {
+  server_process server({"--acl-file", tenants_acl()});
+  client alice(server.port()), bob(server.port()), root(server.port());
+  REQUIRE(alice.cmd({"AUTH", "alice", "a"}).str == "OK");
+  REQUIRE(bob.cmd({"AUTH", "bob", "b"}).str == "OK");
+  REQUIRE(root.cmd({"AUTH", "root", "r"}).str == "OK");
+  for (const char* k : {"b1", "b2", "b3"}) REQUIRE(bob.cmd({"SET", k, "v"}).str == "OK");
+  const reply first = bob.cmd({"SCAN", "0", "COUNT", "1"});
+  const std::string cursor = first.elements.at(0).str;
+  REQUIRE(cursor != "0");
+
+  const std::string long_key(100 * 1024, 'k');
+  REQUIRE(alice.cmd({"SET", long_key + "1", "v"}).str == "OK");
+  REQUIRE(alice.cmd({"SET", long_key + "2", "v"}).str == "OK");
+  const long long rss_before = info_field(root, "memory", "used_memory_rss");
+  // 20,000 cursors after a 100 KB key: 2 GB if every one were kept.
+  for (int batch = 0; batch < 200; ++batch) {
+    for (int i = 0; i < 100; ++i) alice.append({"SCAN", "0", "COUNT", "1"});
+    for (int i = 0; i < 100; ++i) REQUIRE(alice.next_reply().elements.size() == 2);
+  }
+  const long long rss_after = info_field(root, "memory", "used_memory_rss");
+  WARN("RSS grew by " << (rss_after - rss_before) / 1024 << " KiB over 20,000 SCANs of 100 KB keys");
+  CHECK(rss_after - rss_before < 64ll * 1024 * 1024);
+
+  const reply next = bob.cmd({"SCAN", cursor, "COUNT", "10"});
+  CAPTURE(next.render());
+  REQUIRE(next.elements.size() == 2);
+  CHECK(next.elements[1].elements.size() == 2);  // b2 and b3, after b1
+}
+
+TEST_CASE("a glob over big keys keeps the loop's other clients answered") {
+  // Matching "*aaa…ab" against 100 KB of 'a' backtracks at every position: seconds of CPU. It
+  // runs on the worker thread; the PINGs of another client of the same (only) loop go on.
+  server_process server({"--threads", "1"});
+  client writer(server.port()), globber(server.port()), pinger(server.port());
+  const std::string key(100 * 1024, 'a');
+  REQUIRE(writer.cmd({"SET", key + "1", "v"}).str == "OK");
+  REQUIRE(writer.cmd({"SET", key + "2", "v"}).str == "OK");
+  const std::string pattern = "*" + std::string(10 * 1024, 'a') + "b";
+  std::atomic<bool> answered{false};
+  reply matched;
+  auto keys_started = std::chrono::steady_clock::now();
+  double keys_ms = 0;
+  std::thread slow([&] {
+    matched = globber.cmd({"KEYS", pattern});
+    keys_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                        keys_started)
+                  .count();
+    answered = true;
+  });
+  double worst_ping_ms = 0;
+  int pings = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (!answered && std::chrono::steady_clock::now() < until) {
+    const auto t0 = std::chrono::steady_clock::now();
+    REQUIRE(pinger.cmd({"PING"}).str == "PONG");
+    worst_ping_ms = std::max(
+        worst_ping_ms,
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    ++pings;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  slow.join();
+  WARN("KEYS with a 10 KB pattern over two 100 KB keys took " << keys_ms << " ms; " << pings
+                                                                << " PINGs meanwhile, worst "
+                                                                << worst_ping_ms << " ms");
+  CHECK(matched.elements.empty());
+  CHECK(!matched.is_error());
+  CHECK(pings > 0);
+  CHECK(worst_ping_ms < 50.0);
+  // A pattern that does match, through the same path.
+  const reply both = globber.cmd({"KEYS", "*" + std::string(10 * 1024, 'a') + "?"});
+  CHECK(both.elements.size() == 2);
+}
