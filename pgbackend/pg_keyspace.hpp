@@ -55,7 +55,7 @@ class pg_keyspace final : public storage::keyspace,
   void getex(const storage::caller& c, std::string_view key, const storage::expiry& when,
              bool persist, storage::kv_callback cb) override;
   void append(const storage::caller& c, std::string_view key, std::string_view suffix,
-              storage::kv_callback cb) override;
+              std::size_t max_length, storage::kv_callback cb) override;
   void setrange(const storage::caller& c, std::string_view key, std::int64_t offset,
                 std::string_view piece, storage::kv_callback cb) override;
   void strlen(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;

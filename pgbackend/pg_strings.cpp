@@ -174,12 +174,18 @@ void pg_keyspace::getex(const storage::caller& c, std::string_view key, const st
 }
 
 void pg_keyspace::append(const storage::caller& c, std::string_view key, std::string_view suffix,
-                         kv_callback cb) {
-  auto req = make_request(statement::append, std::move(cb),
-                          [](const pg_outcome& o) { return first_int8(o, 0); });
+                         std::size_t max_length, kv_callback cb) {
+  auto req = make_request(statement::append, std::move(cb), [](const pg_outcome& o) {
+    // No row: the update's guard refused a value past max_length (a new key always returns one).
+    if (!o.error.empty() || PQntuples(o.result) > 0) return first_int8(o, 0);
+    kv_result refused;
+    refused.error = storage::string_too_long_error;
+    return refused;
+  });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   req.params.add_bytes(suffix);
+  req.params.add_int8(static_cast<std::int64_t>(max_length));
   connection_for(c).submit(std::move(req));
 }
 

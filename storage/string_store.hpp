@@ -25,9 +25,10 @@ class string_store {
   /// value: the live value; its expiry becomes `when` (kind::none: unchanged; persist: removed).
   virtual void getex(const caller& c, std::string_view key, const expiry& when, bool persist,
                      kv_callback cb) = 0;
-  /// integer: the length after appending.
+  /// integer: the length after appending; the error string_too_long_error, changing nothing,
+  /// when that length would pass `max_length`.
   virtual void append(const caller& c, std::string_view key, std::string_view suffix,
-                      kv_callback cb) = 0;
+                      std::size_t max_length, kv_callback cb) = 0;
   /// integer: the length after writing `piece` at `offset` (zero-padding as needed).
   virtual void setrange(const caller& c, std::string_view key, std::int64_t offset,
                         std::string_view piece, kv_callback cb) = 0;

@@ -48,6 +48,10 @@ struct set_options {
 };
 
 /// The outcome of one storage operation. Each operation documents which fields it fills.
+/// Redis's refusal of a string that would grow past proto-max-bulk-len (APPEND, SETRANGE).
+inline constexpr std::string_view string_too_long_error =
+    "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+
 struct kv_result {
   std::string error;  // non-empty: the operation failed; a Redis error text ("ERR ...")
   std::int64_t integer = 0;

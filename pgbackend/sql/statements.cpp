@@ -135,8 +135,10 @@ void define_string_statements(const table_objects& objects, const define_fn& def
           "EXCLUDED.value "
           "ELSE EXCLUDED.value END, "
           "expires_at = CASE WHEN c.expires_at > now() THEN c.expires_at END "
+          // Redis refuses an APPEND past proto-max-bulk-len: no row comes back, nothing changes.
+          "WHERE c.expires_at <= now() OR length(c.value)::int8 + length(EXCLUDED.value) <= $4 "
           "RETURNING length(c.value)::int8",
-      {text_oid, bytea_oid, bytea_oid});
+      {text_oid, bytea_oid, bytea_oid, int8_oid});
 
   def(statement::strlen, "fpc_strlen",
       "SELECT length(value)::int8 FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L,

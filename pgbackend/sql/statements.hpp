@@ -26,7 +26,7 @@ enum class statement : int {
   msetnx,      ///< $1 tenant, $2 bytea[] keys, $3 bytea[] values -> 1 when none existed and all set
   getdel,      ///< $1 tenant, $2 key -> the live value it deleted
   getex,    ///< $1 tenant, $2 key, $3 rel ms, $4 unix ms, $5 mode (getex_mode, codes.hpp) -> value
-  append,   ///< $1 tenant, $2 key, $3 suffix -> new length
+  append,   ///< $1 tenant, $2 key, $3 suffix, $4 max length -> new length (no row: too long)
   strlen,   ///< $1 tenant, $2 key -> length (no row: 0)
   incr_by,  ///< $1 tenant, $2 key, $3 delta -> (incr_status (codes.hpp), new)
   expire_time,  ///< $1 tenant, $2 key -> -1 or unix ms; no row when missing

@@ -226,7 +226,7 @@ void getex(command_call& call) {
 
 void append(command_call& call) {
   call.store().strings().append(call.session.who(), call.args[1], call.args[2],
-                                integer_reply(call));
+                                call.shared().settings.proto_max_bulk_len, integer_reply(call));
 }
 
 void setrange(command_call& call) {
@@ -242,7 +242,7 @@ void setrange(command_call& call) {
   const std::string_view piece = call.args[3];
   if (!piece.empty() && static_cast<unsigned long long>(offset) + piece.size() >
                             call.shared().settings.proto_max_bulk_len) {
-    call.out.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    call.out.error(storage::string_too_long_error);
     return;
   }
   call.store().strings().setrange(call.session.who(), call.args[1], offset, piece,

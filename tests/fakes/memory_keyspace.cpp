@@ -197,9 +197,14 @@ void memory_keyspace::getex(const storage::caller& c, std::string_view key,
 }
 
 void memory_keyspace::append(const storage::caller& c, std::string_view key, std::string_view suffix,
-                             kv_callback cb) {
+                             std::size_t max_length, kv_callback cb) {
   kv_result r;
   row* x = live(c, key);
+  if (x && x->value.size() + suffix.size() > max_length) {
+    r.error = storage::string_too_long_error;
+    cb(std::move(r));
+    return;
+  }
   std::string v = x ? x->value + std::string(suffix) : std::string(suffix);
   const std::int64_t e = x ? x->expires_ms : -1;
   r.integer = static_cast<std::int64_t>(v.size());

@@ -367,3 +367,18 @@ TEST_CASE("a glob over big keys keeps the loop's other clients answered") {
   const reply both = globber.cmd({"KEYS", "*" + std::string(10 * 1024, 'a') + "?"});
   CHECK(both.elements.size() == 2);
 }
+
+TEST_CASE("APPEND past proto-max-bulk-len is refused with Redis's text and changes nothing") {
+  server_process server({"--proto-max-bulk-len", "1000"});
+  client c(server.port());
+  REQUIRE(c.cmd({"SET", "k", std::string(600, 'a')}).str == "OK");
+  CHECK(c.cmd({"APPEND", "k", std::string(401, 'b')}).str ==
+        "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  CHECK(c.cmd({"STRLEN", "k"}).integer == 600);
+  CHECK(c.cmd({"APPEND", "k", std::string(400, 'b')}).integer == 1000);  // exactly the limit
+  CHECK(c.cmd({"APPEND", "k", "c"}).str ==
+        "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  CHECK(c.cmd({"APPEND", "fresh", std::string(900, 'x')}).integer == 900);
+  CHECK(c.cmd({"SETRANGE", "k", "1000", "x"}).str ==
+        "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+}
