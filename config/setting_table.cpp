@@ -44,6 +44,27 @@ const std::vector<setting>& table() {
        .help = "Reply bytes a client has not read yet before the server stops reading from it "
                "(bounds the memory a client that pipelines without reading can cost)",
        .byte_units = true},
+      {.name = "max-pending-query-bytes",
+       .field = &s::max_pending_query_bytes,
+       .help = "Argument bytes of one client's commands still in flight before the server stops "
+               "reading from it (bounds what a client pipelining large SETs can hold)",
+       .check = check::positive,
+       .byte_units = true},
+      {.name = "client-query-buffer-limit",
+       .field = &s::client_query_buffer_limit,
+       .help = "A client whose unparsed input (one command still arriving) passes this is closed, "
+               "as in Redis",
+       .check = check::range,
+       .min = 1024 * 1024,
+       .max = 1099511627776.0,
+       .byte_units = true},
+      {.name = "maxmemory-clients",
+       .field = &s::maxmemory_clients,
+       .help = "Memory of all client buffers together (input, replies, MULTI queues, commands in "
+               "flight; 0: no bound); past it the biggest clients are closed first (CLIENT "
+               "NO-EVICT exempts one)",
+       .byte_units = true,
+       .reloadable = true},
       {.name = "heavy-statement-bytes",
        .field = &s::heavy_statement_bytes,
        .help = "Commands this big (argument bytes, SETRANGE's end offset, or a client's recent "

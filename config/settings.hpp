@@ -24,6 +24,13 @@ struct settings {
   // Commands this big (arguments, SETRANGE's end, a client's recent replies) run on each loop's
   // side connection, so they never queue in front of other clients' statements.
   std::size_t heavy_statement_bytes = 1024 * 1024;
+  // Argument bytes of a client's commands still in flight before reading from it pauses.
+  std::size_t max_pending_query_bytes = 64ull * 1024 * 1024;
+  // Redis's client-query-buffer-limit: a client whose unparsed input passes this is closed.
+  std::size_t client_query_buffer_limit = 1024ull * 1024 * 1024;
+  // Redis 7's maxmemory-clients: all clients' buffers together (0: no bound); past it the
+  // biggest clients are closed first.
+  std::uint64_t maxmemory_clients = 0;
 
   // PostgreSQL
   std::string pg;  // libpq URI or conninfo; empty: libpq's PG* variables

@@ -45,8 +45,12 @@ std::string describe(client_connection& s) {
   line += " db=0 sub=0 psub=0 ssub=0";
   line += " multi=" + (s.in_multi ? std::to_string(s.queued.size()) : std::string("-1"));
   line += " qbuf=0 qbuf-free=" + std::to_string(s.read_buffer_bytes());
-  line += " argv-mem=0 multi-mem=0 rbs=" + std::to_string(s.read_buffer_bytes()) + " rbp=0";
-  line += " obl=0 oll=" + std::to_string(s.pending_replies()) + " omem=0 tot-mem=0 events=r";
+  line += " argv-mem=" + std::to_string(s.in_flight_argument_bytes()) +
+          " multi-mem=" + std::to_string(s.queued_bytes) +
+          " rbs=" + std::to_string(s.read_buffer_bytes()) + " rbp=0";
+  line += " obl=0 oll=" + std::to_string(s.pending_replies()) +
+          " omem=" + std::to_string(s.unsent_reply_bytes()) +
+          " tot-mem=" + std::to_string(s.memory_bytes()) + " events=r";
   line += " cmd=" + std::string(s.last_command);
   line += " user=" + s.username();
   line += " redir=-1 resp=" + std::to_string(s.protocol);

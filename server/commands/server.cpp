@@ -154,6 +154,10 @@ void info_memory(std::string& out, server_state& st, const std::string& user, bo
   }
   append_line(out, "used_memory_stored_user", st.size.user_bytes(user));
   if (op) append_line(out, "used_memory_stored_peak", st.size.peak_bytes());
+  if (op) {
+    append_counter(out, st, "used_memory_clients");
+    append_line(out, "maxmemory_clients", st.live.maxmemory_clients.load());
+  }
   append_counter(out, st, "maxmemory");
   append_line(out, "maxmemory_per_user", st.live.maxmemory_per_user.load());
   append_line(out, "maxmemory_policy", st.live.policy());
@@ -161,7 +165,7 @@ void info_memory(std::string& out, server_state& st, const std::string& user, bo
 
 void info_stats(std::string& out, const server_state& st) {
   for (auto name : {"total_connections_received", "total_commands_processed",
-                    "rejected_connections", "expired_keys", "exec_retries", "evicted_keys",
+                    "rejected_connections", "expired_keys", "exec_retries", "evicted_keys", "evicted_clients",
                     "eviction_rounds", "keyspace_hits", "keyspace_misses"}) {
     append_counter(out, st, name);
   }

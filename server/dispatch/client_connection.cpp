@@ -140,6 +140,7 @@ void client_connection::reply_ready(reply_slot& slot) {
     return;
   }
   slot.ready = true;
+  in_flight_arg_bytes_ -= slot.arg_bytes;
   if (--unanswered_ == 0 && waiting_for_answers_) wake_reader();
   reply_bytes_ += slot.data.size();
   // Rises at once with a large reply, decays slowly: errs on the side of bounded memory.
@@ -154,6 +155,8 @@ void client_connection::dispatch(std::span<const std::string_view> args, const c
   slot.protocol = protocol;
   ++pending_;
   ++unanswered_;
+  for (auto a : args) slot.arg_bytes += a.size();
+  in_flight_arg_bytes_ += slot.arg_bytes;
   loop_.shared.counters.commands_processed.fetch_add(1, std::memory_order_relaxed);
   stats_->commands_processed.fetch_add(1, std::memory_order_relaxed);
 

@@ -100,6 +100,15 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   [[nodiscard]] std::chrono::steady_clock::time_point created_at() const { return created_at_; }
   [[nodiscard]] std::size_t pending_replies() const { return pending_; }
   [[nodiscard]] bool has_pending_replies() const { return pending_ > 0; }
+  /// Bytes of replies complete and not yet sent (CLIENT LIST omem).
+  [[nodiscard]] std::size_t unsent_reply_bytes() const { return reply_bytes_; }
+  /// Argument bytes of commands dispatched and not yet answered (CLIENT LIST argv-mem).
+  [[nodiscard]] std::size_t in_flight_argument_bytes() const { return in_flight_arg_bytes_; }
+  /// What this client holds: input buffer, unsent replies, MULTI queue and WATCH keys, commands
+  /// in flight (CLIENT LIST tot-mem; the maxmemory-clients measure).
+  [[nodiscard]] std::size_t memory_bytes() const {
+    return read_buffer_bytes() + reply_bytes_ + queued_bytes + in_flight_arg_bytes_;
+  }
   /// For --timeout: idle means no command read and no reply owed since `last_active()`.
   [[nodiscard]] std::chrono::steady_clock::time_point last_active() const { return last_active_; }
 
@@ -169,6 +178,7 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   bool heavy_lane_ = false;
   bool waiting_for_answers_ = false;  // the transport sleeps until unanswered_ is 0
   std::size_t unanswered_ = 0;
+  std::size_t in_flight_arg_bytes_ = 0;  // arguments of unanswered commands (reply_slot::arg_bytes)
 
  private:
   /// Moves this client's count in connected_clients to the block of its current identity.

@@ -16,6 +16,7 @@ struct reply_slot {
   std::string data;
   int protocol = 2;  // the protocol in force when the command arrived
   bool ready = false;
+  std::size_t arg_bytes = 0;  // the command's arguments, counted in flight until the reply is ready
   exec_group* group = nullptr;  // set for a command run by EXEC: its reply joins EXEC's array
   const command_spec* spec = nullptr;  // for per-command statistics (unknown commands: none)
   bool silent = false;                 // CLIENT REPLY OFF/SKIP: computed, never sent

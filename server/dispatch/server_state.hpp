@@ -15,6 +15,7 @@
 #include "server/dispatch/command_stats.hpp"
 #include "server/dispatch/tenant_stats.hpp"
 #include "server/state/auth_throttle.hpp"
+#include "server/state/client_memory_book.hpp"
 #include "server/state/cpu_worker.hpp"
 #include "server/state/scan_cursors.hpp"
 #include "server/state/eviction_policy.hpp"
@@ -35,6 +36,7 @@ struct server_counters {
   std::atomic<std::uint64_t> exec_retries{
       0};  // EXEC transactions run again after losing to a concurrent one
   std::atomic<std::uint64_t> next_client_id{1};
+  std::atomic<std::uint64_t> evicted_clients{0};  // closed by maxmemory-clients
 };
 
 struct loop_context;
@@ -48,6 +50,7 @@ struct runtime_settings {
         slowlog_max_len(s.slowlog_max_len),
         maxmemory(s.maxmemory),
         maxmemory_per_user(s.maxmemory_per_user),
+        maxmemory_clients(s.maxmemory_clients),
         refuse_writes_when_full(s.maxmemory_policy == "noeviction"),
         maxmemory_policy(s.maxmemory_policy) {}
   std::atomic<std::size_t> maxclients;
@@ -56,6 +59,7 @@ struct runtime_settings {
   std::atomic<std::size_t> slowlog_max_len;
   std::atomic<std::uint64_t> maxmemory;
   std::atomic<std::uint64_t> maxmemory_per_user;
+  std::atomic<std::uint64_t> maxmemory_clients;  // 0: no bound (client_eviction.hpp)
   std::atomic<bool> refuse_writes_when_full;  // the policy is noeviction
   // Written by CONFIG SET and read by the eviction task only, both under this lock.
   std::mutex policy_lock;
@@ -83,6 +87,7 @@ struct server_state {
   scan_cursors cursors;
   auth_throttle failed_auths;
   cpu_worker worker;  // glob matching too big for a loop (KEYS, SCAN MATCH)
+  client_memory_book client_memory{settings.effective_threads()};
   command_stats stats{settings.effective_threads()};
   tenant_stats_book tenants{users, command_table().size()};
   std::vector<loop_context*> loops;  // set before serving; each is touched only on its own thread

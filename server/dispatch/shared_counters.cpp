@@ -40,6 +40,14 @@ const std::array counters = {
     shared_counter{"exec_retries", "fastpgcache_exec_retries_total", "counter",
                    "EXEC transactions run again after a serialization failure or deadlock.",
                    [](const server_state& s) { return value(s.counters.exec_retries); }},
+    shared_counter{"evicted_clients", "fastpgcache_evicted_clients_total", "counter",
+                   "Clients closed because all clients' memory passed maxmemory-clients.",
+                   [](const server_state& s) { return value(s.counters.evicted_clients); }},
+    shared_counter{"used_memory_clients", "fastpgcache_client_memory_bytes", "gauge",
+                   "Memory of all client buffers (the maxmemory-clients measure).",
+                   [](const server_state& s) {
+                     return static_cast<double>(s.client_memory.total());
+                   }},
     shared_counter{"used_memory_stored", "fastpgcache_stored_bytes", "gauge",
                    "Stored key+value bytes of all users (the --maxmemory measure).",
                    [](const server_state& s) { return static_cast<double>(s.size.total_bytes()); }},

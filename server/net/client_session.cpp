@@ -172,6 +172,7 @@ bool client_session::over_pending_limits() const {
   const std::size_t max_reply_bytes = loop_.shared.settings.max_pending_reply_bytes;
   return pending_ >= loop_.shared.settings.max_pending_per_client ||
          reply_bytes_ >= max_reply_bytes ||
+         in_flight_arg_bytes_ >= loop_.shared.settings.max_pending_query_bytes ||
          (pending_ > 0 && pending_ * reply_size_estimate_ >= max_reply_bytes);
 }
 
@@ -207,6 +208,13 @@ asio::awaitable<void> client_session::read_commands() {
       co_return;
     }
     compact_read_buffer(consumed, filled);
+    if (filled > loop_.shared.settings.client_query_buffer_limit) {
+      spdlog::warn("closing client {} ({}): {} bytes of unparsed input, past "
+                   "client-query-buffer-limit",
+                   id_, peer_address(), filled);
+      kill();
+      co_return;
+    }
   }
 }
 
@@ -325,6 +333,7 @@ asio::awaitable<void> client_session::writer() {
     const auto& limits = loop_.shared.settings;
     if (reader_waiting_for_drain_ && pending_ <= limits.max_pending_per_client / 2 &&
         reply_bytes_ <= limits.max_pending_reply_bytes / 2 &&
+        in_flight_arg_bytes_ <= limits.max_pending_query_bytes / 2 &&
         pending_ * reply_size_estimate_ <= limits.max_pending_reply_bytes / 2) {
       reader_wake_.cancel();
     }

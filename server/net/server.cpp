@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/tasks/client_eviction.hpp"
 #include "server/tasks/expiry_sweep.hpp"
 #include "server/commands/command_table.hpp"
 #include "server/net/client_session.hpp"
@@ -224,8 +225,10 @@ void run_server(const config::settings& settings, auth::user_table users,
   if (tls_acceptor)
     asio::co_spawn(main_io, accept_clients(*tls_acceptor, loops, state, tls.get()), asio::detached);
   asio::co_spawn(main_io, sweep_expired(loops[0]->store->maintenance(), state), asio::detached);
-  for (auto& loop : loops)
+  for (auto& loop : loops) {
     asio::co_spawn(loop->io, close_idle_clients(*loop->context), asio::detached);
+    asio::co_spawn(loop->io, evict_clients(*loop->context), asio::detached);
+  }
   asio::co_spawn(main_io, bound_size(loops[0]->store->maintenance(), state), asio::detached);
   for (auto& loop : loops)
     asio::co_spawn(loop->io, run_access_clock(loop->store->maintenance(), state), asio::detached);
