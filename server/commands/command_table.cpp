@@ -212,6 +212,8 @@ std::vector<command_spec> all_commands() {
          "Returns all key names that match a pattern.", "pattern"},
         {"mget", -2, flag_readonly | flag_fast, 1, -1, 1, h::mget, "string", "1.0.0",
          "Atomically returns the string values of one or more keys.", "key [key ...]"},
+        {"monitor", 1, flag_admin | flag_loading | flag_stale | flag_no_multi, 0, 0, 0, h::monitor,
+         "server", "1.0.0", "Listens for all requests received by the server in real-time.", ""},
         {"mset", -3, flag_write | flag_denyoom, 1, -1, 2, h::mset, "string", "1.0.1",
          "Atomically creates or modifies the string values of one or more keys.",
          "key value [key value ...]"},

@@ -165,6 +165,12 @@ void hello(command_call& call) {
   w.array(0);
 }
 
+void monitor(command_call& call) {
+  // MONITOR is @admin: only operators reach here (tenants get NOPERM from their ACL rules).
+  call.shared().monitoring.add(call.session.shared_from_this(), call.session.executor());
+  call.out.ok();
+}
+
 void reset(command_call& call) {
   // Back to a fresh connection's state, as Redis 6.2+: no MULTI, RESP2, no name, default user.
   client_connection& s = call.session;

@@ -10,6 +10,7 @@ namespace handlers {
 void acl(command_call&);  // acl.cpp
 // Connection (commands_connection.cpp)
 void ping(command_call&);
+void monitor(command_call&);
 void echo(command_call&);
 void quit(command_call&);
 void auth(command_call&);

@@ -2,6 +2,8 @@
 // and completing reply slots in order (statistics, SLOWLOG, EXEC's gathered array).
 #include "server/dispatch/client_connection.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "resp/writer.hpp"
 #include "server/dispatch/command_call.hpp"
 #include "server/dispatch/command_table.hpp"
@@ -76,6 +78,18 @@ std::string client_connection::refusal(std::span<const std::string_view> args,
 void client_connection::resume_dispatch() {
   dispatch_held_ = false;
   wake_reader();
+}
+
+void client_connection::deliver_monitor_line(const std::string& line) {
+  if (closing()) return;
+  if (reply_bytes_ + line.size() > loop_.shared.settings.max_pending_reply_bytes) {
+    spdlog::warn("closing MONITOR client {} ({}): it does not read what it is sent", id_,
+                 peer_address());
+    kill();
+    return;
+  }
+  push_ready_reply(line);
+  wake_writer();
 }
 
 void client_connection::push_ready_reply(std::string data) {
@@ -210,6 +224,14 @@ void client_connection::execute(std::span<const std::string_view> args, const co
   } else if (const std::string refused = refusal(args, *spec); !refused.empty()) {
     call.out.error(refused);
   } else {
+    // As Redis: admin commands (MONITOR, CONFIG, DEBUG, …) are not shown to monitors.
+    if (loop_.shared.monitoring.any()) {
+      const command_spec* run = spec;  // CONFIG GET is admin while CONFIG itself is a container
+      if (!spec->subcommands.empty() && args.size() > 1) {
+        if (const command_spec* sub = find_subcommand(*spec, args[1])) run = sub;
+      }
+      if (!(run->flags & flag_admin)) loop_.shared.monitoring.feed(*this, args);
+    }
     spec->handler(call);
   }
   if (!call.is_deferred()) reply_ready(slot);

@@ -132,6 +132,9 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   void dispatch(std::span<const std::string_view> args, const command_spec* spec);
   /// Runs one command (auth, arity, size bound, handler) with its reply going to `slot`.
   void execute(std::span<const std::string_view> args, const command_spec* spec, reply_slot& slot);
+  /// MONITOR: a line of another client's command, queued after every reply owed; a monitor that
+  /// does not read is closed once its unsent bytes pass --max-pending-reply-bytes.
+  void deliver_monitor_line(const std::string& line);
   /// Called when a reply is complete (deferred ones from their callback).
   void reply_ready(reply_slot& slot);
   /// One command of an EXEC, or its COMMIT, is done; the last one completes EXEC's reply.

@@ -13,6 +13,7 @@
 #include "server/dispatch/command_table.hpp"
 #include "storage/backend_counters.hpp"
 #include "server/dispatch/command_stats.hpp"
+#include "server/dispatch/monitors.hpp"
 #include "server/dispatch/tenant_stats.hpp"
 #include "server/state/auth_throttle.hpp"
 #include "server/state/client_memory_book.hpp"
@@ -86,6 +87,7 @@ struct server_state {
   storage::backend_counters backend;
   scan_cursors cursors;
   auth_throttle failed_auths;
+  monitors monitoring;  // MONITOR clients
   cpu_worker worker;  // glob matching too big for a loop (KEYS, SCAN MATCH)
   client_memory_book client_memory{settings.effective_threads()};
   command_stats stats{settings.effective_threads()};

@@ -382,3 +382,30 @@ TEST_CASE("APPEND past proto-max-bulk-len is refused with Redis's text and chang
   CHECK(c.cmd({"SETRANGE", "k", "1000", "x"}).str ==
         "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
 }
+
+TEST_CASE("MONITOR: operators see every command as Redis prints it; tenants are refused") {
+  server_process server({"--acl-file", tenants_acl()});
+  client alice(server.port());
+  REQUIRE(alice.cmd({"AUTH", "alice", "a"}).str == "OK");
+  CHECK(alice.cmd({"MONITOR"}).str ==
+        "NOPERM this user has no permissions to run the 'monitor' command");
+  raw_connection monitor(server.port());
+  monitor.send("*3\r\n$4\r\nAUTH\r\n$4\r\nroot\r\n$1\r\nr\r\n*1\r\n$7\r\nMONITOR\r\n");
+  REQUIRE(monitor.read_bytes(10) == "+OK\r\n+OK\r\n");
+  client bob(server.port());
+  REQUIRE(bob.cmd({"AUTH", "bob", "b"}).str == "OK");
+  REQUIRE(bob.cmd({"SET", "k", std::string("a \"b\"\n\x01")}).str == "OK");
+  REQUIRE(bob.cmd({"CONFIG", "GET", "maxclients"}).elements.size() == 2);  // admin: not shown
+  REQUIRE(bob.cmd({"GET", "k"}).str.size() == 7);
+  std::string seen;
+  for (int i = 0; i < 50 && seen.find("\"GET\"") == std::string::npos; ++i) {
+    seen += monitor.read_bytes(1 << 16, std::chrono::milliseconds(100));
+  }
+  CAPTURE(seen);
+  CHECK(seen.find("\"AUTH\" \"(redacted)\" \"(redacted)\"\r\n") != std::string::npos);
+  CHECK(seen.find(" \"SET\" \"k\" \"a \\\"b\\\"\\n\\x01\"\r\n") != std::string::npos);
+  CHECK(seen.find("\"CONFIG\"") == std::string::npos);
+  CHECK(seen.find("\"GET\" \"k\"\r\n") != std::string::npos);
+  CHECK(seen.rfind("+", 0) == 0);
+  CHECK(seen.find(" [0 127.0.0.1:") != std::string::npos);
+}
