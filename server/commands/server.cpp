@@ -13,6 +13,7 @@
 #include "server/dispatch/command_table.hpp"
 #include "server/state/glob.hpp"
 #include "server/commands/handlers.hpp"
+#include "server/commands/key_specs.hpp"
 #include "server/commands/replies.hpp"
 #include "server/dispatch/shared_counters.hpp"
 
@@ -32,6 +33,47 @@ std::vector<std::string_view> flag_names(std::uint32_t flags) {
   return names;
 }
 
+void write_key_specs(resp::reply_writer& w, const command_spec& c) {
+  const auto& specs = key_specs_of(c.name);
+  w.array(specs.size());
+  for (const key_spec& k : specs) {
+    w.map(k.notes.empty() ? 3 : 4);
+    if (!k.notes.empty()) {
+      w.bulk("notes");
+      w.bulk(k.notes);
+    }
+    w.bulk("flags");
+    std::vector<std::string_view> flags;
+    for (std::size_t at = 0; at < k.flags.size();) {
+      const std::size_t end = std::min(k.flags.find(' ', at), k.flags.size());
+      flags.push_back(k.flags.substr(at, end - at));
+      at = end + 1;
+    }
+    w.set(flags.size());
+    for (auto f : flags) w.simple(f);
+    w.bulk("begin_search");
+    w.map(2);
+    w.bulk("type");
+    w.bulk("index");
+    w.bulk("spec");
+    w.map(1);
+    w.bulk("index");
+    w.integer(k.begin_index);
+    w.bulk("find_keys");
+    w.map(2);
+    w.bulk("type");
+    w.bulk("range");
+    w.bulk("spec");
+    w.map(3);
+    w.bulk("lastkey");
+    w.integer(k.last_key);
+    w.bulk("keystep");
+    w.integer(k.key_step);
+    w.bulk("limit");
+    w.integer(0);
+  }
+}
+
 void write_info(resp::reply_writer& w, const command_spec& c) {
   w.array(10);
   w.bulk(c.name);
@@ -46,7 +88,7 @@ void write_info(resp::reply_writer& w, const command_spec& c) {
   w.set(categories.size());
   for (auto name : categories) w.simple("@" + std::string(name));
   w.set(0);    // tips
-  w.array(0);  // key specs
+  write_key_specs(w, c);
   w.array(c.subcommands.size());
   for (const auto& sub : c.subcommands) write_info(w, sub);
 }

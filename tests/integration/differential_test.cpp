@@ -532,3 +532,25 @@ TEST_CASE("seeded random commands, pipelined, give Redis's replies") {
   std::printf("differential: %d random commands, seed %u, %s\n", commands, seed,
               diff.empty() ? "no differences" : "DIFFERENT");
 }
+
+TEST_CASE("COMMAND INFO: key positions and key specs as redis-server reports them") {
+  beside_redis pair;
+  const reply all = pair.ours.cmd({"COMMAND"});
+  REQUIRE(all.elements.size() > 30);
+  int compared = 0;
+  for (const auto& info : all.elements) {
+    REQUIRE(info.elements.size() == 10);
+    const std::string name = info.elements[0].str;
+    if (info.elements[3].integer == 0) continue;  // no keys
+    const reply theirs = pair.theirs.cmd({"COMMAND", "INFO", name});
+    REQUIRE(theirs.elements.size() == 1);
+    const reply& t = theirs.elements[0];
+    CAPTURE(name);
+    CHECK(info.elements[3].integer == t.elements[3].integer);  // first key
+    CHECK(info.elements[4].integer == t.elements[4].integer);  // last key
+    CHECK(info.elements[5].integer == t.elements[5].integer);  // step
+    CHECK(info.elements[8].render() == t.elements[8].render());  // key specs
+    ++compared;
+  }
+  CHECK(compared >= 35);
+}
