@@ -159,16 +159,17 @@ std::optional<std::string> user_table::apply_rule(user& u, std::string_view rule
     const std::string_view perms = rule.substr(1, tilde == std::string_view::npos ? 0 : tilde - 1);
     key_pattern k{std::string(rule.substr(tilde == std::string_view::npos ? 0 : tilde + 1)), false,
                   false};
+    bool valid = tilde != std::string_view::npos && !perms.empty();
     for (char c : perms) {
       if (c == 'R' || c == 'r') {
         k.read = true;
       } else if (c == 'W' || c == 'w') {
         k.write = true;
       } else {
-        return "invalid key permission in '" + std::string(rule) + "' (expected %R~, %W~, %RW~)";
+        valid = false;
       }
     }
-    if (tilde == std::string_view::npos || perms.empty()) {
+    if (!valid) {
       return "invalid key permission in '" + std::string(rule) + "' (expected %R~, %W~, %RW~)";
     }
     if (!u.all_keys) u.keys.push_back(std::move(k));

@@ -141,9 +141,8 @@ void getuser(command_call& call) {
   call.out.bulk("keys");
   call.out.bulk(describe_keys(*u));
   call.out.bulk("channels");
-  call.out.bulk(u->all_channels                            ? "&*"
-                : describe_channels(*u) == "resetchannels" ? ""
-                                                           : describe_channels(*u));
+  const std::string channels = describe_channels(*u);
+  call.out.bulk(u->all_channels ? "&*" : channels == "resetchannels" ? "" : channels);
   call.out.bulk("selectors");
   call.out.array(0);
 }
