@@ -146,6 +146,13 @@ void client_connection::reply_ready(reply_slot& slot) {
                             std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()),
                         std::memory_order_relaxed);
     if (failed) mine.failed.fetch_add(1, std::memory_order_relaxed);
+    if (slot.heavy) {
+      if (failed) {
+        side_lane_suspect_ = true;
+      } else if (slot.has_keys) {
+        side_lane_suspect_ = false;
+      }
+    }
     record_if_slow(slot, elapsed);
     slot.spec = nullptr;
   }
@@ -170,6 +177,8 @@ void client_connection::dispatch(std::span<const std::string_view> args, const c
   ++pending_;
   ++unanswered_;
   for (auto a : args) slot.arg_bytes += a.size();
+  slot.heavy = heavy_lane_;
+  slot.has_keys = spec != nullptr && spec->first_key > 0;
   in_flight_arg_bytes_ += slot.arg_bytes;
   loop_.shared.counters.commands_processed.fetch_add(1, std::memory_order_relaxed);
   stats_->commands_processed.fetch_add(1, std::memory_order_relaxed);

@@ -180,6 +180,11 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   // next command), so they take effect in the client's order although they go another way.
   bool heavy_lane_ = false;
   bool waiting_for_answers_ = false;  // the transport sleeps until unanswered_ is 0
+  // A command on the side connection failed: its statement may still be running there (a reset
+  // cancels it and the side connection's next session ends that backend before anything else).
+  // So this client's commands stay on the side connection until one with keys succeeds there;
+  // on the pinned connection they could commit before the failed statement's backend is gone.
+  bool side_lane_suspect_ = false;
   std::size_t unanswered_ = 0;
   std::size_t in_flight_arg_bytes_ = 0;  // arguments of unanswered commands (reply_slot::arg_bytes)
 

@@ -16,6 +16,8 @@ struct reply_slot {
   std::string data;
   int protocol = 2;  // the protocol in force when the command arrived
   bool ready = false;
+  bool heavy = false;         // sent on the side connection (caller::heavy)
+  bool has_keys = false;      // the command names keys, so it reached PostgreSQL
   std::size_t arg_bytes = 0;  // the command's arguments, counted in flight until the reply is ready
   exec_group* group = nullptr;  // set for a command run by EXEC: its reply joins EXEC's array
   const command_spec* spec = nullptr;  // for per-command statistics (unknown commands: none)

@@ -265,8 +265,8 @@ asio::awaitable<std::size_t> client_session::dispatch_parsed(std::size_t filled)
       // in flight, and the next command waits for it: the client's order holds across the two.
       const bool heavy =
           spec != nullptr && !in_multi &&
-          is_heavy_command(*spec, parser_.args(), reply_size_estimate_,
-                           loop_.shared.settings.heavy_statement_bytes);
+          (side_lane_suspect_ || is_heavy_command(*spec, parser_.args(), reply_size_estimate_,
+                                                  loop_.shared.settings.heavy_statement_bytes));
       if ((heavy || after_heavy_) && unanswered_ > 0) {
         flush_replies();
         if (!co_await wait_for_answers()) co_return start;

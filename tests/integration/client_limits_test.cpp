@@ -191,5 +191,5 @@ TEST_CASE("pipelined large SETs are held only up to --max-pending-query-bytes at
   sampler.join();
   WARN("RSS peak " << (peak - before) / (1024 * 1024)
                    << " MB above the start while 12 x 32 MB SETs were pipelined");
-  CHECK(peak - before < 250ll * 1024 * 1024);  // all at once: 384 MB of arguments alone
+  CHECK(peak - before < 250ll * 1024 * 1024 + freed_memory_slack);  // all at once: 384 MB of arguments alone
 }

@@ -117,6 +117,14 @@ struct beside_redis {
   client theirs{redis.port()};
 };
 
+/// What ASan keeps of freed memory (its quarantine, 256 MB by default) before reusing it: RSS
+/// bounds add this in sanitizer builds, where a freed block is not handed out again at once.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr long long freed_memory_slack = 256ll * 1024 * 1024;
+#else
+inline constexpr long long freed_memory_slack = 0;
+#endif
+
 /// A fresh path under /tmp for a test's file, unique per process and call.
 std::string temp_path(const std::string& stem);
 
