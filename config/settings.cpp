@@ -14,6 +14,19 @@
 namespace fpc::config {
 namespace {
 
+// CLI11's PositiveNumber reports "not in range 0.000000 to 1.797693e+308"; this says what is wanted.
+CLI::Validator sign_check(bool positive) {
+  return CLI::Validator(
+      [positive](std::string& text) -> std::string {
+        double value = 0;
+        const bool number = CLI::detail::lexical_cast(text, value);
+        if (number && (positive ? value > 0 : value >= 0)) return {};
+        return std::string(positive ? "must be a positive number" : "must be 0 or more") +
+               ", not '" + text + "'";
+      },
+      positive ? "POSITIVE" : "NONNEGATIVE");
+}
+
 // Adds the setting's option to `app`, bound to its field of `s`, with its checks. The last
 // occurrence wins, so scripts can override an earlier flag.
 void add_setting(CLI::App& app, const setting& entry, settings& s) {
@@ -38,10 +51,10 @@ void add_setting(CLI::App& app, const setting& entry, settings& s) {
           case setting_check::any:
             break;
           case setting_check::positive:
-            option->check(CLI::PositiveNumber);
+            option->check(sign_check(true));
             break;
           case setting_check::non_negative:
-            option->check(CLI::NonNegativeNumber);
+            option->check(sign_check(false));
             break;
           case setting_check::range:
             if constexpr (std::is_arithmetic_v<value_type>) {
