@@ -55,6 +55,9 @@ TEST_CASE("Prometheus /metrics and /healthz over HTTP") {
 TEST_CASE("the metrics listener: bearer token, request deadline and size cap, connection cap") {
   const int metrics_port = free_port();
   server_process server({"--metrics-port", std::to_string(metrics_port), "--metrics-token", "s3"});
+  // /healthz answers 503 until a PostgreSQL connection is up: a GET's answer means one is.
+  client c(server.port());
+  REQUIRE(c.cmd({"GET", "nokey"}).is_nil());
   CHECK(http_get(metrics_port, "/metrics").rfind("HTTP/1.1 401", 0) == 0);
   CHECK(http_get(metrics_port, "/healthz").find("ok") != std::string::npos);  // probes need none
   {
