@@ -234,12 +234,9 @@ void client_connection::execute(std::span<const std::string_view> args, const co
     call.out.error(refused);
   } else {
     // As Redis: admin commands (MONITOR, CONFIG, DEBUG, …) are not shown to monitors.
-    if (loop_.shared.monitoring.any()) {
-      const command_spec* run = spec;  // CONFIG GET is admin while CONFIG itself is a container
-      if (!spec->subcommands.empty() && args.size() > 1) {
-        if (const command_spec* sub = find_subcommand(*spec, args[1])) run = sub;
-      }
-      if (!(run->flags & flag_admin)) loop_.shared.monitoring.feed(*this, args);
+    // (The subcommand's flags: CONFIG GET is admin while CONFIG itself is a container.)
+    if (loop_.shared.monitoring.any() && !(permission_entry(*spec, args).flags & flag_admin)) {
+      loop_.shared.monitoring.feed(*this, args);
     }
     spec->handler(call);
   }

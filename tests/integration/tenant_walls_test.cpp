@@ -27,6 +27,16 @@ std::string tenants_acl() {
   return acl;
 }
 
+// PostgreSQL backends still running a SETRANGE statement of `server`'s table.
+int backends_running_setrange(const server_process& server) {
+  return std::atoi(
+      shell("psql -X -A -t '" + pg_uri() +
+            "' -c \"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
+            "'WITH cur AS (SELECT value, expires_at FROM %" + server.schema() +
+            "%overlay%'\" 2>&1")
+          .c_str());
+}
+
 }  // namespace
 
 TEST_CASE("a tenant's CONFIG SET is refused with NOPERM while an operator's works") {
@@ -179,11 +189,7 @@ TEST_CASE("a statement answered with an error never commits after the client's l
   CHECK(answered_ms < 1500);  // the deadline is kept (checked every 50 ms)
   CHECK(c.cmd({"DEL", "big"}).integer == 0);
   // No backend is still building the value (before: it ran ~25 s more, then committed).
-  const std::string running = shell(
-      "psql -X -A -t '" + pg_uri() +
-      "' -c \"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
-      "'WITH cur AS (SELECT value, expires_at FROM %" + server.schema() + "%overlay%'\" 2>&1");
-  CHECK(std::atoi(running.c_str()) == 0);
+  CHECK(backends_running_setrange(server) == 0);
   std::this_thread::sleep_for(std::chrono::seconds(3));
   CHECK(c.cmd({"EXISTS", "big"}).integer == 0);
   CHECK(c.cmd({"SET", "after", "1"}).str == "OK");
@@ -429,11 +435,7 @@ TEST_CASE("after a heavy statement fails, the client's next write cannot be over
     CAPTURE(slow.render());
     CHECK(slow.is_error());
     CHECK(c.cmd({"DEL", "big"}).integer == 0);
-    const std::string running = shell(
-        "psql -X -A -t '" + pg_uri() +
-        "' -c \"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
-        "'WITH cur AS (SELECT value, expires_at FROM %" + server.schema() + "%overlay%'\" 2>&1");
-    CHECK(std::atoi(running.c_str()) == 0);
+    CHECK(backends_running_setrange(server) == 0);
   }
   std::this_thread::sleep_for(std::chrono::seconds(2));
   CHECK(c.cmd({"EXISTS", "big"}).integer == 0);
