@@ -73,6 +73,28 @@ const std::vector<setting>& table() {
                "other clients' statements",
        .check = check::positive,
        .byte_units = true},
+      {.name = "lua-time-limit",
+       .field = &s::lua_time_limit_ms,
+       .help = "Milliseconds after which a running script is busy: other callers of its keys "
+               "(same tenant) get -BUSY and SCRIPT KILL / FUNCTION KILL may stop it",
+       .check = check::positive},
+      {.name = "lua-max-time",
+       .field = &s::lua_max_time_ms,
+       .help = "Milliseconds after which a running script is stopped with an error and its "
+               "writes rolled back",
+       .check = check::positive},
+      {.name = "lua-memory-limit",
+       .field = &s::lua_memory_limit,
+       .help = "Lua heap of one tenant's interpreter on one thread (running scripts and cached "
+               "functions); an allocation past it fails the script with 'not enough memory'",
+       .check = check::positive,
+       .byte_units = true},
+      {.name = "max-script-cache-bytes",
+       .field = &s::max_script_cache_bytes,
+       .help = "Script bodies one tenant may keep cached (EVAL, SCRIPT LOAD); past it the least "
+               "recently used are dropped (EVALSHA then answers NOSCRIPT)",
+       .check = check::positive,
+       .byte_units = true},
       {.name = "pg",
        .field = &s::pg,
        .help = "PostgreSQL URI or conninfo (empty: libpq's PG* variables and ~/.pgpass)",

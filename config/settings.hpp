@@ -32,6 +32,18 @@ struct settings {
   // biggest clients are closed first.
   std::uint64_t maxmemory_clients = 0;
 
+  // Scripting (EVAL, FCALL)
+  // Redis's lua-time-limit: past it a script is "busy" (same-tenant callers of its keys get
+  // -BUSY, SCRIPT KILL / FUNCTION KILL may stop it).
+  std::uint64_t lua_time_limit_ms = 5000;
+  // Past this a script is stopped with an error and rolled back (Redis never stops one; here a
+  // script holding a transaction open delays the other clients of its PostgreSQL connection).
+  std::uint64_t lua_max_time_ms = 30000;
+  // Lua heap of one tenant's interpreter on one loop (its running scripts and cached functions).
+  std::size_t lua_memory_limit = 64 * 1024 * 1024;
+  // Script bodies one tenant may keep in the script cache (EVAL / SCRIPT LOAD); oldest dropped.
+  std::size_t max_script_cache_bytes = 16 * 1024 * 1024;
+
   // PostgreSQL
   std::string pg;  // libpq URI or conninfo; empty: libpq's PG* variables
   std::size_t pool_size = 4;

@@ -14,7 +14,7 @@ void pg_keyspace::del(const storage::caller& c, std::span<const std::string_view
                           [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytea_array(keys);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::exists(const storage::caller& c, std::span<const std::string_view> keys,
@@ -23,7 +23,7 @@ void pg_keyspace::exists(const storage::caller& c, std::span<const std::string_v
                           [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytea_array(keys);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::pttl(const storage::caller& c, std::string_view key, kv_callback cb) {
@@ -31,7 +31,7 @@ void pg_keyspace::pttl(const storage::caller& c, std::string_view key, kv_callba
                           [](const pg_outcome& o) { return first_int8(o, -2); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::expire(const storage::caller& c, std::string_view key,
@@ -42,27 +42,27 @@ void pg_keyspace::expire(const storage::caller& c, std::string_view key,
   req.params.add_bytes(key);
   add_expiry(req.params, when);
   req.params.add_int8(static_cast<std::int64_t>(conditions));
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::persist(const storage::caller& c, std::string_view key, kv_callback cb) {
   auto req = make_request(statement::persist, std::move(cb), rows_affected);
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::count_keys(const storage::caller& c, kv_callback cb) {
   auto req = make_request(statement::count_keys, std::move(cb),
                           [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::flush(const storage::caller& c, kv_callback cb) {
   auto req = make_request(statement::flush, std::move(cb), rows_affected);
   req.params.add_bytes(c.tenant);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::key_range(const storage::caller& c, std::string_view from,
@@ -89,7 +89,7 @@ void pg_keyspace::key_range(const storage::caller& c, std::string_view from,
     req.params.add_int8(static_cast<std::int64_t>(limit));
   else
     req.params.add_null();
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::expire_time(const storage::caller& c, std::string_view key, kv_callback cb) {
@@ -97,7 +97,7 @@ void pg_keyspace::expire_time(const storage::caller& c, std::string_view key, kv
                           [](const pg_outcome& o) { return first_int8(o, -2); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::rename(const storage::caller& c, std::string_view from, std::string_view to,
@@ -108,7 +108,7 @@ void pg_keyspace::rename(const storage::caller& c, std::string_view from, std::s
   req.params.add_bytes(from);
   req.params.add_bytes(to);
   req.params.add_bool(nx);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::copy(const storage::caller& c, std::string_view from, std::string_view to,
@@ -119,13 +119,13 @@ void pg_keyspace::copy(const storage::caller& c, std::string_view from, std::str
   req.params.add_bytes(from);
   req.params.add_bytes(to);
   req.params.add_bool(replace);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::random_key(const storage::caller& c, kv_callback cb) {
   auto req = make_request(statement::random_key, std::move(cb), optional_value);
   req.params.add_bytes(c.tenant);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 }  // namespace fpc::pg

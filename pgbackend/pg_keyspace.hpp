@@ -68,6 +68,7 @@ class pg_keyspace final : public storage::keyspace,
                          const std::vector<std::string>* locked_keys) override;
   void commit_transaction(const storage::caller& c, const std::vector<std::string>* locked_keys,
                           storage::kv_callback cb) override;
+  void abort_transaction(const storage::caller& c, storage::kv_callback cb) override;
   void expire_time(const storage::caller& c, std::string_view key,
                    storage::kv_callback cb) override;
   void watch(const storage::caller& c, std::span<const std::string_view> keys,
@@ -93,6 +94,14 @@ class pg_keyspace final : public storage::keyspace,
  private:
   /// The caller's pinned connection, or the side connection for a heavy statement.
   pg_connection& connection_for(const storage::caller& c);
+  /// Submits on the caller's connection, as the caller's (a transaction parks other owners).
+  void submit_for(const storage::caller& c, pg_request&& request) {
+    submit_on(connection_for(c), c, std::move(request));
+  }
+  static void submit_on(pg_connection& conn, const storage::caller& c, pg_request&& request) {
+    request.owner = c.client_id;
+    conn.submit(std::move(request));
+  }
 
   std::vector<std::unique_ptr<pg_connection>> connections_;
   // One more connection for heavy statements (caller::heavy): a 500 MB SETRANGE queues behind

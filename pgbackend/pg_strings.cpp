@@ -38,7 +38,7 @@ void pg_keyspace::get(const storage::caller& c, std::string_view key, kv_callbac
   auto req = make_request(statement::get, std::move(cb), optional_value);
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::set(const storage::caller& c, std::string_view key, std::string_view value,
@@ -56,7 +56,7 @@ void pg_keyspace::set(const storage::caller& c, std::string_view key, std::strin
     req.params.add_bytes(key);
     req.params.add_bytes(value);
     add_expiry(req.params, options.expires);
-    connection_for(c).submit(std::move(req));
+    submit_for(c, std::move(req));
     return;
   }
   auto req = make_request(statement::set_full, std::move(cb), set_full_result);
@@ -68,7 +68,7 @@ void pg_keyspace::set(const storage::caller& c, std::string_view key, std::strin
                                : options.when == cond::if_present ? set_condition::if_present
                                                                   : set_condition::always));
   req.params.add_bool(options.expires.how == storage::expiry::kind::keep);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::mget(const storage::caller& c, std::span<const std::string_view> keys,
@@ -101,7 +101,7 @@ void pg_keyspace::mget(const storage::caller& c, std::span<const std::string_vie
   for (std::size_t i = 0; i < n; ++i) req.params.array_item(c.tenant);
   req.params.end_array();
   req.params.add_bytea_array(keys);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::mset(const storage::caller& c, std::span<const std::string_view> pairs,
@@ -123,8 +123,7 @@ void pg_keyspace::mset(const storage::caller& c, std::span<const std::string_vie
   run.back().on_done = [cb = std::move(cb)](const pg_outcome& o) {
     cb(o.error.empty() ? kv_result{} : failed(o));
   };
-  connection_for(c)
-      .submit(n == 1 ? std::move(run.front())
+  submit_for(c, n == 1 ? std::move(run.front())
                      : merge_requests(std::move(run), member_failure::fails_all));
 }
 
@@ -150,14 +149,14 @@ void pg_keyspace::msetnx(const storage::caller& c, std::span<const std::string_v
   req.params.add_bytes(c.tenant);
   req.params.add_bytea_array(k2);
   req.params.add_bytea_array(v2);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::getdel(const storage::caller& c, std::string_view key, kv_callback cb) {
   auto req = make_request(statement::getdel, std::move(cb), optional_value);
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::getex(const storage::caller& c, std::string_view key, const storage::expiry& when,
@@ -170,7 +169,7 @@ void pg_keyspace::getex(const storage::caller& c, std::string_view key, const st
                           : when.how == storage::expiry::kind::none ? getex_mode::keep
                                                                     : getex_mode::set;
   req.params.add_int8(sql_code(mode));
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::append(const storage::caller& c, std::string_view key, std::string_view suffix,
@@ -186,7 +185,7 @@ void pg_keyspace::append(const storage::caller& c, std::string_view key, std::st
   req.params.add_bytes(key);
   req.params.add_bytes(suffix);
   req.params.add_int8(static_cast<std::int64_t>(max_length));
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::setrange(const storage::caller& c, std::string_view key, std::int64_t offset,
@@ -197,7 +196,7 @@ void pg_keyspace::setrange(const storage::caller& c, std::string_view key, std::
   req.params.add_bytes(key);
   req.params.add_int8(offset);
   req.params.add_bytes(piece);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::strlen(const storage::caller& c, std::string_view key, kv_callback cb) {
@@ -205,7 +204,7 @@ void pg_keyspace::strlen(const storage::caller& c, std::string_view key, kv_call
                           [](const pg_outcome& o) { return first_int8(o, 0); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::incr_by(const storage::caller& c, std::string_view key, std::int64_t delta,
@@ -225,7 +224,7 @@ void pg_keyspace::incr_by(const storage::caller& c, std::string_view key, std::i
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   req.params.add_int8(delta);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::read_modify_write(const storage::caller& c, std::string_view key,
@@ -233,7 +232,7 @@ void pg_keyspace::read_modify_write(const storage::caller& c, std::string_view k
   pg_connection& conn = connection_for(c);
   // Inside EXEC the transaction is already open; otherwise this opens its own, so the row lock
   // taken by the read lasts until the write.
-  const bool own_transaction = !conn.submitting_transaction();
+  const bool own_transaction = !conn.submitting_transaction_of(c.client_id);
   auto state = std::make_shared<modify_state>();
   state->modify = std::move(modify);
   state->done = std::move(cb);
@@ -244,7 +243,7 @@ void pg_keyspace::read_modify_write(const storage::caller& c, std::string_view k
     state->done(std::move(r));
   };
 
-  if (own_transaction) conn.submit(pg_request{statement::begin_read_committed, {}, {}, {}});
+  if (own_transaction) submit_on(conn, c, pg_request{statement::begin_read_committed, {}, {}, {}});
 
   pg_request read{statement::read_for_update, {}, {}, {}};
   read.params.add_bytes(c.tenant);
@@ -262,7 +261,7 @@ void pg_keyspace::read_modify_write(const storage::caller& c, std::string_view k
     }
     state->write = state->modify(current, state->next, state->error);
   };
-  conn.submit(std::move(read));
+  submit_on(conn, c, std::move(read));
 
   pg_request write{statement::write_if_unchanged, {}, {}, {}};
   write.late_params = [state, tenant = std::string(c.tenant),
@@ -284,7 +283,7 @@ void pg_keyspace::read_modify_write(const storage::caller& c, std::string_view k
     }
     if (!own_transaction) finish();
   };
-  conn.submit(std::move(write));
+  submit_on(conn, c, std::move(write));
 
   if (own_transaction) {
     pg_request commit{statement::commit, {}, {}, {}};
@@ -298,7 +297,7 @@ void pg_keyspace::read_modify_write(const storage::caller& c, std::string_view k
       }
       finish();
     };
-    conn.submit(std::move(commit));
+    submit_on(conn, c, std::move(commit));
   }
 }
 

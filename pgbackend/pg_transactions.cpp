@@ -12,17 +12,17 @@ void pg_keyspace::begin_transaction(const storage::caller& c,
                                     const std::vector<std::string>* locked_keys) {
   // Failures show in the statements after these and in the commit; nothing to report here.
   auto& conn = connection_for(c);
-  conn.submit(pg_request{locked_keys ? statement::begin_read_committed : statement::begin,
+  submit_on(conn, c, pg_request{locked_keys ? statement::begin_read_committed : statement::begin,
                          {},
                          [](const pg_outcome&) {},
                          {}});
-  if (locked_keys) conn.submit(keys_request(statement::lock_keys, c, *locked_keys));
+  if (locked_keys) submit_on(conn, c, keys_request(statement::lock_keys, c, *locked_keys));
 }
 
 void pg_keyspace::commit_transaction(const storage::caller& c,
                                      const std::vector<std::string>* locked_keys, kv_callback cb) {
   if (locked_keys)
-    connection_for(c).submit(keys_request(statement::drop_placeholders, c, *locked_keys));
+    submit_for(c, keys_request(statement::drop_placeholders, c, *locked_keys));
   auto req = make_request(statement::commit, std::move(cb), [](const pg_outcome& o) {
     if (!o.error.empty()) return failed(o);
     kv_result r;
@@ -33,7 +33,17 @@ void pg_keyspace::commit_transaction(const storage::caller& c,
     }
     return r;
   });
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
+}
+
+void pg_keyspace::abort_transaction(const storage::caller& c, kv_callback cb) {
+  auto req = make_request(statement::rollback, std::move(cb), [](const pg_outcome& o) {
+    kv_result r;
+    if (!o.error.empty()) r = failed(o);
+    r.conflict = o.conflict;
+    return r;
+  });
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::watch(const storage::caller& c, std::span<const std::string_view> keys,
@@ -53,7 +63,7 @@ void pg_keyspace::watch(const storage::caller& c, std::span<const std::string_vi
   });
   req.params.add_bytes(c.tenant);
   req.params.add_bytea_array(keys);
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 void pg_keyspace::verify_watched(const storage::caller& c,
@@ -78,7 +88,7 @@ void pg_keyspace::verify_watched(const storage::caller& c,
     for (const std::int64_t v : watched->versions) p.array_int8(v);
     p.end_array();
   };
-  connection_for(c).submit(std::move(req));
+  submit_for(c, std::move(req));
 }
 
 }  // namespace fpc::pg

@@ -106,4 +106,14 @@ void reply_writer::verbatim(std::string_view s) {
   out_.append("\r\n", 2);
 }
 
+void reply_writer::big_number(std::string_view digits) {
+  if (!resp3()) {
+    bulk(digits);
+    return;
+  }
+  out_ += '(';
+  out_.append(digits);
+  out_ += "\r\n";
+}
+
 }  // namespace fpc::resp

@@ -28,7 +28,8 @@ class reply_writer {
   void map(std::size_t n);  ///< n key/value pairs
   void boolean(bool b);
   void floating(double d);
-  void verbatim(std::string_view s);  ///< `=` txt in RESP3, a bulk string in RESP2
+  void verbatim(std::string_view s);
+  void big_number(std::string_view digits);  ///< `(` in RESP3, a bulk string in RESP2  ///< `=` txt in RESP3, a bulk string in RESP2
   void ok() { simple("OK"); }
 
  private:

@@ -18,6 +18,10 @@ class transaction_store {
   virtual void begin_transaction(const caller& c, const std::vector<std::string>* locked_keys) = 0;
   virtual void commit_transaction(const caller& c, const std::vector<std::string>* locked_keys,
                                   kv_callback cb) = 0;
+  /// A script's transaction after the script failed: rolls back what it did. The callback says
+  /// `conflict` when a statement of it lost to a concurrent transaction (running the script
+  /// again may succeed).
+  virtual void abort_transaction(const caller& c, kv_callback cb) = 0;
   /// WATCH. integers: one version per key (watched_keys::no_key when absent).
   virtual void watch(const caller& c, std::span<const std::string_view> keys, kv_callback cb) = 0;
   /// EXEC: submitted right after begin_transaction, before the commands. integer: 1 when every

@@ -12,9 +12,10 @@ declare -A allowed=(
   [pgbackend]="pgbackend storage config"
   [server/state]="server/state storage auth config"
   [server/dispatch]="server/dispatch server/state storage resp auth config"
-  [server/commands]="server/commands server/dispatch server/state storage resp auth config"
+  [server/scripting]="server/scripting server/dispatch server/state storage resp auth config"
+  [server/commands]="server/commands server/scripting server/dispatch server/state storage resp auth config"
   [server/tasks]="server/tasks server/dispatch server/state storage resp auth config"
-  [server/net]="server/net server/commands server/tasks server/dispatch server/state storage resp auth config"
+  [server/net]="server/net server/commands server/scripting server/tasks server/dispatch server/state storage resp auth config"
 )
 
 bad=0

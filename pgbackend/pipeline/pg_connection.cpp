@@ -65,7 +65,10 @@ void pg_connection::submit(pg_request&& request) {
     fail(request, "ERR server is shutting down");
     return;
   }
-  queue_.push(std::move(request), clock::now());
+  if (auto refused = queue_.push(std::move(request), clock::now())) {
+    fail(*refused, "ERR the PostgreSQL transaction was cut short (connection lost or timed out)");
+    return;
+  }
   if (state_ != state::ready) return;
   if (queue_.idle()) {
     // Idle connection: nothing to merge with, so send at once (the 1-client latency path).

@@ -56,6 +56,10 @@ class pg_connection {
   void submit(pg_request&& request);
   /// True between a submitted BEGIN and its COMMIT (EXEC's statements are being submitted).
   [[nodiscard]] bool submitting_transaction() const { return queue_.marking_transaction(); }
+  /// The same, for a transaction `owner` opened (others' requests are parked meanwhile).
+  [[nodiscard]] bool submitting_transaction_of(std::uint64_t owner) const {
+    return queue_.marking_transaction() && queue_.transaction_owner() == owner;
+  }
 
   [[nodiscard]] bool ready() const { return state_ == state::ready; }
   [[nodiscard]] std::size_t in_flight() const { return queue_.in_flight(); }

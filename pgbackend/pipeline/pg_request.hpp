@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -37,6 +38,7 @@ struct pg_request {
   param_pack params;
   std::function<void(const pg_outcome&)> on_done;
   std::chrono::steady_clock::time_point queued_at{};
+  std::uint64_t owner = 0;      // the client it is for (0: the server's own tasks)
   bool in_transaction = false;  // BEGIN, COMMIT and what was submitted between them (set by submit)
   // Parameters that depend on an earlier statement's result (WATCH's versions, INCRBYFLOAT's sum):
   // the connection waits until every earlier request has completed, then calls this to fill

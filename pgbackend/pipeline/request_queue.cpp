@@ -7,14 +7,48 @@
 
 namespace fpc::pg {
 
-void request_queue::push(pg_request&& request, std::chrono::steady_clock::time_point now) {
+std::optional<pg_request> request_queue::push(pg_request&& request,
+                                              std::chrono::steady_clock::time_point now) {
   request.queued_at = now;
-  // EXEC submits BEGIN, its commands and COMMIT in one go: remember which requests belong to it,
-  // so a lost connection fails them together and nothing runs outside the transaction.
-  if (is_begin(request.stmt)) marking_transaction_ = true;
+  // A transaction is one client's until it ends: a script submits its statements one at a time,
+  // so what other clients (and the server's own tasks) submit meanwhile waits here, outside it.
+  if (marking_transaction_ && request.owner != transaction_owner_) {
+    parked_.push_back(std::move(request));
+    return std::nullopt;
+  }
+  // EXEC and scripts submit BEGIN, their statements and COMMIT (or ROLLBACK): remember which
+  // requests belong to the transaction, so a lost connection fails them together and nothing
+  // runs outside it.
+  if (is_begin(request.stmt)) {
+    marking_transaction_ = true;
+    transaction_owner_ = request.owner;
+    transaction_broken_ = false;
+  }
   request.in_transaction = marking_transaction_;
-  if (request.stmt == statement::commit) marking_transaction_ = false;
-  waiting_.push_back(std::move(request));
+  const bool ends = ends_transaction(request.stmt);
+  if (ends) marking_transaction_ = false;
+  std::optional<pg_request> refused;
+  if (transaction_broken_ && request.in_transaction) {
+    // The start of this transaction was lost or expired: the rest must not run without it.
+    refused = std::move(request);
+  } else {
+    waiting_.push_back(std::move(request));
+  }
+  if (ends) {
+    transaction_broken_ = false;
+    release_parked(now);
+  }
+  return refused;
+}
+
+void request_queue::release_parked(std::chrono::steady_clock::time_point now) {
+  std::deque<pg_request> parked;
+  parked.swap(parked_);
+  // In their order; one that opens a transaction parks the others again behind it.
+  while (!parked.empty()) {
+    (void)push(std::move(parked.front()), now);
+    parked.pop_front();
+  }
 }
 
 bool request_queue::can_send(bool recycling) const {
@@ -54,7 +88,7 @@ sent_request& request_queue::send_next() {
   sent.merged = merged;
   if (sent.request.late_params) sent.request.late_params(sent.request.params);
   if (is_begin(sent.request.stmt)) transaction_open_ = true;
-  if (sent.request.stmt == statement::commit) transaction_open_ = false;
+  if (ends_transaction(sent.request.stmt)) transaction_open_ = false;
   return sent;
 }
 
@@ -69,17 +103,19 @@ sent_request request_queue::pop_answered() {
 }
 
 bool request_queue::take_conflict(const sent_request& done) {
-  if (done.request.stmt != statement::commit) return false;
+  if (!ends_transaction(done.request.stmt)) return false;
   return std::exchange(transaction_conflict_, false);
 }
 
 void request_queue::take_rest_of_transaction(std::vector<pg_request>& out) {
   while (!waiting_.empty() && waiting_.front().in_transaction) {
-    const bool commit = waiting_.front().stmt == statement::commit;
+    const bool ends = ends_transaction(waiting_.front().stmt);
     out.push_back(std::move(waiting_.front()));
     waiting_.pop_front();
-    if (commit) break;
+    if (ends) return;
   }
+  // Its end is not submitted yet (a script still running): what it submits next fails too.
+  if (marking_transaction_) transaction_broken_ = true;
 }
 
 std::vector<pg_request> request_queue::take_lost() {
@@ -116,6 +152,9 @@ std::vector<pg_request> request_queue::take_all() {
   in_flight_.clear();
   for (auto& r : waiting_) all.push_back(std::move(r));
   waiting_.clear();
+  for (auto& r : parked_) all.push_back(std::move(r));
+  parked_.clear();
+  transaction_broken_ = false;
   transaction_open_ = false;
   transaction_conflict_ = false;
   marking_transaction_ = false;

@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,16 +33,22 @@ struct sent_request {
 /// - only adjacent requests of one mergeable statement are merged (a run never crosses another
 ///   kind, so one client's SET then GET reach PostgreSQL in that order);
 /// - a request with late parameters is sent only when nothing is in flight;
-/// - BEGIN, what follows it and its COMMIT are one transaction: a lost connection or a timeout
-///   fails the parts not yet done together, never runs them alone.
+/// - BEGIN, what follows it and its COMMIT (or ROLLBACK) are one transaction: a lost connection or
+///   a timeout fails the parts not yet done together, never runs them alone;
+/// - a transaction belongs to the client that opened it (`pg_request::owner`): while it is being
+///   submitted (a script's statements come one at a time), other owners' requests are parked and
+///   join the queue, in their order, after its end. Parked requests do not expire.
 class request_queue {
  public:
   explicit request_queue(queue_limits limits) : limits_(limits) {}
 
-  /// Queues a request (stamping when it was queued and whether it belongs to a transaction).
-  void push(pg_request&& request, std::chrono::steady_clock::time_point now);
+  /// Queues a request (stamping when it was queued and whether it belongs to a transaction), or
+  /// parks it behind another owner's transaction. Returns it when it must fail instead: it belongs
+  /// to a transaction whose start was lost with a connection or expired.
+  std::optional<pg_request> push(pg_request&& request, std::chrono::steady_clock::time_point now);
   /// True between a pushed BEGIN and its COMMIT.
   [[nodiscard]] bool marking_transaction() const { return marking_transaction_; }
+  [[nodiscard]] std::uint64_t transaction_owner() const { return transaction_owner_; }
   /// A sent BEGIN whose COMMIT is not sent yet.
   [[nodiscard]] bool transaction_open() const { return transaction_open_; }
 
@@ -56,6 +64,8 @@ class request_queue {
   [[nodiscard]] bool idle() const { return in_flight_.empty(); }
   [[nodiscard]] std::size_t in_flight() const { return in_flight_.size(); }
   [[nodiscard]] std::size_t waiting() const { return waiting_.size(); }
+  /// Requests of other owners waiting for a transaction being submitted to end.
+  [[nodiscard]] std::size_t parked() const { return parked_.size(); }
   [[nodiscard]] sent_request* oldest_sent() {
     return in_flight_.empty() ? nullptr : &in_flight_.front();
   }
@@ -82,6 +92,8 @@ class request_queue {
   pg_request take_run(std::size_t& merged);
   /// Moves the waiting requests of the transaction at the front (up to its COMMIT) into `out`.
   void take_rest_of_transaction(std::vector<pg_request>& out);
+  /// A transaction's end was pushed: the parked requests join the queue.
+  void release_parked(std::chrono::steady_clock::time_point now);
 
   queue_limits limits_;
   std::deque<pg_request> waiting_;
@@ -89,6 +101,9 @@ class request_queue {
   bool marking_transaction_ = false;
   bool transaction_open_ = false;
   bool transaction_conflict_ = false;
+  std::uint64_t transaction_owner_ = 0;  // the owner of the transaction being submitted
+  bool transaction_broken_ = false;      // its start failed: its later requests fail at push
+  std::deque<pg_request> parked_;
 };
 
 }  // namespace fpc::pg

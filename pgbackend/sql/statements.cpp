@@ -359,6 +359,7 @@ void define_transaction_statements(const table_objects& objects, const define_fn
   def(statement::begin, "fpc_begin", "BEGIN ISOLATION LEVEL REPEATABLE READ", {});
 
   def(statement::commit, "fpc_commit", "COMMIT", {});
+  def(statement::rollback, "fpc_rollback", "ROLLBACK", {});
 
   def(statement::watch_versions, "fpc_watch_versions",
       "SELECT w.i, " + version + " FROM unnest($2::bytea[]) WITH ORDINALITY AS w(key, i) JOIN " +
@@ -463,7 +464,8 @@ statement_set::statement_set(const table_objects& objects) {
   define_transaction_statements(objects, def);
   define_maintenance_statements(objects, def);
   // Transaction control goes as plain text: a prepared BEGIN or COMMIT gains nothing.
-  for (statement s : {statement::begin, statement::commit, statement::begin_read_committed}) {
+  for (statement s : {statement::begin, statement::commit, statement::rollback,
+                      statement::begin_read_committed}) {
     texts_[static_cast<std::size_t>(s)].prepared = false;
   }
 }

@@ -55,15 +55,20 @@ enum class statement : int {
   touch,      ///< $1 text[] tenants, $2 bytea[] keys, $3 resolution s: the LRU access clock
   lock_keys,  ///< $1 tenant, $2 bytea[] keys: EXEC's row locks, absent keys held by placeholders
   drop_placeholders,  ///< $1 tenant, $2 bytea[] keys: the placeholders lock_keys left unused
+  rollback,           ///< a script that failed: nothing it wrote stays
   count_,
 };
 
-/// The statements that open a transaction (COMMIT closes either).
+/// The statements that open a transaction (COMMIT or ROLLBACK closes either).
 [[nodiscard]] inline bool is_begin(statement s) {
   return s == statement::begin || s == statement::begin_read_committed;
 }
 
 /// The text WATCH's check raises when a watched key changed (in an int8 cast error).
+[[nodiscard]] inline bool ends_transaction(statement s) {
+  return s == statement::commit || s == statement::rollback;
+}
+
 inline constexpr const char* watch_conflict_marker = "fpc-watched-key-changed";
 
 struct statement_text {

@@ -27,6 +27,19 @@ void add_explicit_categories(std::vector<command_spec>& table) {
   }
 }
 
+// What Redis refuses from a script ("This Redis command is not allowed from script"): whole
+// containers (every subcommand), and single commands.
+void add_no_script_flags(std::vector<command_spec>& table) {
+  for (auto& spec : table) {
+    for (std::string_view name : {"acl", "auth", "client", "config", "discard", "exec", "hello",
+                                  "monitor", "multi", "quit", "reset", "unwatch", "watch"}) {
+      if (spec.name != name) continue;
+      spec.flags |= flag_no_script;
+      for (auto& sub : spec.subcommands) sub.flags |= flag_no_script;
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<command_spec> all_commands() {
@@ -169,6 +182,19 @@ std::vector<command_spec> all_commands() {
          "transactions", "2.0.0", "Discards a transaction.", ""},
         {"echo", 2, flag_fast, 0, 0, 0, h::echo, "connection", "1.0.0", "Returns the given string.",
          "message"},
+        {"eval", -3, flag_no_script | flag_script | flag_stale, 0, 0, 0, h::eval, "scripting",
+         "2.6.0", "Executes a server-side Lua script.",
+         "script numkeys [key [key ...]] [arg [arg ...]]"},
+        {"eval_ro", -3, flag_no_script | flag_script | flag_stale | flag_readonly, 0, 0, 0,
+         h::eval_ro, "scripting", "7.0.0", "Executes a read-only server-side Lua script.",
+         "script numkeys [key [key ...]] [arg [arg ...]]"},
+        {"evalsha", -3, flag_no_script | flag_script | flag_stale, 0, 0, 0, h::evalsha,
+         "scripting", "2.6.0", "Executes a server-side Lua script by SHA1 digest.",
+         "sha1 numkeys [key [key ...]] [arg [arg ...]]"},
+        {"evalsha_ro", -3, flag_no_script | flag_script | flag_stale | flag_readonly, 0, 0, 0,
+         h::evalsha_ro, "scripting", "7.0.0",
+         "Executes a read-only server-side Lua script by SHA1 digest.",
+         "sha1 numkeys [key [key ...]] [arg [arg ...]]"},
         {"exec", 1, flag_no_queue | flag_loading | flag_stale, 0, 0, 0, h::exec, "transactions",
          "1.2.0", "Executes all commands in a transaction.", ""},
         {"exists", -2, flag_readonly | flag_fast, 1, -1, 1, h::exists, "generic", "1.0.0",
@@ -252,6 +278,30 @@ std::vector<command_spec> all_commands() {
         {"scan", -2, flag_readonly, 0, 0, 0, h::scan, "generic", "2.8.0",
          "Iterates over the key names in the database.",
          "cursor [MATCH pattern] [COUNT count] [TYPE type]"},
+        {"script",
+         -2,
+         flag_no_script,
+         0,
+         0,
+         0,
+         h::script,
+         "scripting",
+         "2.6.0",
+         "A container for Lua scripts management commands.",
+         "",
+         {
+             {"script|exists", -3, flag_no_script, 0, 0, 0, h::script, "scripting", "2.6.0",
+              "Determines whether server-side Lua scripts exist in the script cache.",
+              "sha1 [sha1 ...]"},
+             {"script|flush", -2, flag_no_script, 0, 0, 0, h::script, "scripting", "2.6.0",
+              "Removes all server-side Lua scripts from the script cache.", "[ASYNC | SYNC]"},
+             {"script|help", 2, flag_no_script | flag_loading | flag_stale, 0, 0, 0, h::script,
+              "scripting", "5.0.0", "Returns helpful text about the different subcommands.", ""},
+             {"script|kill", 2, flag_no_script, 0, 0, 0, h::script, "scripting", "2.6.0",
+              "Terminates a server-side Lua script during execution.", ""},
+             {"script|load", 3, flag_no_script | flag_stale, 0, 0, 0, h::script, "scripting",
+              "2.6.0", "Loads a server-side Lua script to the script cache.", "script"},
+         }},
         {"select", 2, flag_fast | flag_loading | flag_stale, 0, 0, 0, h::select, "connection",
          "1.0.0", "Changes the selected database (only 0 exists).", "index"},
         {"set", -3, flag_write | flag_denyoom, 1, 1, 1, h::set, "string", "1.0.0",
@@ -310,6 +360,7 @@ std::vector<command_spec> all_commands() {
          "Monitors changes to keys to determine the execution of a transaction.", "key [key ...]"},
   };
   add_explicit_categories(table);
+  add_no_script_flags(table);
   return table;
 }
 

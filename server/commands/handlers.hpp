@@ -70,6 +70,13 @@ void slowlog(command_call&);
 // Transactions (commands_transactions.cpp)
 void multi(command_call&);
 void exec(command_call&);
+
+// Scripting (scripting.cpp).
+void eval(command_call&);
+void eval_ro(command_call&);
+void evalsha(command_call&);
+void evalsha_ro(command_call&);
+void script(command_call&);
 void discard(command_call&);
 void watch(command_call&);
 void unwatch(command_call&);

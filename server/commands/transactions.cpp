@@ -9,6 +9,7 @@
 #include <memory>
 #include <random>
 
+#include "resp/numbers.hpp"
 #include "server/dispatch/command_call.hpp"
 #include "server/dispatch/command_table.hpp"
 #include "server/commands/handlers.hpp"
@@ -115,6 +116,17 @@ std::shared_ptr<const std::vector<std::string>> keys_to_lock(const queued_comman
   for (const auto& command : commands) {
     const command_spec* spec = command.spec;
     if (spec == nullptr || spans_keyspace(*spec)) return nullptr;
+    if (spec->flags & flag_script) {
+      // EVAL-style: numkeys at args[2], then the keys (a bad numkeys fails the command itself).
+      writes = writes || !(spec->flags & flag_readonly);
+      long long numkeys = 0;
+      if (command.args.size() < 3 || !resp::parse_integer(command.args[2], numkeys)) continue;
+      for (long long i = 0; i < numkeys && 3 + static_cast<std::size_t>(i) < command.args.size();
+           ++i) {
+        keys->push_back(command.args[3 + static_cast<std::size_t>(i)]);
+      }
+      continue;
+    }
     writes = writes || (spec->flags & flag_write);
     if (spec->first_key <= 0) continue;
     const int argc = static_cast<int>(command.args.size());
@@ -128,31 +140,17 @@ std::shared_ptr<const std::vector<std::string>> keys_to_lock(const queued_comman
   return keys;
 }
 
-// One attempt: BEGIN, the WATCH check, the commands, COMMIT, all submitted in one go so they sit
-// together on the client's connection. Each command writes its reply into its own child slot;
-// the group answers EXEC once the commands and the COMMIT are done.
 void run_transaction(command_call::deferred reply, std::shared_ptr<const queued_commands> commands,
                      std::shared_ptr<const watched_keys> watched,
-                     std::shared_ptr<const std::vector<std::string>> locked_keys, int attempt) {
+                     std::shared_ptr<const std::vector<std::string>> locked_keys, int attempt);
+
+// The COMMIT, last: its answer completes EXEC's reply, or starts a fresh attempt after losing to
+// a concurrent transaction.
+void submit_commit(command_call::deferred reply, std::shared_ptr<exec_group> group,
+                   std::shared_ptr<const queued_commands> commands,
+                   std::shared_ptr<const watched_keys> watched,
+                   std::shared_ptr<const std::vector<std::string>> locked_keys, int attempt) {
   client_connection& s = reply.session();
-  auto group = std::make_shared<exec_group>();
-  group->parent = reply.slot();
-  group->remaining = commands->size() + 1 + (watched ? 1 : 0);
-  s.loop().store.transactions().begin_transaction(s.who(), locked_keys.get());
-  if (watched) {
-    s.loop().store.transactions().verify_watched(s.who(), watched, [reply, group](kv_result&& r) {
-      if (r.ok() && r.integer == 0) group->watched_key_changed = true;
-      reply.session().exec_part_done(*group);
-    });
-  }
-  for (const auto& command : *commands) {
-    group->children.emplace_back();
-    reply_slot& child = group->children.back();
-    child.protocol = s.protocol;
-    child.group = group.get();
-    const std::vector<std::string_view> args(command.args.begin(), command.args.end());
-    s.execute(args, command.spec, child);
-  }
   s.loop().store.transactions().commit_transaction(
       s.who(), locked_keys.get(),
       [reply, group, commands, watched, locked_keys, attempt](kv_result&& r) {
@@ -182,6 +180,72 @@ void run_transaction(command_call::deferred reply, std::shared_ptr<const queued_
         session.exec_part_done(*group);
         session.resume_dispatch();
       });
+}
+
+bool has_script(const queued_commands& commands) {
+  return std::any_of(commands.begin(), commands.end(), [](const queued_command& c) {
+    return c.spec != nullptr && (c.spec->flags & flag_script);
+  });
+}
+
+void execute_queued(client_connection& s, exec_group& group, const queued_command& command) {
+  group.children.emplace_back();
+  reply_slot& child = group.children.back();
+  child.protocol = s.protocol;
+  child.group = &group;
+  const std::vector<std::string_view> args(command.args.begin(), command.args.end());
+  s.execute(args, command.spec, child);
+}
+
+// One attempt: BEGIN, the WATCH check, the commands, COMMIT, all submitted in one go so they sit
+// together on the client's connection. Each command writes its reply into its own child slot;
+// the group answers EXEC once the commands and the COMMIT are done. A transaction with a script
+// runs its commands one after another instead: a script submits its statements as it goes, and
+// the next command's must come after them.
+void run_transaction(command_call::deferred reply, std::shared_ptr<const queued_commands> commands,
+                     std::shared_ptr<const watched_keys> watched,
+                     std::shared_ptr<const std::vector<std::string>> locked_keys, int attempt) {
+  client_connection& s = reply.session();
+  auto group = std::make_shared<exec_group>();
+  group->parent = reply.slot();
+  group->remaining = commands->size() + 1 + (watched ? 1 : 0);
+  s.loop().store.transactions().begin_transaction(s.who(), locked_keys.get());
+  if (watched) {
+    s.loop().store.transactions().verify_watched(s.who(), watched, [reply, group](kv_result&& r) {
+      if (r.ok() && r.integer == 0) group->watched_key_changed = true;
+      reply.session().exec_part_done(*group);
+    });
+  }
+  if (!has_script(*commands)) {
+    for (const auto& command : *commands) execute_queued(s, *group, command);
+    submit_commit(reply, group, commands, watched, locked_keys, attempt);
+    return;
+  }
+  struct stepper {
+    std::size_t next = 0;
+    bool stepping = false;
+    bool committed = false;
+  };
+  auto state = std::make_shared<stepper>();
+  std::weak_ptr<exec_group> weak = group;
+  auto step = [reply, weak, state, commands, watched, locked_keys, attempt] {
+    auto g = weak.lock();
+    if (!g || state->stepping || state->committed) return;
+    state->stepping = true;
+    client_connection& session = reply.session();
+    while (state->next < commands->size()) {
+      if (state->next > 0 && !g->children.back().ready) break;
+      execute_queued(session, *g, (*commands)[state->next++]);
+    }
+    state->stepping = false;
+    if (state->next == commands->size() && (commands->empty() || g->children.back().ready)) {
+      state->committed = true;
+      g->on_part_done = nullptr;
+      submit_commit(reply, g, commands, watched, locked_keys, attempt);
+    }
+  };
+  group->on_part_done = step;
+  step();
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // and completing reply slots in order (statistics, SLOWLOG, EXEC's gathered array).
 #include "server/dispatch/client_connection.hpp"
 
+#include <utility>
+
 #include <spdlog/spdlog.h>
 
 #include "resp/writer.hpp"
@@ -101,7 +103,10 @@ void client_connection::push_ready_reply(std::string data) {
 }
 
 void client_connection::exec_part_done(exec_group& group) {
-  if (--group.remaining > 0) return;
+  if (--group.remaining > 0) {
+    if (group.on_part_done) group.on_part_done();
+    return;
+  }
   reply_slot& parent = *group.parent;
   resp::reply_writer w(parent.data, parent.protocol);
   if (group.watched_key_changed) {
@@ -157,7 +162,15 @@ void client_connection::reply_ready(reply_slot& slot) {
     slot.spec = nullptr;
   }
   if (slot.group != nullptr) {
+    slot.ready = true;  // EXEC's stepping through a queue with a script reads it
     exec_part_done(*slot.group);
+    return;
+  }
+  if (slot.on_nested_reply) {
+    // The script's own slot: the hook may run the script's next command into it.
+    auto hook = std::move(slot.on_nested_reply);
+    slot.on_nested_reply = nullptr;
+    hook(slot);
     return;
   }
   slot.ready = true;
@@ -211,12 +224,20 @@ void client_connection::dispatch(std::span<const std::string_view> args, const c
   execute(args, spec, slot);
 }
 
+void client_connection::execute_nested(std::span<const std::string_view> args,
+                                       const command_spec& spec, reply_slot& slot, bool heavy) {
+  const bool lane = std::exchange(heavy_lane_, heavy);
+  execute(args, &spec, slot);
+  heavy_lane_ = lane;
+}
+
 void client_connection::execute(std::span<const std::string_view> args, const command_spec* spec,
                                 reply_slot& slot) {
   command_call call(*this, args, slot);
   slot.spec = spec;
   slot.started = std::chrono::steady_clock::now();
-  if (slot.group == nullptr) {
+  const bool nested = slot.group != nullptr || static_cast<bool>(slot.on_nested_reply);
+  if (!nested) {
     // CLIENT REPLY OFF / SKIP (the CLIENT REPLY command itself adjusts its own slot).
     slot.silent = reply_off || skip_next_reply;
     skip_next_reply = false;
@@ -224,7 +245,7 @@ void client_connection::execute(std::span<const std::string_view> args, const co
   if (spec != nullptr) last_command = spec->name;
   // SLOWLOG needs the arguments after they are gone from the read buffer; EXEC's commands are
   // measured as EXEC, as in Redis.
-  if (slot.group == nullptr &&
+  if (!nested &&
       loop_.shared.live.slowlog_log_slower_than.load(std::memory_order_relaxed) >= 0) {
     slot.args.capture(args);
   }

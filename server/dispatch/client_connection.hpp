@@ -132,6 +132,12 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   void dispatch(std::span<const std::string_view> args, const command_spec* spec);
   /// Runs one command (auth, arity, size bound, handler) with its reply going to `slot`.
   void execute(std::span<const std::string_view> args, const command_spec* spec, reply_slot& slot);
+  /// A command a script runs (its slot has on_nested_reply set), on the lane the script began on
+  /// (`heavy`: the side connection), whatever the transport's current command is.
+  void execute_nested(std::span<const std::string_view> args, const command_spec& spec,
+                      reply_slot& slot, bool heavy);
+  /// The lane this client's current command runs on (caller::heavy).
+  [[nodiscard]] bool on_heavy_lane() const { return heavy_lane_; }
   /// MONITOR: a line of another client's command, queued after every reply owed; a monitor that
   /// does not read is closed once its unsent bytes pass --max-pending-reply-bytes.
   void deliver_monitor_line(const std::string& line);

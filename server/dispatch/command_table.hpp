@@ -25,6 +25,8 @@ enum command_flag : std::uint32_t {
   flag_stale = 1u << 7,
   flag_no_queue = 1u << 8,  ///< runs at once inside MULTI (EXEC, DISCARD, MULTI, QUIT, WATCH)
   flag_no_multi = 1u << 9,  ///< refused inside MULTI (AUTH, HELLO: one EXEC, one tenant)
+  flag_no_script = 1u << 10,  ///< refused from a script (MULTI, EVAL, SUBSCRIBE, …), as Redis
+  flag_script = 1u << 11,     ///< runs a script (EVAL*, FCALL*): EXEC runs such a queue in order
 };
 
 struct command_spec {

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <string>
 
 #include "server/state/slow_log.hpp"
@@ -20,6 +21,9 @@ struct reply_slot {
   bool has_keys = false;      // the command names keys, so it reached PostgreSQL
   std::size_t arg_bytes = 0;  // the command's arguments, counted in flight until the reply is ready
   exec_group* group = nullptr;  // set for a command run by EXEC: its reply joins EXEC's array
+  // Set for a command a script runs (redis.call): called with the slot once its reply is
+  // complete, instead of queueing it for the client.
+  std::function<void(reply_slot&)> on_nested_reply;
   const command_spec* spec = nullptr;  // for per-command statistics (unknown commands: none)
   bool silent = false;                 // CLIENT REPLY OFF/SKIP: computed, never sent
   slow_args args;                      // captured while SLOWLOG is on, shown if the command is slow
@@ -34,6 +38,9 @@ struct exec_group {
   std::size_t remaining = 0;        // children not yet complete, plus the commit
   std::string commit_error;
   bool watched_key_changed = false;  // EXEC answers a null array
+  // EXEC with a script runs its commands one after another: called when one is done and more
+  // remain (the script's statements must all be submitted before the next command's).
+  std::function<void()> on_part_done;
 };
 
 }  // namespace fpc::server

@@ -71,6 +71,8 @@ class memory_keyspace final : public storage::keyspace,
                           storage::kv_callback cb) override {
     cb({});
   }
+  // The fake has no transactions: a failed script's writes stay (the fuzzer only needs no crash).
+  void abort_transaction(const storage::caller&, storage::kv_callback cb) override { cb({}); }
   void expire_time(const storage::caller& c, std::string_view key,
                    storage::kv_callback cb) override;
   void watch(const storage::caller& c, std::span<const std::string_view> keys,
