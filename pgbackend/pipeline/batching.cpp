@@ -133,8 +133,15 @@ bool mergeable(statement s) {
 
 pg_request merge_requests(std::vector<pg_request>&& run, member_failure failure) {
   auto members = std::make_shared<std::vector<pg_request>>(std::move(run));
-  return members->front().stmt == statement::get ? merge_gets(std::move(members))
-                                                 : merge_sets(std::move(members), failure);
+  // Adjacent requests share a transaction or none (BEGIN and COMMIT are never merged).
+  const bool in_transaction = members->front().in_transaction;
+  const std::uint64_t owner = members->front().owner;
+  pg_request batch = members->front().stmt == statement::get
+                         ? merge_gets(std::move(members))
+                         : merge_sets(std::move(members), failure);
+  batch.in_transaction = in_transaction;
+  batch.owner = owner;
+  return batch;
 }
 
 }  // namespace fpc::pg

@@ -12,6 +12,7 @@
 #include "resp/numbers.hpp"
 #include "server/dispatch/command_call.hpp"
 #include "server/dispatch/command_table.hpp"
+#include "server/dispatch/retry_pause.hpp"
 #include "server/commands/handlers.hpp"
 
 namespace fpc::server::handlers {
@@ -89,15 +90,10 @@ namespace {
 // Redis's EXEC never fails because another client ran at the same time. A write transaction over
 // known keys locks them first, so it cannot lose (but for a rare deadlock); one on a REPEATABLE
 // READ snapshot can (a serialization failure). Either is run again, from BEGIN, a bounded number
-// of times: one of the competitors always commits, so each retry has fewer rivals.
-constexpr int max_exec_attempts = 50;
+// of times (retry_pause.hpp).
+constexpr int max_exec_attempts = max_transaction_attempts;
 
 using queued_commands = std::vector<queued_command>;
-
-std::minstd_rand& retry_jitter() {
-  thread_local std::minstd_rand engine{std::random_device{}()};
-  return engine;
-}
 
 // Commands over the whole keyspace: a transaction with one of them needs one snapshot of it.
 bool spans_keyspace(const command_spec& spec) {
@@ -159,15 +155,10 @@ void submit_commit(command_call::deferred reply, std::shared_ptr<exec_group> gro
           // EXEC. The first retry goes at once; later ones after a random pause that grows with
           // each attempt, so rivals that keep colliding spread out instead of colliding again.
           reply.session().count_exec_retry();
-          auto again = [reply, commands, watched, locked_keys, attempt] {
-            run_transaction(reply, commands, watched, locked_keys, attempt + 1);
-          };
-          if (attempt == 1) return again();
-          const auto ceiling = std::min<long>(50'000, 100L << std::min(attempt, 9));
-          auto pause = std::make_shared<asio::steady_timer>(reply.session().loop().executor);
-          pause->expires_after(std::chrono::microseconds(
-              std::uniform_int_distribution<long>(0, ceiling)(retry_jitter())));
-          pause->async_wait([pause, again](const boost::system::error_code&) { again(); });
+          retry_after_pause(reply.session().loop().executor, attempt,
+                            [reply, commands, watched, locked_keys, attempt] {
+                              run_transaction(reply, commands, watched, locked_keys, attempt + 1);
+                            });
           return;
         }
         if (!r.ok()) group->commit_error = r.error;
@@ -225,12 +216,13 @@ void run_transaction(command_call::deferred reply, std::shared_ptr<const queued_
     std::size_t next = 0;
     bool stepping = false;
     bool committed = false;
+    std::shared_ptr<exec_group> group;  // kept alive while its commands run
   };
   auto state = std::make_shared<stepper>();
-  std::weak_ptr<exec_group> weak = group;
-  auto step = [reply, weak, state, commands, watched, locked_keys, attempt] {
-    auto g = weak.lock();
-    if (!g || state->stepping || state->committed) return;
+  // The group holds this stepper (on_part_done) and the stepper the group, until the COMMIT
+  // takes the group over.
+  auto step = [reply, g = group.get(), state, commands, watched, locked_keys, attempt] {
+    if (state->stepping || state->committed) return;
     state->stepping = true;
     client_connection& session = reply.session();
     while (state->next < commands->size()) {
@@ -239,11 +231,12 @@ void run_transaction(command_call::deferred reply, std::shared_ptr<const queued_
     }
     state->stepping = false;
     if (state->next == commands->size() && (commands->empty() || g->children.back().ready)) {
+      // From here the COMMIT's callback keeps the group; later calls of this stepper do nothing.
       state->committed = true;
-      g->on_part_done = nullptr;
-      submit_commit(reply, g, commands, watched, locked_keys, attempt);
+      submit_commit(reply, std::move(state->group), commands, watched, locked_keys, attempt);
     }
   };
+  state->group = group;
   group->on_part_done = step;
   step();
 }

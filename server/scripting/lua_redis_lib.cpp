@@ -87,21 +87,15 @@ void set_number(lua_State* L, const char* name, lua_Number v) {
 void push_error_table(lua_State* L, const char* text, std::size_t length) {
   std::string_view s(text, length);
   while (!s.empty() && (s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  if (!s.empty() && s[0] == '-') s.remove_prefix(1);
   lua_createtable(L, 0, 1);
-  if (!s.empty() && s[0] == '-') {
-    s.remove_prefix(1);
-    const auto space = s.find(' ');
-    if (space == std::string_view::npos) {
-      lua_pushliteral(L, "ERR ");
-      lua_pushlstring(L, s.data(), s.size());
-      lua_concat(L, 2);
-    } else {
-      lua_pushlstring(L, s.data(), s.size());
-    }
-  } else {
+  // The first word is the error code; a message of one word gets "ERR".
+  if (s.find(' ') == std::string_view::npos) {
     lua_pushliteral(L, "ERR ");
     lua_pushlstring(L, s.data(), s.size());
     lua_concat(L, 2);
+  } else {
+    lua_pushlstring(L, s.data(), s.size());
   }
   lua_setfield(L, -2, "err");
 }

@@ -25,7 +25,8 @@ script_entry_points& entry_points();
 /// and the LOG_*, REPL_* and REDIS_VERSION* constants.
 void push_redis_table(lua_State* L);
 
-/// Redis's error_reply rule: "-CODE msg" keeps CODE, a message without '-' gets "ERR ".
+/// Redis's error_reply rule: the first word (after an optional '-') is the code; a one-word
+/// message gets "ERR " in front.
 void push_error_table(lua_State* L, const char* text, std::size_t length);
 
 }  // namespace fpc::server::scripting

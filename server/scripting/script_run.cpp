@@ -10,6 +10,7 @@
 
 #include "server/dispatch/acl.hpp"
 #include "server/dispatch/command_table.hpp"
+#include "server/dispatch/retry_pause.hpp"
 #include "server/scripting/lua_redis_lib.hpp"
 #include "server/scripting/lua_sandbox.hpp"
 #include "server/scripting/lua_values.hpp"
@@ -21,8 +22,8 @@ namespace {
 using clock = std::chrono::steady_clock;
 
 // A script that loses to a concurrent transaction (a REPEATABLE READ conflict, a deadlock) runs
-// again from the start: nothing it did was visible. One of the rivals always commits.
-constexpr int max_attempts = 20;
+// again from the start: nothing it did was visible (retry_pause.hpp).
+constexpr int max_attempts = max_transaction_attempts;
 // The instruction hook's period, and how long a script's Lua code may run before it lets its
 // loop serve other clients for a turn.
 constexpr int hook_instructions = 10000;
@@ -205,7 +206,8 @@ void script_run::settle(bool failed, std::string text) {
       ++self->attempt_;
       self->wrote_ = false;
       self->session_.count_exec_retry();
-      self->begin_attempt();
+      retry_after_pause(self->session_.loop().executor, self->attempt_ - 1,
+                        [self] { self->begin_attempt(); });
       return;
     }
     self->deliver(std::move(otherwise));
