@@ -123,6 +123,14 @@ TEST_CASE("redis-py: the calls a cache layer makes") {
   check_client_library("/usr/bin/python3", "redis_py_check.py", "redis-py");
 }
 
+TEST_CASE("redis-py's Lock: acquire, extend, reacquire, release, with lock: (Lua scripts)") {
+  check_client_library("/usr/bin/python3", "redis_py_lock_check.py", "redis-py lock");
+}
+
+TEST_CASE("rate-limiter-flexible (npm): RateLimiterRedis consumes, refuses, resets") {
+  check_client_library("node", "node/rate_limiter_check.js", "rate-limiter-flexible");
+}
+
 TEST_CASE("ioredis (npm): plain calls, pipelines, MULTI, scanStream") {
   check_client_library("node", "node/ioredis_check.js", "ioredis");
 }
