@@ -16,6 +16,7 @@ class pg_keyspace final : public storage::keyspace,
                           public storage::string_store,
                           public storage::key_store,
                           public storage::transaction_store,
+                          public storage::function_store,
                           public storage::maintenance {
  public:
   /// `connections` PostgreSQL connections on `executor`, plus one for heavy statements; a client
@@ -29,6 +30,7 @@ class pg_keyspace final : public storage::keyspace,
   storage::string_store& strings() override { return *this; }
   storage::key_store& keys() override { return *this; }
   storage::transaction_store& transactions() override { return *this; }
+  storage::function_store& functions() override { return *this; }
   storage::maintenance& maintenance() override { return *this; }
 
   void get(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
@@ -83,6 +85,14 @@ class pg_keyspace final : public storage::keyspace,
   void copy(const storage::caller& c, std::string_view from, std::string_view to, bool replace,
             storage::kv_callback cb) override;
   void random_key(const storage::caller& c, storage::kv_callback cb) override;
+
+  void list_function_libraries(const storage::caller& c, storage::kv_callback cb) override;
+  void save_function_library(const storage::caller& c, std::string_view name,
+                             std::string_view code, std::string_view function_names, bool replace,
+                             storage::kv_callback cb) override;
+  void delete_function_library(const storage::caller& c, std::string_view name,
+                               storage::kv_callback cb) override;
+  void flush_function_libraries(const storage::caller& c, storage::kv_callback cb) override;
 
   void sweep_expired(std::int64_t limit, storage::kv_callback cb) override;
   void read_usage(storage::kv_callback cb) override;

@@ -7,6 +7,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "storage/backend_counters.hpp"
+#include "storage/function_store.hpp"
 #include "storage/key_store.hpp"
 #include "storage/maintenance.hpp"
 #include "storage/string_store.hpp"
@@ -25,6 +26,7 @@ class keyspace {
   virtual string_store& strings() = 0;
   virtual key_store& keys() = 0;
   virtual transaction_store& transactions() = 0;
+  virtual function_store& functions() = 0;
   virtual class maintenance& maintenance() = 0;
 };
 

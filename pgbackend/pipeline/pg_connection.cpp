@@ -274,8 +274,11 @@ void pg_connection::send_waiting() {
         st.prepared ? PQsendQueryPrepared(conn_.get(), st.name, static_cast<int>(r.params.size()),
                                           views.values.data(), views.lengths.data(),
                                           views.formats.data(), 1)
-                    : PQsendQueryParams(conn_.get(), st.sql.c_str(), 0, nullptr, nullptr, nullptr,
-                                        nullptr, 1);
+                    : PQsendQueryParams(conn_.get(), st.sql.c_str(),
+                                        static_cast<int>(r.params.size()),
+                                        st.param_types.empty() ? nullptr : st.param_types.data(),
+                                        views.values.data(), views.lengths.data(),
+                                        views.formats.data(), 1);
     if (queued != 1 || PQpipelineSync(conn_.get()) != 1) {
       reset("cannot send: " + one_line(PQerrorMessage(conn_.get())));
       return;

@@ -38,6 +38,7 @@ table_objects table_objects_for(const std::string& schema, const std::string& ta
                        qs + config::quote_identifier(table + "_count_usage"),
                        qs + config::quote_identifier(table + "_set_each"),
                        qs + config::quote_identifier(table + "_lock_keys"),
+                       qs + config::quote_identifier(table + "_functions"),
                        table + "_usage_"};
 }
 
@@ -388,6 +389,24 @@ void define_transaction_statements(const table_objects& objects, const define_fn
 }
 
 // The maintenance family's statements.
+// FUNCTION libraries. Not prepared (sent with their text each time): they are rare, and a schema
+// made before the table existed then fails only these commands, not every connection's start.
+void define_function_statements(const table_objects& objects, const define_fn& def) {
+  const std::string& f = objects.functions;
+  def(statement::functions_list, "fpc_functions_list",
+      "SELECT library, code, functions FROM " + f + " WHERE tenant = $1 ORDER BY library",
+      {text_oid});
+  def(statement::functions_save, "fpc_functions_save",
+      "INSERT INTO " + f + " (tenant, library, code, functions) VALUES ($1, $2, $3, $4) "
+          "ON CONFLICT (tenant, library) DO UPDATE SET code = EXCLUDED.code, "
+          "functions = EXCLUDED.functions WHERE $5::bool RETURNING 1",
+      {text_oid, text_oid, text_oid, text_oid, bool_oid});
+  def(statement::functions_delete, "fpc_functions_delete",
+      "DELETE FROM " + f + " WHERE tenant = $1 AND library = $2", {text_oid, text_oid});
+  def(statement::functions_flush, "fpc_functions_flush", "DELETE FROM " + f + " WHERE tenant = $1",
+      {text_oid});
+}
+
 void define_maintenance_statements(const table_objects& objects, const define_fn& def) {
   const std::string& t = objects.table;
   const std::string& usage = objects.usage;
@@ -463,9 +482,12 @@ statement_set::statement_set(const table_objects& objects) {
   define_key_statements(objects, def);
   define_transaction_statements(objects, def);
   define_maintenance_statements(objects, def);
+  define_function_statements(objects, def);
   // Transaction control goes as plain text: a prepared BEGIN or COMMIT gains nothing.
   for (statement s : {statement::begin, statement::commit, statement::rollback,
-                      statement::begin_read_committed}) {
+                      statement::begin_read_committed, statement::functions_list,
+                      statement::functions_save, statement::functions_delete,
+                      statement::functions_flush}) {
     texts_[static_cast<std::size_t>(s)].prepared = false;
   }
 }
@@ -562,6 +584,12 @@ std::string set_each_ddl(const table_objects& n) {
          "bool[]) "
          "RETURNS TABLE (member int8, message text) LANGUAGE plpgsql AS $fpc$ " +
          body + " $fpc$";
+}
+
+std::string functions_ddl(const table_objects& n) {
+  return "CREATE TABLE IF NOT EXISTS " + n.functions +
+         " (tenant text NOT NULL, library text NOT NULL, code text NOT NULL, "
+         "functions text NOT NULL, PRIMARY KEY (tenant, library))";
 }
 
 std::string lock_keys_ddl(const table_objects& n) {

@@ -56,6 +56,10 @@ enum class statement : int {
   lock_keys,  ///< $1 tenant, $2 bytea[] keys: EXEC's row locks, absent keys held by placeholders
   drop_placeholders,  ///< $1 tenant, $2 bytea[] keys: the placeholders lock_keys left unused
   rollback,           ///< a script that failed: nothing it wrote stays
+  functions_list,     ///< $1 tenant -> (library, code, function names) in name order
+  functions_save,     ///< $1 tenant, $2 library, $3 code, $4 names, $5 replace -> a row if saved
+  functions_delete,   ///< $1 tenant, $2 library
+  functions_flush,    ///< $1 tenant
   count_,
 };
 
@@ -85,6 +89,7 @@ struct table_objects {
   std::string count_usage;     // "schema"."table_count_usage"(): the size-tracking trigger function
   std::string set_each;        // "schema"."table_set_each"(...): merged SETs that fail one by one
   std::string lock_keys;       // "schema"."table_lock_keys"(...): EXEC's key locks
+  std::string functions;       // "schema"."table_functions": FUNCTION libraries (a logged table)
   std::string trigger_prefix;  // unquoted: table name + "_usage_"
 };
 [[nodiscard]] table_objects table_objects_for(const std::string& schema, const std::string& table);
@@ -123,5 +128,7 @@ class statement_set {
 /// existing rows FOR UPDATE, absent keys by inserting a placeholder row (never live: it expires
 /// at -infinity) that the transaction overwrites or drops before COMMIT.
 [[nodiscard]] std::string lock_keys_ddl(const table_objects& n);
+/// The FUNCTION libraries' table: logged, since code is not a cache and must survive a crash.
+[[nodiscard]] std::string functions_ddl(const table_objects& n);
 
 }  // namespace fpc::pg

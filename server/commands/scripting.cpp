@@ -5,6 +5,7 @@
 #include "resp/numbers.hpp"
 #include "server/commands/handlers.hpp"
 #include "server/commands/replies.hpp"
+#include "server/commands/script_args.hpp"
 #include "server/dispatch/command_call.hpp"
 #include "server/scripting/lua_vm.hpp"
 #include "server/scripting/running_scripts.hpp"
@@ -14,10 +15,6 @@
 
 namespace fpc::server::handlers {
 namespace sc = scripting;
-
-namespace {
-
-constexpr const char* no_script_error = "NOSCRIPT No matching script. Please use EVAL.";
 
 // numkeys, KEYS and ARGV of EVAL-style arguments (args[2] is numkeys); false after an error.
 bool read_keys_and_args(command_call& call, sc::script_request& request) {
@@ -41,6 +38,10 @@ bool read_keys_and_args(command_call& call, sc::script_request& request) {
   return true;
 }
 
+namespace {
+
+constexpr const char* no_script_error = "NOSCRIPT No matching script. Please use EVAL.";
+
 sc::lua_vm& tenant_vm(command_call& call) {
   return sc::vm_for_tenant(call.session.username(), call.shared().settings.lua_memory_limit);
 }
@@ -48,7 +49,8 @@ sc::lua_vm& tenant_vm(command_call& call) {
 void run_compiled(command_call& call, sc::lua_vm& vm, sc::script_request request, bool ro_command) {
   request.read_only = ro_command || vm.flags_of(request.sha).no_writes;
   request.error_where = " script: " + request.sha;
-  sc::script_run::start(call, vm, std::move(request));
+  const bool heavy = call.session.on_heavy_lane();
+  sc::script_run::start(call.defer(), vm, std::move(request), heavy);
 }
 
 void eval_body(command_call& call, bool ro_command) {

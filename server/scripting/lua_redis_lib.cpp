@@ -115,6 +115,7 @@ void push_redis_table(lua_State* L) {
   if (e.log != nullptr) set_function(L, "log", e.log);
   if (e.setresp != nullptr) set_function(L, "setresp", e.setresp);
   if (e.acl_check != nullptr) set_function(L, "acl_check_cmd", e.acl_check);
+  if (e.register_function != nullptr) set_function(L, "register_function", e.register_function);
   set_number(L, "LOG_DEBUG", 0);
   set_number(L, "LOG_VERBOSE", 1);
   set_number(L, "LOG_NOTICE", 2);

@@ -17,6 +17,7 @@ struct script_entry_points {
   lua_CFunction random = nullptr;       ///< math.random, seeded per script
   lua_CFunction randomseed = nullptr;   ///< math.randomseed
   lua_CFunction acl_check = nullptr;    ///< redis.acl_check_cmd(name, args...)
+  lua_CFunction register_function = nullptr;  ///< redis.register_function (FUNCTION LOAD)
 };
 /// script_run.cpp fills this before any interpreter is made.
 script_entry_points& entry_points();

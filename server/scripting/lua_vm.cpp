@@ -14,6 +14,8 @@ namespace {
 
 // Where each state's compiled scripts live in its registry.
 constexpr const char* compiled_key = "fpc.compiled";
+// Where the callbacks of installed FUNCTION libraries live in the registry.
+constexpr const char* functions_key = "fpc.functions";
 // Past this many compiled functions a state starts over (a tenant feeding endless distinct
 // EVAL bodies would otherwise grow it until the heap bound).
 constexpr std::size_t max_compiled = 2000;
@@ -29,6 +31,26 @@ lua_vm::lua_vm(std::string tenant, std::size_t memory_limit)
   install_sandbox(state_);
   lua_newtable(state_);
   lua_setfield(state_, LUA_REGISTRYINDEX, compiled_key);
+  lua_newtable(state_);
+  lua_setfield(state_, LUA_REGISTRYINDEX, functions_key);
+}
+
+void lua_vm::reset_functions() {
+  lua_newtable(state_);
+  lua_setfield(state_, LUA_REGISTRYINDEX, functions_key);
+  functions_.clear();
+  functions_version = 0;
+}
+
+const registered_function* lua_vm::find_function(const std::string& name) const {
+  auto it = functions_.find(name);
+  return it == functions_.end() ? nullptr : &it->second;
+}
+
+void lua_vm::push_function(lua_State* L, const std::string& name) {
+  lua_getfield(L, LUA_REGISTRYINDEX, functions_key);
+  lua_getfield(L, -1, name.c_str());
+  lua_remove(L, -2);
 }
 
 lua_vm::~lua_vm() {

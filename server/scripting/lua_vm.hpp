@@ -2,12 +2,15 @@
 // functions compiled from the tenant's scripts.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "server/scripting/function_libraries.hpp"
 #include "server/scripting/lua.hpp"
 #include "server/scripting/shebang.hpp"
 
@@ -43,6 +46,24 @@ class lua_vm {
   /// Pushes the compiled function `sha` on `L`'s stack (it must exist).
   void push_compiled(lua_State* L, const std::string& sha);
 
+  // FUNCTION libraries installed here (library_loader.hpp installs them).
+  /// The function libraries' snapshot version installed (0: none yet).
+  std::uint64_t functions_version = 0;
+  /// Drops every installed function (before installing a newer snapshot).
+  void reset_functions();
+  /// The installed function `name`, or nullptr.
+  [[nodiscard]] const registered_function* find_function(const std::string& name) const;
+  /// Pushes the installed function's callback on `L`'s stack (it must exist).
+  void push_function(lua_State* L, const std::string& name);
+  /// Called by the loader for each function a library registered.
+  void note_function(registered_function f) {
+    std::string name = f.name;
+    functions_[std::move(name)] = std::move(f);
+  }
+  /// While a library's code runs: where redis.register_function records what it registers.
+  std::vector<registered_function>* loading = nullptr;
+  std::chrono::steady_clock::time_point loading_since{};
+
   /// The script whose Lua code is running now (set around each resume).
   script_run* current = nullptr;
   /// Scripts started and not finished: the state must outlive them.
@@ -65,6 +86,7 @@ class lua_vm {
   std::uint64_t generation_ = 0;
   std::size_t compiled_count_ = 0;
   std::unordered_map<std::string, script_flags> flags_;
+  std::unordered_map<std::string, registered_function> functions_;
   lua_State* state_ = nullptr;
 };
 

@@ -11,6 +11,7 @@
 #include "server/dispatch/acl.hpp"
 #include "server/dispatch/command_table.hpp"
 #include "server/dispatch/retry_pause.hpp"
+#include "server/scripting/library_loader.hpp"
 #include "server/scripting/lua_redis_lib.hpp"
 #include "server/scripting/lua_sandbox.hpp"
 #include "server/scripting/lua_values.hpp"
@@ -49,6 +50,7 @@ const bool entry_points_set = [] {
   e.random = &script_run::lua_random;
   e.randomseed = &script_run::lua_randomseed;
   e.acl_check = &script_run::lua_acl_check;
+  e.register_function = &lua_register_function;
   return true;
 }();
 
@@ -76,10 +78,9 @@ script_run::~script_run() {
   --vm_.running;
 }
 
-void script_run::start(command_call& call, lua_vm& vm, script_request request) {
-  client_connection& s = call.session;
-  const bool heavy = s.on_heavy_lane();
-  auto reply = call.defer();
+void script_run::start(command_call::deferred reply, lua_vm& vm, script_request request,
+                       bool heavy) {
+  client_connection& s = reply.session();
   const bool in_exec = reply.slot()->group != nullptr;
   auto run = std::make_shared<script_run>(std::move(reply), vm, std::move(request), in_exec, heavy);
   // As EXEC: nothing after the script reaches PostgreSQL before its transaction is over.
@@ -101,7 +102,11 @@ void script_run::begin_attempt() {
   raised_error_.clear();
   pending_raise_ = false;
   raised_at_line_ = -1;
-  vm_.push_compiled(thread_, request_.sha);
+  if (request_.function.empty()) {
+    vm_.push_compiled(thread_, request_.sha);
+  } else {
+    vm_.push_function(thread_, request_.function);
+  }
   for (const auto* list : {&request_.keys, &request_.args}) {
     lua_createtable(thread_, static_cast<int>(list->size()), 0);
     for (std::size_t i = 0; i < list->size(); ++i) {

@@ -17,6 +17,7 @@ namespace fpc::server::scripting {
 
 struct script_request {
   std::string sha;                 // the compiled function (lua_vm::compile) to run
+  std::string function;            // or the installed FUNCTION of this name (FCALL)
   std::vector<std::string> keys;   // KEYS: locked first when the script may write
   std::vector<std::string> args;   // ARGV
   bool read_only = false;          // EVAL_RO, EVALSHA_RO, FCALL_RO, #!lua flags=no-writes
@@ -25,9 +26,9 @@ struct script_request {
 
 class script_run : public std::enable_shared_from_this<script_run> {
  public:
-  /// Runs `request` for the command in `call` (its function compiled in `vm`); the reply
-  /// follows when the script and its transaction are done.
-  static void start(command_call& call, lua_vm& vm, script_request request);
+  /// Runs `request` (its function compiled or installed in `vm`) on the lane `heavy` (the
+  /// command's caller::heavy); `reply` is completed when the script and its transaction are done.
+  static void start(command_call::deferred reply, lua_vm& vm, script_request request, bool heavy);
 
   script_run(command_call::deferred reply, lua_vm& vm, script_request request, bool in_exec,
              bool heavy);

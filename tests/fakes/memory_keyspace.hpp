@@ -15,6 +15,7 @@ class memory_keyspace final : public storage::keyspace,
                               public storage::string_store,
                               public storage::key_store,
                               public storage::transaction_store,
+                              public storage::function_store,
                               public storage::maintenance {
  public:
   void start() override {}
@@ -22,6 +23,7 @@ class memory_keyspace final : public storage::keyspace,
   storage::string_store& strings() override { return *this; }
   storage::key_store& keys() override { return *this; }
   storage::transaction_store& transactions() override { return *this; }
+  storage::function_store& functions() override { return *this; }
   storage::maintenance& maintenance() override { return *this; }
 
   /// Deletes up to `limit` expired rows; integer: rows deleted.
@@ -90,7 +92,50 @@ class memory_keyspace final : public storage::keyspace,
 
   void clear() { rows_.clear(); }
 
+  void list_function_libraries(const storage::caller& c, storage::kv_callback cb) override {
+    storage::kv_result r;
+    for (const auto& [k, lib] : libraries_) {
+      if (k.first != c.tenant) continue;
+      r.values.emplace_back(k.second);
+      r.values.emplace_back(lib.first);
+      r.values.emplace_back(lib.second);
+    }
+    cb(std::move(r));
+  }
+  void save_function_library(const storage::caller& c, std::string_view name,
+                             std::string_view code, std::string_view function_names, bool replace,
+                             storage::kv_callback cb) override {
+    storage::kv_result r;
+    const auto k = std::make_pair(std::string(c.tenant), std::string(name));
+    if (replace || libraries_.count(k) == 0) {
+      libraries_[k] = {std::string(code), std::string(function_names)};
+      r.integer = 1;
+    }
+    cb(std::move(r));
+  }
+  void delete_function_library(const storage::caller& c, std::string_view name,
+                               storage::kv_callback cb) override {
+    storage::kv_result r;
+    r.integer = static_cast<std::int64_t>(
+        libraries_.erase(std::make_pair(std::string(c.tenant), std::string(name))));
+    cb(std::move(r));
+  }
+  void flush_function_libraries(const storage::caller& c, storage::kv_callback cb) override {
+    storage::kv_result r;
+    for (auto it = libraries_.begin(); it != libraries_.end();) {
+      if (it->first.first == c.tenant) {
+        it = libraries_.erase(it);
+        ++r.integer;
+      } else {
+        ++it;
+      }
+    }
+    cb(std::move(r));
+  }
+
  private:
+  // FUNCTION libraries: (tenant, name) -> (code, function names).
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> libraries_;
   struct row {
     std::string value;
     std::int64_t expires_ms = -1;  // -1: none
