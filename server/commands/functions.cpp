@@ -230,7 +230,7 @@ void write_library_list(resp::reply_writer& w, const sc::library_list& libraries
       }
       w.bulk("flags");
       w.set(f.flags.size());
-      for (const auto& flag : f.flags) w.bulk(flag);
+      for (const auto& flag : f.flags) w.simple(flag);
     }
     if (with_code) {
       w.bulk("library_code");

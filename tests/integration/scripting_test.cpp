@@ -373,3 +373,91 @@ TEST_CASE("another client's statement never lands inside a script's transaction"
   // b's write was not rolled back with the script's.
   CHECK(a.cmd({"GET", "shared"}).str == "b");
 }
+
+TEST_CASE("FUNCTION and FCALL give Redis's replies and error texts") {
+  beside_redis pair;
+  const std::string lib1 =
+      "#!lua name=lib1\n"
+      "redis.register_function('f1', function(keys, args) return redis.call('get', keys[1]) end)\n"
+      "redis.register_function{function_name='f2', callback=function(keys, args) return args[1] "
+      "end, flags={'no-writes'}, description='echoes'}";
+  const std::vector<std::vector<std::string>> commands = {
+      {"SET", "foo", "bar"},
+      {"FUNCTION", "FLUSH"},
+      {"FUNCTION", "LOAD", "return 1"},
+      {"FUNCTION", "LOAD", "#!lua\nreturn 1"},
+      {"FUNCTION", "LOAD", "#!lua name=empty\nreturn 1"},
+      {"FUNCTION", "LOAD", "#!lua name=lib7 x=1\nreturn 1"},
+      {"FUNCTION", "LOAD", "#!js name=lib8\nreturn 1"},
+      {"FUNCTION", "LOAD", "#!lua name=bad-name\nreturn 1"},
+      {"FUNCTION", "LOAD", lib1},
+      {"FUNCTION", "LOAD", lib1},
+      {"FUNCTION", "LOAD", "REPLACE", lib1},
+      {"FUNCTION", "LOAD", "#!lua name=lib2\nredis.register_function('f1', function() return 1 end)"},
+      {"FUNCTION", "LOAD", "#!lua name=lib6\nredis.register_function('f6', function(k, a) error('oops') end)"},
+      {"FCALL", "f1", "1", "foo"},
+      {"FCALL", "f2", "0", "hi"},
+      {"FCALL_RO", "f2", "0", "hi"},
+      {"FCALL_RO", "f1", "1", "foo"},
+      {"FCALL", "nosuch", "0"},
+      {"FCALL", "f1", "-1"},
+      {"FCALL", "f6", "0"},
+      {"FUNCTION", "DELETE", "lib6"},
+      {"FUNCTION", "DELETE", "lib6"},
+      {"FUNCTION", "LIST"},
+      {"FUNCTION", "LIST", "WITHCODE", "LIBRARYNAME", "lib*"},
+      {"FUNCTION", "STATS"},
+      {"FUNCTION", "KILL"},
+      {"FUNCTION", "FLUSH", "bogus"},
+      {"FUNCTION", "FLUSH"},
+      {"FCALL", "f1", "1", "foo"},
+  };
+  for (const auto& command : commands) {
+    const reply ours = pair.ours.cmd(command);
+    const reply theirs = pair.theirs.cmd(command);
+    CAPTURE(command[0], command.size() > 2 ? command[2] : command[1]);
+    CHECK(ours.render() == theirs.render());
+  }
+}
+
+TEST_CASE("function libraries live in PostgreSQL: other servers and restarts see them") {
+  const std::string acl = write_acl();
+  std::string schema;
+  const std::string lib =
+      "#!lua name=counter\n"
+      "redis.register_function('bump', function(keys, args) "
+      "return redis.call('incrby', keys[1], args[1]) end)";
+  {
+    server_process first({"--acl-file", acl});
+    schema = first.schema();
+    server_process second({"--acl-file", acl}, false, schema);
+    client a(first.port());
+    client b(second.port());
+    REQUIRE(a.cmd({"AUTH", "alice", "wonderland"}).str == "OK");
+    REQUIRE(b.cmd({"AUTH", "alice", "wonderland"}).str == "OK");
+    CHECK(a.cmd({"FUNCTION", "LOAD", lib}).str == "counter");
+    CHECK(b.cmd({"FCALL", "bump", "1", "n", "5"}).integer == 5);
+    CHECK(a.cmd({"FCALL", "bump", "1", "n", "2"}).integer == 7);
+    // Another tenant sees none of it.
+    client bob(second.port());
+    REQUIRE(bob.cmd({"AUTH", "bob", "builder"}).str == "OK");
+    CHECK(bob.cmd({"FCALL", "bump", "1", "n", "1"}).str == "ERR Function not found");
+    CHECK(bob.cmd({"FUNCTION", "LIST"}).elements.empty());
+    CHECK(bob.cmd({"FUNCTION", "FLUSH"}).str == "OK");
+    // A delete on one server shows on the other within a second.
+    CHECK(a.cmd({"FUNCTION", "DELETE", "counter"}).str == "OK");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    CHECK(b.cmd({"FCALL", "bump", "1", "n", "1"}).str == "ERR Function not found");
+    CHECK(a.cmd({"FUNCTION", "LOAD", lib}).str == "counter");
+    const reply dump = a.cmd({"FUNCTION", "DUMP"});
+    CHECK(a.cmd({"FUNCTION", "FLUSH"}).str == "OK");
+    CHECK(a.cmd({"FUNCTION", "RESTORE", dump.str}).str == "OK");
+    CHECK(a.cmd({"FUNCTION", "RESTORE", dump.str}).is_error());  // APPEND: it exists
+    CHECK(a.cmd({"FUNCTION", "RESTORE", dump.str, "REPLACE"}).str == "OK");
+  }
+  server_process restarted({"--acl-file", acl}, false, schema);
+  client c(restarted.port());
+  REQUIRE(c.cmd({"AUTH", "alice", "wonderland"}).str == "OK");
+  CHECK(c.cmd({"FCALL", "bump", "1", "n", "1"}).integer == 8);
+  std::remove(acl.c_str());
+}
