@@ -6,6 +6,10 @@
 #include <fstream>
 #include <string>
 
+#include "server/scripting/function_libraries.hpp"
+#include "server/scripting/lua_vm.hpp"
+#include "server/scripting/running_scripts.hpp"
+#include "server/scripting/script_cache.hpp"
 #include "resp/numbers.hpp"
 #include "server/dispatch/command_call.hpp"
 #include "server/commands/command_docs.hpp"
@@ -200,6 +204,27 @@ void info_memory(std::string& out, server_state& st, const std::string& user, bo
     append_counter(out, st, "used_memory_clients");
     append_line(out, "maxmemory_clients", st.live.maxmemory_clients.load());
   }
+  // Scripts: the tenant's own cache and libraries; the interpreters' heap to operators.
+  const auto cached = op ? scripting::script_cache::instance().of_all()
+                         : scripting::script_cache::instance().of_tenant(user);
+  const auto libraries = scripting::function_libraries::instance().of(user);
+  std::size_t functions = 0, function_bytes = 0;
+  for (const auto& l : *libraries.libraries) {
+    functions += l.functions.size();
+    function_bytes += l.code.size();
+  }
+  if (op) {
+    const auto heap = static_cast<long long>(scripting::lua_heap_bytes());
+    append_line(out, "used_memory_lua", heap);
+    append_line(out, "used_memory_vm_eval", heap);
+    append_line(out, "used_memory_vm_total", heap);
+  }
+  append_line(out, "used_memory_scripts_eval", static_cast<long long>(cached.bytes));
+  append_line(out, "number_of_cached_scripts", static_cast<long long>(cached.scripts));
+  append_line(out, "number_of_functions", static_cast<long long>(functions));
+  append_line(out, "number_of_libraries", static_cast<long long>(libraries.libraries->size()));
+  append_line(out, "used_memory_functions", static_cast<long long>(function_bytes));
+  append_line(out, "used_memory_scripts", static_cast<long long>(cached.bytes + function_bytes));
   append_counter(out, st, "maxmemory");
   append_line(out, "maxmemory_per_user", st.live.maxmemory_per_user.load());
   append_line(out, "maxmemory_policy", st.live.policy());
@@ -211,6 +236,8 @@ void info_stats(std::string& out, const server_state& st) {
                     "eviction_rounds", "keyspace_hits", "keyspace_misses"}) {
     append_counter(out, st, name);
   }
+  append_line(out, "scripts_running",
+              static_cast<long long>(scripting::running_scripts::instance().count()));
 }
 
 void info_tenant_stats(std::string& out, const tenant_stats& mine) {

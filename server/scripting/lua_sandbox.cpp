@@ -9,7 +9,9 @@ extern "C" {
 #include <lua5.1/lua-cjson.h>
 }
 
+#include "server/scripting/lua_cmsgpack.hpp"
 #include "server/scripting/lua_redis_lib.hpp"
+#include "server/scripting/lua_struct.hpp"
 
 namespace fpc::server::scripting {
 namespace {
@@ -114,6 +116,8 @@ void install_sandbox(lua_State* L) {
   open(L, luaopen_math, LUA_MATHLIBNAME);
   open(L, luaopen_cjson, "cjson");
   open(L, luaopen_bit, "bit");
+  open(L, open_cmsgpack, "cmsgpack");
+  open(L, open_struct, "struct");
   // What Redis leaves out: no files, no processes, no modules, no environment games.
   for (const char* name : {"print", "dofile", "loadfile", "require", "module", "package",
                            "setfenv", "getfenv", "newproxy", "io", "os", "debug"}) {
@@ -136,7 +140,8 @@ void install_sandbox(lua_State* L) {
   lua_pushcfunction(L, is_c_function);
   lua_call(L, 1, 0);
 
-  for (const char* name : {"string", "table", "math", "coroutine", "cjson", "bit", "redis"}) {
+  for (const char* name :
+       {"string", "table", "math", "coroutine", "cjson", "bit", "cmsgpack", "struct", "redis"}) {
     make_readonly(L, name);
   }
   // The globals themselves: an empty table whose reads go to the real one (a missing name is an

@@ -10,7 +10,7 @@ namespace fpc::server::scripting {
 /// pause the instruction hook makes, or the script's own coroutine.yield).
 void* call_yield_marker();
 
-/// Opens base, table, string, math, cjson and bit; installs redis.* (lua_redis_lib.hpp); removes
+/// Opens base, table, string, math, cjson, bit, cmsgpack and struct; installs redis.* (lua_redis_lib.hpp); removes
 /// what Redis removes (io, os, print, loadfile, dofile, require, ...); makes the globals and the
 /// library tables read-only (writes raise "Attempt to modify a readonly table", reading a
 /// missing global raises "Script attempted to access nonexistent global variable").

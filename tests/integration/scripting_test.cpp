@@ -91,6 +91,20 @@ TEST_CASE("scripts give Redis's replies and error texts") {
       {"EVAL", "return redis.LOG_WARNING + redis.REPL_ALL", "0"},
       {"EVAL", "math.randomseed(1) return tostring(math.random())..' '..math.random(10)", "0"},
       {"EVAL", "return string.format('%5.2f', 3.14159)", "0"},
+      {"EVAL", "return cmsgpack.pack({1, 2, 3}, 'abc', {a = 1}, 3.5, -1, -200, 70000, 1e10, true, "
+               "nil, 0.1, string.rep('x', 40), {{{{1}}}})",
+       "0"},
+      {"EVAL", "local t = {cmsgpack.unpack(cmsgpack.pack({1, {2, 'x'}}, 'y', 5.5))} "
+               "return {t[1][2][2], t[2], tostring(t[3])}",
+       "0"},
+      {"EVAL", "return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3), 0)}", "0"},
+      {"EVAL", "return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 2)}", "0"},
+      {"EVAL", "return struct.pack('>I2<i4Bc3hHd', 258, -2, 7, 'abc', -3, 65535, 1.5)", "0"},
+      {"EVAL", "return {struct.unpack('>I2<i4Bc3', struct.pack('>I2<i4Bc3', 258, -2, 7, 'abc'))}",
+       "0"},
+      {"EVAL", "return {struct.unpack('s', 'zero\0rest')}", "0"},
+      {"EVAL", "return struct.size('>I2i4Bd')", "0"},
+      {"EVAL", "return struct.pack('Q', 1)", "0"},
       // Shebang flags and read-only variants.
       {"EVAL", "#!lua flags=no-writes\nreturn redis.call('set', 'a', 'b')", "0"},
       {"EVAL", "#!lua flags=no-writes\nreturn redis.call('get', 'foo')", "0"},
