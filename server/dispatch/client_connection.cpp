@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "resp/numbers.hpp"
 #include "resp/writer.hpp"
 #include "server/dispatch/command_call.hpp"
 #include "server/dispatch/command_table.hpp"
@@ -224,6 +225,26 @@ void client_connection::dispatch(std::span<const std::string_view> args, const c
   execute(args, spec, slot);
 }
 
+bool client_connection::touches_busy_keys(std::span<const std::string_view> args,
+                                          const command_spec& spec) {
+  std::vector<std::string_view> keys;
+  const int argc = static_cast<int>(args.size());
+  if (spec.flags & flag_script) {
+    long long numkeys = 0;
+    if (argc >= 3 && resp::parse_integer(args[2], numkeys)) {
+      for (long long i = 0; i < numkeys && 3 + i < argc; ++i) {
+        keys.push_back(args[static_cast<std::size_t>(3 + i)]);
+      }
+    }
+  } else if (spec.first_key > 0) {
+    const int last = spec.last_key < 0 ? argc + spec.last_key : std::min(spec.last_key, argc - 1);
+    for (int i = spec.first_key; i <= last; i += std::max(spec.key_step, 1)) {
+      keys.push_back(args[static_cast<std::size_t>(i)]);
+    }
+  }
+  return !keys.empty() && loop_.shared.busy.holds_any(tenant_, keys);
+}
+
 void client_connection::execute_nested(std::span<const std::string_view> args,
                                        const command_spec& spec, reply_slot& slot, bool heavy) {
   const bool lane = std::exchange(heavy_lane_, heavy);
@@ -253,6 +274,9 @@ void client_connection::execute(std::span<const std::string_view> args, const co
     call.out.error(unknown_command_error(args));
   } else if (const std::string refused = refusal(args, *spec); !refused.empty()) {
     call.out.error(refused);
+  } else if (!nested && loop_.shared.busy.any() && touches_busy_keys(args, *spec)) {
+    call.out.error(
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
   } else {
     // As Redis: admin commands (MONITOR, CONFIG, DEBUG, …) are not shown to monitors.
     // (The subcommand's flags: CONFIG GET is admin while CONFIG itself is a container.)

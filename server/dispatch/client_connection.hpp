@@ -198,6 +198,9 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   /// Moves this client's count in connected_clients to the block of its current identity.
   void switch_stats();
   void record_if_slow(reply_slot& slot, std::chrono::steady_clock::duration elapsed);
+  /// Whether the command names a key a script running past --lua-time-limit holds (-BUSY).
+  [[nodiscard]] bool touches_busy_keys(std::span<const std::string_view> args,
+                                       const command_spec& spec);
   /// The error refusing a command before it runs (NOAUTH, arity, NOPERM, OOM), else empty.
   [[nodiscard]] std::string refusal(std::span<const std::string_view> args,
                                     const command_spec& spec) const;

@@ -15,6 +15,7 @@
 #include "server/dispatch/command_stats.hpp"
 #include "server/dispatch/monitors.hpp"
 #include "server/dispatch/tenant_stats.hpp"
+#include "server/state/busy_keys.hpp"
 #include "server/state/auth_throttle.hpp"
 #include "server/state/client_memory_book.hpp"
 #include "server/state/cpu_worker.hpp"
@@ -88,6 +89,7 @@ struct server_state {
   scan_cursors cursors;
   auth_throttle failed_auths;
   monitors monitoring;  // MONITOR clients
+  busy_keys busy;       // keys of scripts past --lua-time-limit (-BUSY for their tenant)
   cpu_worker worker;  // glob matching too big for a loop (KEYS, SCAN MATCH)
   client_memory_book client_memory{settings.effective_threads()};
   command_stats stats{settings.effective_threads()};

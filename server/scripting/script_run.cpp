@@ -74,6 +74,7 @@ script_run::script_run(command_call::deferred reply, lua_vm& vm, script_request 
 }
 
 script_run::~script_run() {
+  if (busy_) session_.loop().shared.busy.release(session_.username(), request_.keys);
   running_scripts::instance().remove(session_.username(), this);
   --vm_.running;
 }
@@ -241,7 +242,19 @@ void script_run::end_attempt() {
   stopping_ = false;
 }
 
+void script_run::note_time(std::chrono::steady_clock::time_point now) {
+  if (busy_ || request_.keys.empty()) return;
+  const auto limit = std::chrono::milliseconds(session_.loop().shared.settings.lua_time_limit_ms);
+  if (now - started_ < limit) return;
+  busy_ = true;
+  session_.loop().shared.busy.hold(session_.username(), request_.keys);
+}
+
 void script_run::deliver(std::string text) {
+  if (busy_) {
+    busy_ = false;
+    session_.loop().shared.busy.release(session_.username(), request_.keys);
+  }
   reply_.slot()->data += text;
   if (!in_exec_) session_.resume_dispatch();
   reply_.finish();
@@ -303,6 +316,7 @@ void script_run::call_answered() {
   // coroutine, the prelude hands them on to it.
   const int results = push_call_result(thread_, raise_);
   suspended_ = false;
+  note_time(clock::now());
   resume(results);
 }
 
@@ -405,6 +419,7 @@ void script_run::instruction_hook(lua_State* L, lua_Debug*) {
     return;
   }
   const auto now = clock::now();
+  run->note_time(now);
   const auto& settings = run->session_.loop().shared.settings;
   const char* stop = nullptr;
   if (run->kill_requested_.load(std::memory_order_relaxed)) {

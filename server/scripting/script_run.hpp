@@ -86,7 +86,9 @@ class script_run : public std::enable_shared_from_this<script_run> {
   bool locks_keys_ = false;
   std::atomic<bool> wrote_{false};
   std::atomic<bool> kill_requested_{false};
-  bool stopping_ = false;  // killed or past --lua-max-time: the hook raises at every instruction
+  bool stopping_ = false;
+  bool busy_ = false;      // past --lua-time-limit: its keys are in server_state::busy
+  void note_time(std::chrono::steady_clock::time_point now);  // killed or past --lua-max-time: the hook raises at every instruction
   reply_slot call_slot_;   // the reply of the command the script is calling
   bool call_answered_ = false;
   bool suspended_ = false;  // yielded until call_slot_ is answered

@@ -308,12 +308,18 @@ TEST_CASE("SCRIPT KILL stops a busy read-only script, not one that wrote") {
   reply killed;
   std::thread reader([&] {
     client c(server.port());
-    killed = c.cmd({"EVAL", "redis.call('get', 'x') while true do end", "0"});
+    killed = c.cmd({"EVAL", "redis.call('get', KEYS[1]) while true do end", "1", "busykey"});
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  // Past --lua-time-limit its keys answer -BUSY to its tenant; other keys are served.
+  CHECK(admin.cmd({"GET", "busykey"}).str ==
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+  CHECK(admin.cmd({"EVAL", "return 1", "1", "busykey"}).str.rfind("BUSY", 0) == 0);
+  CHECK(admin.cmd({"GET", "otherkey"}).is_nil());
   CHECK(admin.cmd({"SCRIPT", "KILL"}).str == "OK");
   reader.join();
   CHECK(killed.str.find("Script killed by user with SCRIPT KILL") != std::string::npos);
+  CHECK(admin.cmd({"GET", "busykey"}).is_nil());
 
   reply writer_reply;
   std::thread writer([&] {
