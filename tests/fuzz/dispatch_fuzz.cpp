@@ -1,6 +1,6 @@
 // libFuzzer target: command dispatch. The input is parsed as a client's byte stream and every
 // complete command goes through the real dispatcher (command table, arity, MULTI/EXEC/WATCH,
-// CLIENT, CONFIG, SLOWLOG, every handler) over an in-memory keyspace. Checks: no crash or UB (ASan,
+// CLIENT, CONFIG, SLOWLOG, EVAL/FUNCTION with Lua scripts, every handler) over an in-memory keyspace. Checks: no crash or UB (ASan,
 // UBSan) and every command answered once the loop has run ("never silence").
 #include <boost/asio/io_context.hpp>
 
@@ -21,11 +21,18 @@
 namespace {
 struct world {
   boost::asio::io_context io;
-  fpc::config::settings settings;
+  fpc::config::settings settings = script_limits();
   fpc::server::server_state state{settings, fpc::auth::user_table{}};
   fpc::test::memory_keyspace store;
   fpc::server::loop_context loop{store, state, 0, io.get_executor()};
   world() { state.loops.push_back(&loop); }
+  // Scripts: an endless loop ends within the input's time, a huge table at a small heap.
+  static fpc::config::settings script_limits() {
+    fpc::config::settings s;
+    s.lua_max_time_ms = 200;
+    s.lua_memory_limit = 16 * 1024 * 1024;
+    return s;
+  }
 };
 
 // Installed before the world is made: its statistics have a row per command.
