@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <initializer_list>
 
 namespace fpc::server::scripting {
 namespace {
@@ -139,16 +140,20 @@ int lua_register_function(lua_State* L) {
   f.name.assign(name, name_length);
   if (description_index != 0) f.description = lua_tostring(L, description_index);
   if (flags_index != 0) {
-    for (int i = 1;; ++i) {
-      lua_rawgeti(L, flags_index, i);
-      if (lua_isnil(L, -1)) {
+    // Kept in Redis's order of its flag table, whatever order they were given in.
+    for (const char* known : {"no-writes", "allow-oom", "allow-stale", "no-cluster",
+                              "allow-cross-slot-keys"}) {
+      bool given = false;
+      for (int i = 1;; ++i) {
+        lua_rawgeti(L, flags_index, i);
+        const bool end = lua_isnil(L, -1);
+        if (!end && std::strcmp(lua_tostring(L, -1), known) == 0) given = true;
         lua_pop(L, 1);
-        break;
+        if (end) break;
       }
-      f.flags.emplace_back(lua_tostring(L, -1));
-      lua_pop(L, 1);
-      if (f.flags.back() == "no-writes") f.no_writes = true;
+      if (given) f.flags.emplace_back(known);
     }
+    f.no_writes = !f.flags.empty() && f.flags.front() == "no-writes";
   }
   vm.loading->push_back(std::move(f));
   return 0;

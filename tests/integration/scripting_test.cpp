@@ -424,9 +424,14 @@ TEST_CASE("FUNCTION and FCALL give Redis's replies and error texts") {
       {"FCALL", "f6", "0"},
       {"FUNCTION", "DELETE", "lib6"},
       {"FUNCTION", "DELETE", "lib6"},
+      {"FUNCTION", "STATS"},
+      // Redis lists a library's functions in its dict's (random) order: list one function only.
+      {"FUNCTION", "DELETE", "lib1"},
+      {"FUNCTION", "LOAD", "#!lua name=lib9\nredis.register_function{function_name='f9', "
+                           "callback=function() return 9 end, flags={'allow-stale', 'no-writes'}}"},
       {"FUNCTION", "LIST"},
       {"FUNCTION", "LIST", "WITHCODE", "LIBRARYNAME", "lib*"},
-      {"FUNCTION", "STATS"},
+      {"FUNCTION", "LIST", "LIBRARYNAME", "nomatch*"},
       {"FUNCTION", "KILL"},
       {"FUNCTION", "FLUSH", "bogus"},
       {"FUNCTION", "FLUSH"},

@@ -193,3 +193,78 @@ TEST_CASE("shutting down takes everything, sent or not") {
   CHECK(q.idle());
   CHECK(q.waiting() == 0);
 }
+
+namespace {
+pg_request owned(statement stmt, std::string name, std::uint64_t owner,
+                 std::vector<std::string>& log) {
+  pg_request r = request(stmt, std::move(name), log);
+  r.owner = owner;
+  return r;
+}
+
+// The statements in the order they would be sent.
+std::vector<statement> drain(request_queue& q) {
+  std::vector<statement> sent;
+  while (q.waiting() > 0) {
+    sent.push_back(q.send_next().request.stmt);
+    q.pop_answered();
+  }
+  return sent;
+}
+}  // namespace
+
+TEST_CASE("while a script's transaction is open, other owners' requests wait outside it") {
+  std::vector<std::string> log;
+  request_queue q(queue_limits{4, 512, 1 << 20});
+  const auto now = clock_type::now();
+  q.push(owned(statement::begin_read_committed, "begin", 7, log), now);
+  q.push(owned(statement::get, "script-get", 7, log), now);
+  // Another client's GET and a server task's statement arrive between the script's calls.
+  q.push(owned(statement::get, "other-get", 8, log), now);
+  q.push(owned(statement::set_plain, "task", 0, log), now);
+  CHECK(q.parked() == 2);
+  q.push(owned(statement::set_full, "script-set", 7, log), now);
+  q.push(owned(statement::rollback, "rollback", 7, log), now);
+  CHECK(q.parked() == 0);
+  CHECK_FALSE(q.marking_transaction());
+  // The GETs of the script and of the other client are not merged across the transaction.
+  CHECK(drain(q) == std::vector<statement>{statement::begin_read_committed, statement::get,
+                                           statement::set_full, statement::rollback,
+                                           statement::get, statement::set_plain});
+}
+
+TEST_CASE("a parked transaction opens after the one before it ends, others park again") {
+  std::vector<std::string> log;
+  request_queue q(queue_limits{4, 512, 1 << 20});
+  const auto now = clock_type::now();
+  q.push(owned(statement::begin, "a-begin", 1, log), now);
+  q.push(owned(statement::begin, "b-begin", 2, log), now);  // parked with b's statements
+  q.push(owned(statement::get, "b-get", 2, log), now);
+  q.push(owned(statement::get, "c-get", 3, log), now);
+  q.push(owned(statement::commit, "b-commit", 2, log), now);
+  CHECK(q.parked() == 4);
+  q.push(owned(statement::commit, "a-commit", 1, log), now);
+  // b's transaction came out whole, and c's GET after it.
+  CHECK(q.parked() == 0);
+  CHECK(drain(q) == std::vector<statement>{statement::begin, statement::commit, statement::begin,
+                                           statement::get, statement::commit, statement::get});
+}
+
+TEST_CASE("after a script's transaction is lost, its later statements fail until its end") {
+  std::vector<std::string> log;
+  request_queue q(queue_limits{4, 512, 1 << 20});
+  const auto now = clock_type::now();
+  q.push(owned(statement::begin_read_committed, "begin", 7, log), now);
+  q.push(owned(statement::get, "g1", 7, log), now);
+  q.send_next();
+  q.send_next();
+  for (auto& r : q.take_lost()) fail(r, "lost");
+  CHECK(log == std::vector<std::string>{"begin:lost", "g1:lost"});
+  // The script goes on: what it submits must not run outside its (gone) transaction.
+  auto refused = q.push(owned(statement::set_full, "w", 7, log), now);
+  REQUIRE(refused.has_value());
+  CHECK(q.push(owned(statement::get, "other", 8, log), now).has_value() == false);  // parked
+  CHECK(q.push(owned(statement::rollback, "rollback", 7, log), now).has_value());
+  CHECK(q.parked() == 0);
+  CHECK(drain(q) == std::vector<statement>{statement::get});
+}
