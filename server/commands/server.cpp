@@ -30,6 +30,7 @@ std::vector<std::string_view> flag_names(std::uint32_t flags) {
   if (flags & flag_readonly) names.push_back("readonly");
   if (flags & flag_denyoom) names.push_back("denyoom");
   if (flags & flag_admin) names.push_back("admin");
+  if (flags & flag_no_script) names.push_back("noscript");
   if (flags & flag_no_auth) names.push_back("no_auth");
   if (flags & flag_loading) names.push_back("loading");
   if (flags & flag_stale) names.push_back("stale");
