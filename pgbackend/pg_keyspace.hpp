@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -119,6 +120,8 @@ class pg_keyspace final : public storage::keyspace,
   std::unique_ptr<pg_connection> side_;
   std::int64_t access_clock_seconds_ = 0;
   std::unordered_set<std::string> accessed_;  // user '\0' key, since the last flush
+  // Clients whose open transaction may hold lock_keys placeholders (false: its lock inserted none).
+  std::unordered_map<std::uint64_t, bool> placeholders_possible_;
 };
 
 }  // namespace fpc::pg

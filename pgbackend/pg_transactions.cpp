@@ -16,13 +16,30 @@ void pg_keyspace::begin_transaction(const storage::caller& c,
                          {},
                          [](const pg_outcome&) {},
                          {}});
-  if (locked_keys) submit_on(conn, c, keys_request(statement::lock_keys, c, *locked_keys));
+  if (!locked_keys) return;
+  auto lock = keys_request(statement::lock_keys, c, *locked_keys);
+  // Until the lock's answer says it inserted no placeholder, the COMMIT must drop them. (EXEC
+  // submits its COMMIT before that answer; a script, after its last call, has it.)
+  placeholders_possible_[c.client_id] = true;
+  lock.on_done = [this, id = c.client_id](const pg_outcome& o) {
+    auto it = placeholders_possible_.find(id);
+    if (it == placeholders_possible_.end() || !o.error.empty() || PQntuples(o.result) != 1 ||
+        PQgetisnull(o.result, 0, 0) || PQgetlength(o.result, 0, 0) != 8) {
+      return;  // an older schema's void function: keep dropping
+    }
+    if (decode_int8(PQgetvalue(o.result, 0, 0)) == 0) it->second = false;
+  };
+  submit_on(conn, c, std::move(lock));
 }
 
 void pg_keyspace::commit_transaction(const storage::caller& c,
                                      const std::vector<std::string>* locked_keys, kv_callback cb) {
-  if (locked_keys)
-    submit_for(c, keys_request(statement::drop_placeholders, c, *locked_keys));
+  bool drop = locked_keys != nullptr;
+  if (auto it = placeholders_possible_.find(c.client_id); it != placeholders_possible_.end()) {
+    drop = drop && it->second;
+    placeholders_possible_.erase(it);
+  }
+  if (drop) submit_for(c, keys_request(statement::drop_placeholders, c, *locked_keys));
   auto req = make_request(statement::commit, std::move(cb), [](const pg_outcome& o) {
     if (!o.error.empty()) return failed(o);
     kv_result r;
@@ -37,6 +54,7 @@ void pg_keyspace::commit_transaction(const storage::caller& c,
 }
 
 void pg_keyspace::abort_transaction(const storage::caller& c, kv_callback cb) {
+  placeholders_possible_.erase(c.client_id);  // ROLLBACK takes them away
   auto req = make_request(statement::rollback, std::move(cb), [](const pg_outcome& o) {
     kv_result r;
     if (!o.error.empty()) r = failed(o);

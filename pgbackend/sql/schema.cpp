@@ -80,7 +80,7 @@ void init_schema(const std::string& conninfo, const std::optional<std::string>& 
   for (const auto& ddl : usage_ddl(names)) exec(c.get(), ddl);
   if (!usage_existed || force) exec(c.get(), usage_seed_sql(names));
   exec(c.get(), set_each_ddl(names));
-  exec(c.get(), lock_keys_ddl(names));
+  for (const auto& ddl : lock_keys_ddl(names)) exec(c.get(), ddl);
   exec(c.get(), functions_ddl(names));
   exec(c.get(), "COMMIT");
   const std::string p = persistence(c.get(), schema, table);

@@ -592,12 +592,13 @@ std::string functions_ddl(const table_objects& n) {
          "functions text NOT NULL, PRIMARY KEY (tenant, library))";
 }
 
-std::string lock_keys_ddl(const table_objects& n) {
+std::vector<std::string> lock_keys_ddl(const table_objects& n) {
   // Each key: lock its row; when there is none, insert a placeholder (ON CONFLICT DO NOTHING:
   // a client may create the key meanwhile) and try again. READ COMMITTED, so every statement
   // sees the latest commits and the loop ends. Byte order: every batch locks in that order too.
+  // Returns how many placeholders it inserted: with none, the COMMIT needs no clean-up before it.
   const std::string body =
-      "DECLARE k bytea; "
+      "DECLARE k bytea; inserted int8 := 0; "
       "BEGIN "
       "FOR k IN SELECT DISTINCT u FROM unnest(p_keys) AS u ORDER BY u LOOP "
       "LOOP "
@@ -609,13 +610,17 @@ std::string lock_keys_ddl(const table_objects& n) {
       n.table +
       " (tenant, key, value, expires_at) VALUES (p_tenant, k, '', '-infinity') "
       "ON CONFLICT DO NOTHING; "
-      "EXIT WHEN FOUND; "
+      "IF FOUND THEN inserted := inserted + 1; EXIT; END IF; "
       "END LOOP; "
       "END LOOP; "
+      "RETURN inserted; "
       "END";
-  return "CREATE OR REPLACE FUNCTION " + n.lock_keys +
-         "(p_tenant text, p_keys bytea[]) RETURNS void LANGUAGE plpgsql AS $fpc$ " + body +
-         " $fpc$";
+  // Earlier schemas made it return void: a function's result type can only change by a DROP
+  // (in init_schema's transaction, so other servers never see it missing).
+  return {"DROP FUNCTION IF EXISTS " + n.lock_keys + "(text, bytea[])",
+          "CREATE FUNCTION " + n.lock_keys +
+              "(p_tenant text, p_keys bytea[]) RETURNS int8 LANGUAGE plpgsql AS $fpc$ " + body +
+              " $fpc$"};
 }
 
 }  // namespace fpc::pg

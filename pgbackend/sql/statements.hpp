@@ -127,7 +127,7 @@ class statement_set {
 /// The function that locks a write transaction's keys in byte order before its commands run:
 /// existing rows FOR UPDATE, absent keys by inserting a placeholder row (never live: it expires
 /// at -infinity) that the transaction overwrites or drops before COMMIT.
-[[nodiscard]] std::string lock_keys_ddl(const table_objects& n);
+[[nodiscard]] std::vector<std::string> lock_keys_ddl(const table_objects& n);
 /// The FUNCTION libraries' table: logged, since code is not a cache and must survive a crash.
 [[nodiscard]] std::string functions_ddl(const table_objects& n);
 
