@@ -12,7 +12,6 @@
 #include "server/scripting/function_libraries.hpp"
 #include "server/scripting/library_loader.hpp"
 #include "server/scripting/lua_vm.hpp"
-#include "server/scripting/running_scripts.hpp"
 #include "server/scripting/script_run.hpp"
 #include "server/state/glob.hpp"
 
@@ -386,9 +385,13 @@ void function(command_call& call) {
   if (sub == "delete") {
     const std::string name(call.args[2]);
     deferred reply = call.defer();
-    s.loop().store.functions().delete_function_library(s.who(), name, [reply, name](kv_result&& r) {
-      if (!r.ok()) return answer_error(reply, false, r.error);
-      if (r.integer == 0) return answer_error(reply, false, "ERR Library not found");
+    // Changes hold the client's next commands: an FCALL right after must see them.
+    const bool held = reply.slot()->group == nullptr;
+    if (held) s.hold_dispatch();
+    s.loop().store.functions().delete_function_library(s.who(), name, [reply, held, name](
+                                                                          kv_result&& r) {
+      if (!r.ok()) return answer_error(reply, held, r.error);
+      if (r.integer == 0) return answer_error(reply, held, "ERR Library not found");
       auto& all = sc::function_libraries::instance();
       const auto& user = reply.session().username();
       sc::library_list rest;
@@ -396,7 +399,7 @@ void function(command_call& call) {
         if (l.name != name) rest.push_back(l);
       }
       all.set(user, std::move(rest));
-      answer(reply, false, [](resp::reply_writer& w) { w.ok(); });
+      answer(reply, held, [](resp::reply_writer& w) { w.ok(); });
     });
     return;
   }
@@ -408,10 +411,12 @@ void function(command_call& call) {
       return;
     }
     deferred reply = call.defer();
-    s.loop().store.functions().flush_function_libraries(s.who(), [reply](kv_result&& r) {
-      if (!r.ok()) return answer_error(reply, false, r.error);
+    const bool held = reply.slot()->group == nullptr;
+    if (held) s.hold_dispatch();
+    s.loop().store.functions().flush_function_libraries(s.who(), [reply, held](kv_result&& r) {
+      if (!r.ok()) return answer_error(reply, held, r.error);
       sc::function_libraries::instance().set(reply.session().username(), {});
-      answer(reply, false, [](resp::reply_writer& w) { w.ok(); });
+      answer(reply, held, [](resp::reply_writer& w) { w.ok(); });
     });
     return;
   }
@@ -443,24 +448,7 @@ void function(command_call& call) {
     });
     return;
   }
-  if (sub == "kill") {
-    const auto busy_after = std::chrono::milliseconds(call.shared().settings.lua_time_limit_ms);
-    switch (sc::running_scripts::instance().kill(s.username(), busy_after)) {
-      case sc::running_scripts::kill_outcome::killed:
-        call.out.ok();
-        break;
-      case sc::running_scripts::kill_outcome::not_busy:
-        call.out.error("NOTBUSY No scripts in execution right now.");
-        break;
-      case sc::running_scripts::kill_outcome::unkillable:
-        call.out.error(
-            "UNKILLABLE Sorry the script already executed write commands against the dataset. "
-            "You can either wait the script termination or kill the server in a hard way using "
-            "the SHUTDOWN NOSAVE command.");
-        break;
-    }
-    return;
-  }
+  if (sub == "kill") return answer_script_kill(call);
   if (sub == "help") {
     const char* lines[] = {
         "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

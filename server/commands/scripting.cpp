@@ -98,6 +98,24 @@ void eval_sha(command_call& call, bool ro_command) {
 
 }  // namespace
 
+void answer_script_kill(command_call& call) {
+  const auto busy_after = std::chrono::milliseconds(call.shared().settings.lua_time_limit_ms);
+  switch (sc::running_scripts::instance().kill(call.session.username(), busy_after)) {
+    case sc::running_scripts::kill_outcome::killed:
+      call.out.ok();
+      break;
+    case sc::running_scripts::kill_outcome::not_busy:
+      call.out.error("NOTBUSY No scripts in execution right now.");
+      break;
+    case sc::running_scripts::kill_outcome::unkillable:
+      call.out.error(
+          "UNKILLABLE Sorry the script already executed write commands against the dataset. "
+          "You can either wait the script termination or kill the server in a hard way using "
+          "the SHUTDOWN NOSAVE command.");
+      break;
+  }
+}
+
 void eval(command_call& call) {
   eval_body(call, false);
 }
@@ -142,21 +160,7 @@ void script(command_call& call) {
     cache.flush(tenant);
     call.out.ok();
   } else if (sub == "kill") {
-    const auto busy_after = std::chrono::milliseconds(call.shared().settings.lua_time_limit_ms);
-    switch (sc::running_scripts::instance().kill(tenant, busy_after)) {
-      case sc::running_scripts::kill_outcome::killed:
-        call.out.ok();
-        break;
-      case sc::running_scripts::kill_outcome::not_busy:
-        call.out.error("NOTBUSY No scripts in execution right now.");
-        break;
-      case sc::running_scripts::kill_outcome::unkillable:
-        call.out.error(
-            "UNKILLABLE Sorry the script already executed write commands against the dataset. "
-            "You can either wait the script termination or kill the server in a hard way using "
-            "the SHUTDOWN NOSAVE command.");
-        break;
-    }
+    answer_script_kill(call);
   } else if (sub == "help") {
     const char* lines[] = {
         "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

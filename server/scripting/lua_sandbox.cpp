@@ -83,6 +83,19 @@ void open(lua_State* L, lua_CFunction f, const char* name) {
   }
 }
 
+// Sets on the table at the top of the stack a metatable whose reads go to the value at the top
+// (popped: a table, or a function) and whose writes fail, and which cannot be read or replaced.
+void set_readonly_metatable(lua_State* L) {
+  lua_createtable(L, 0, 3);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, readonly_newindex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+}
+
 // Replaces the global table `name` by an empty proxy reading through to it.
 void make_readonly(lua_State* L, const char* name) {
   lua_getglobal(L, name);
@@ -90,17 +103,10 @@ void make_readonly(lua_State* L, const char* name) {
     lua_pop(L, 1);
     return;
   }
-  lua_newtable(L);           // proxy
-  lua_createtable(L, 0, 3);  // its metatable
-  lua_pushvalue(L, -3);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, readonly_newindex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
-  lua_setmetatable(L, -2);
+  lua_newtable(L);  // the proxy
+  lua_insert(L, -2);
+  set_readonly_metatable(L);
   lua_setglobal(L, name);
-  lua_pop(L, 1);
 }
 
 }  // namespace
@@ -149,15 +155,9 @@ void install_sandbox(lua_State* L) {
   lua_newtable(L);
   lua_pushvalue(L, -1);
   lua_setglobal(L, "_G");
-  lua_createtable(L, 0, 3);
   lua_pushvalue(L, LUA_GLOBALSINDEX);
   lua_pushcclosure(L, global_index, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, readonly_newindex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
-  lua_setmetatable(L, -2);
+  set_readonly_metatable(L);
   lua_replace(L, LUA_GLOBALSINDEX);
 }
 

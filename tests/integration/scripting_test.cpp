@@ -486,3 +486,24 @@ TEST_CASE("function libraries live in PostgreSQL: other servers and restarts see
   CHECK(c.cmd({"FCALL", "bump", "1", "n", "1"}).integer == 8);
   std::remove(acl.c_str());
 }
+
+TEST_CASE("pipelined FUNCTION changes are seen by the FCALL right after them") {
+  server_process server;
+  client c(server.port());
+  const std::string lib =
+      "#!lua name=pipe\nredis.register_function('piped', function() return 'here' end)";
+  c.append({"FUNCTION", "LOAD", lib});
+  c.append({"FCALL", "piped", "0"});
+  c.append({"FUNCTION", "DELETE", "pipe"});
+  c.append({"FCALL", "piped", "0"});
+  c.append({"FUNCTION", "LOAD", lib});
+  c.append({"FUNCTION", "FLUSH"});
+  c.append({"FCALL", "piped", "0"});
+  CHECK(c.next_reply().str == "pipe");
+  CHECK(c.next_reply().str == "here");
+  CHECK(c.next_reply().str == "OK");
+  CHECK(c.next_reply().str == "ERR Function not found");
+  CHECK(c.next_reply().str == "pipe");
+  CHECK(c.next_reply().str == "OK");
+  CHECK(c.next_reply().str == "ERR Function not found");
+}
