@@ -105,10 +105,21 @@ class pg_keyspace final : public storage::keyspace,
  private:
   /// The caller's pinned connection, or the side connection for a heavy statement.
   pg_connection& connection_for(const storage::caller& c);
-  /// Submits on the caller's connection, as the caller's (a transaction parks other owners).
+  /// Submits on the caller's connection, as the caller's (a transaction parks other owners). A
+  /// heavy write outside a transaction goes through submit_heavy_write.
   void submit_for(const storage::caller& c, pg_request&& request) {
+    if (c.heavy && !is_read_only(request.stmt) && !is_begin(request.stmt) &&
+        !ends_transaction(request.stmt) && !side_->submitting_transaction_of(c.client_id)) {
+      submit_heavy_write(c, std::move(request));
+      return;
+    }
     submit_on(connection_for(c), c, std::move(request));
   }
+  /// BEGIN, the statement, and a COMMIT sent only once the statement has answered; the answer
+  /// reaches the caller after the COMMIT. A statement still running when its connection is reset
+  /// (--pg-timeout) then finds no COMMIT and rolls back: it cannot commit after the caller's
+  /// later commands, however long its backend takes to notice it was ended.
+  void submit_heavy_write(const storage::caller& c, pg_request&& request);
   static void submit_on(pg_connection& conn, const storage::caller& c, pg_request&& request) {
     request.owner = c.client_id;
     conn.submit(std::move(request));

@@ -2,6 +2,7 @@
 #include "pgbackend/pg_keyspace.hpp"
 
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include "pgbackend/pg_results.hpp"
@@ -62,6 +63,46 @@ void pg_keyspace::abort_transaction(const storage::caller& c, kv_callback cb) {
     return r;
   });
   submit_for(c, std::move(req));
+}
+
+void pg_keyspace::submit_heavy_write(const storage::caller& c, pg_request&& request) {
+  // What the statement answered, kept until its COMMIT has (a PGresult lives only as long as
+  // its callback, so the rows are copied; a write's answer is small).
+  struct held_answer {
+    result_ptr result = make_result_ptr(nullptr);
+    std::string error;
+    bool answered = false;
+    int row = 0;
+    int column = 0;
+  };
+  auto held = std::make_shared<held_answer>();
+  auto deliver = std::move(request.on_done);
+  request.on_done = [held](const pg_outcome& o) {
+    held->answered = true;
+    held->error = o.error;
+    held->row = o.row;
+    held->column = o.column;
+    if (o.error.empty() && o.result != nullptr) {
+      held->result = make_result_ptr(PQcopyResult(
+          o.result, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES | PG_COPYRES_NOTICEHOOKS));
+      if (!held->result) held->error = "ERR out of memory keeping PostgreSQL's answer";
+    }
+  };
+  pg_request commit{statement::commit, {}, {}, {}};
+  // Late parameters (none) make the COMMIT wait until the statement has answered.
+  commit.late_params = [](param_pack&) {};
+  commit.on_done = [held, deliver = std::move(deliver)](const pg_outcome& o) {
+    if (!held->error.empty()) return deliver(pg_outcome{nullptr, held->error});
+    if (!o.error.empty()) return deliver(pg_outcome{nullptr, o.error});
+    if (!held->answered ||
+        std::string_view(PQcmdStatus(const_cast<PGresult*>(o.result))) != "COMMIT") {
+      return deliver(pg_outcome{nullptr, "ERR PostgreSQL rolled the statement back"});
+    }
+    deliver(pg_outcome{held->result.get(), {}, held->row, held->column});
+  };
+  submit_on(*side_, c, pg_request{statement::begin, {}, [](const pg_outcome&) {}, {}});
+  submit_on(*side_, c, std::move(request));
+  submit_on(*side_, c, std::move(commit));
 }
 
 void pg_keyspace::watch(const storage::caller& c, std::span<const std::string_view> keys,

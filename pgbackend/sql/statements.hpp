@@ -73,6 +73,29 @@ enum class statement : int {
   return s == statement::commit || s == statement::rollback;
 }
 
+/// Statements that change nothing, so they need no COMMIT of their own: a heavy one runs as it
+/// is, a heavy write in a transaction whose COMMIT follows its answer (pg_keyspace::submit_for).
+/// A statement not listed counts as a write, which is always safe.
+[[nodiscard]] inline bool is_read_only(statement s) {
+  switch (s) {
+    case statement::get:
+    case statement::exists:
+    case statement::pttl:
+    case statement::count_keys:
+    case statement::get_batch:
+    case statement::strlen:
+    case statement::expire_time:
+    case statement::key_range:
+    case statement::watch_versions:
+    case statement::random_key:
+    case statement::read_usage:
+    case statement::functions_list:
+      return true;
+    default:
+      return false;
+  }
+}
+
 inline constexpr const char* watch_conflict_marker = "fpc-watched-key-changed";
 
 struct statement_text {
