@@ -78,10 +78,6 @@ void with_libraries(client_connection& s, bool force,
       });
 }
 
-sc::lua_vm& tenant_vm(client_connection& s) {
-  return sc::vm_for_tenant(s.username(), s.loop().shared.settings.lua_memory_limit);
-}
-
 void fcall_generic(command_call& call, bool ro_command) {
   sc::script_request request;
   if (!read_keys_and_args(call, request)) return;

@@ -42,9 +42,6 @@ namespace {
 
 constexpr const char* no_script_error = "NOSCRIPT No matching script. Please use EVAL.";
 
-sc::lua_vm& tenant_vm(command_call& call) {
-  return sc::vm_for_tenant(call.session.username(), call.shared().settings.lua_memory_limit);
-}
 
 void run_compiled(command_call& call, sc::lua_vm& vm, sc::script_request request, bool ro_command) {
   request.read_only = ro_command || vm.flags_of(request.sha).no_writes;
@@ -60,7 +57,7 @@ void eval_body(command_call& call, bool ro_command) {
   request.sha = sc::sha1_hex(body);
   auto& cache = sc::script_cache::instance();
   const std::string& tenant = call.session.username();
-  sc::lua_vm& vm = tenant_vm(call);
+  sc::lua_vm& vm = tenant_vm(call.session);
   if (std::string error = vm.compile(request.sha, body, cache.generation(tenant)); !error.empty()) {
     call.out.error(error);
     return;
@@ -80,7 +77,7 @@ void eval_sha(command_call& call, bool ro_command) {
   auto& cache = sc::script_cache::instance();
   const std::string& tenant = call.session.username();
   const std::uint64_t generation = cache.generation(tenant);
-  sc::lua_vm& vm = tenant_vm(call);
+  sc::lua_vm& vm = tenant_vm(call.session);
   if (!vm.has_compiled(request.sha, generation)) {
     // Another loop (or an EVAL before a restart of this interpreter) cached it: compile here.
     const auto body = cache.find(tenant, request.sha);
@@ -97,6 +94,10 @@ void eval_sha(command_call& call, bool ro_command) {
 }
 
 }  // namespace
+
+scripting::lua_vm& tenant_vm(client_connection& s) {
+  return scripting::vm_for_tenant(s.username(), s.loop().shared.settings.lua_memory_limit);
+}
 
 void answer_script_kill(command_call& call) {
   const auto busy_after = std::chrono::milliseconds(call.shared().settings.lua_time_limit_ms);
@@ -137,7 +138,7 @@ void script(command_call& call) {
   const std::string& tenant = call.session.username();
   if (sub == "load") {
     const std::string sha = sc::sha1_hex(call.args[2]);
-    sc::lua_vm& vm = tenant_vm(call);
+    sc::lua_vm& vm = tenant_vm(call.session);
     if (std::string error = vm.compile(sha, call.args[2], cache.generation(tenant));
         !error.empty()) {
       call.out.error(error);

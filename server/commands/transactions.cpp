@@ -2,21 +2,15 @@
 // connection.
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/steady_timer.hpp>
-
 #include <algorithm>
-#include <chrono>
 #include <memory>
-#include <random>
 
-#include "resp/numbers.hpp"
 #include "server/dispatch/command_call.hpp"
 #include "server/dispatch/command_table.hpp"
 #include "server/dispatch/retry_pause.hpp"
 #include "server/commands/handlers.hpp"
 
 namespace fpc::server::handlers {
-namespace asio = boost::asio;
 namespace {
 void leave_multi(client_connection& s) {
   s.in_multi = false;
@@ -112,25 +106,11 @@ std::shared_ptr<const std::vector<std::string>> keys_to_lock(const queued_comman
   for (const auto& command : commands) {
     const command_spec* spec = command.spec;
     if (spec == nullptr || spans_keyspace(*spec)) return nullptr;
-    if (spec->flags & flag_script) {
-      // EVAL-style: numkeys at args[2], then the keys (a bad numkeys fails the command itself).
-      writes = writes || !(spec->flags & flag_readonly);
-      long long numkeys = 0;
-      if (command.args.size() < 3 || !resp::parse_integer(command.args[2], numkeys)) continue;
-      for (long long i = 0; i < numkeys && 3 + static_cast<std::size_t>(i) < command.args.size();
-           ++i) {
-        keys->push_back(command.args[3 + static_cast<std::size_t>(i)]);
-      }
-      continue;
-    }
-    writes = writes || (spec->flags & flag_write);
-    if (spec->first_key <= 0) continue;
-    const int argc = static_cast<int>(command.args.size());
-    const int last =
-        spec->last_key < 0 ? argc + spec->last_key : std::min(spec->last_key, argc - 1);
-    for (int i = spec->first_key; i <= last; i += std::max(spec->key_step, 1)) {
-      keys->push_back(command.args[static_cast<std::size_t>(i)]);
-    }
+    // A script (EVAL*, FCALL*) writes unless it is a *_RO one; the others say so in their flags.
+    writes = writes || ((spec->flags & flag_script) ? !(spec->flags & flag_readonly)
+                                                    : (spec->flags & flag_write) != 0);
+    const std::vector<std::string_view> args(command.args.begin(), command.args.end());
+    for (const auto key : command_keys(*spec, args)) keys->emplace_back(key);
   }
   if (!writes) return nullptr;
   return keys;

@@ -6,7 +6,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "resp/numbers.hpp"
 #include "resp/writer.hpp"
 #include "server/dispatch/command_call.hpp"
 #include "server/dispatch/command_table.hpp"
@@ -227,21 +226,7 @@ void client_connection::dispatch(std::span<const std::string_view> args, const c
 
 bool client_connection::touches_busy_keys(std::span<const std::string_view> args,
                                           const command_spec& spec) {
-  std::vector<std::string_view> keys;
-  const int argc = static_cast<int>(args.size());
-  if (spec.flags & flag_script) {
-    long long numkeys = 0;
-    if (argc >= 3 && resp::parse_integer(args[2], numkeys)) {
-      for (long long i = 0; i < numkeys && 3 + i < argc; ++i) {
-        keys.push_back(args[static_cast<std::size_t>(3 + i)]);
-      }
-    }
-  } else if (spec.first_key > 0) {
-    const int last = spec.last_key < 0 ? argc + spec.last_key : std::min(spec.last_key, argc - 1);
-    for (int i = spec.first_key; i <= last; i += std::max(spec.key_step, 1)) {
-      keys.push_back(args[static_cast<std::size_t>(i)]);
-    }
-  }
+  const auto keys = command_keys(spec, args);
   return !keys.empty() && loop_.shared.busy.holds_any(tenant_, keys);
 }
 

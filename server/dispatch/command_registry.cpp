@@ -76,6 +76,26 @@ const command_spec* find_command(std::string_view name) {
   return &r.table[it->second];
 }
 
+std::vector<std::string_view> command_keys(const command_spec& spec,
+                                           std::span<const std::string_view> args) {
+  std::vector<std::string_view> keys;
+  const int argc = static_cast<int>(args.size());
+  if (spec.flags & flag_script) {
+    long long numkeys = 0;
+    if (argc < 3 || !resp::parse_integer(args[2], numkeys)) return keys;
+    for (long long i = 0; i < numkeys && 3 + i < argc; ++i) {
+      keys.push_back(args[static_cast<std::size_t>(3 + i)]);
+    }
+    return keys;
+  }
+  if (spec.first_key <= 0) return keys;
+  const int last = spec.last_key < 0 ? argc + spec.last_key : std::min(spec.last_key, argc - 1);
+  for (int i = spec.first_key; i <= last; i += std::max(spec.key_step, 1)) {
+    keys.push_back(args[static_cast<std::size_t>(i)]);
+  }
+  return keys;
+}
+
 const command_spec* find_subcommand(const command_spec& parent, std::string_view name) {
   // Containers have a handful of subcommands: a scan is enough.
   const std::size_t prefix = parent.name.size() + 1;

@@ -69,6 +69,11 @@ void install_commands(std::vector<command_spec> table);
 [[nodiscard]] const command_spec* find_subcommand(const command_spec& parent,
                                                   std::string_view name);
 
+/// The keys a command names: its key positions (Redis's first/last/step), or for a script command
+/// (EVAL*, FCALL*) the numkeys keys after args[2] (none while numkeys is not a number).
+[[nodiscard]] std::vector<std::string_view> command_keys(const command_spec& spec,
+                                                         std::span<const std::string_view> args);
+
 /// The error texts Redis uses for an unknown command and a bad argument count.
 [[nodiscard]] std::string unknown_command_error(std::span<const std::string_view> args);
 [[nodiscard]] std::string arity_error(std::string_view full_name);
