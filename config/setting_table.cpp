@@ -44,6 +44,11 @@ const std::vector<setting>& table() {
        .help = "Reply bytes a client has not read yet before the server stops reading from it "
                "(bounds the memory a client that pipelines without reading can cost)",
        .byte_units = true},
+      {.name = "max-collection-reply",
+       .field = &s::max_collection_reply,
+       .help = "Members (fields of a hash) one HGETALL, HKEYS or HVALS may answer; a bigger "
+               "collection is refused with an error (read it with HSCAN)",
+       .check = check::positive},
       {.name = "max-pending-query-bytes",
        .field = &s::max_pending_query_bytes,
        .help = "Argument bytes of one client's commands still in flight before the server stops "

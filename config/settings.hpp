@@ -24,6 +24,9 @@ struct settings {
   // Commands this big (arguments, SETRANGE's end, a client's recent replies) run on each loop's
   // side connection, so they never queue in front of other clients' statements.
   std::size_t heavy_statement_bytes = 1024 * 1024;
+  // Members one reply of a whole collection (HGETALL, HKEYS, HVALS) may carry; a bigger one is
+  // refused with an error pointing at HSCAN, so one command cannot hold a loop and gigabytes.
+  std::size_t max_collection_reply = 1000000;
   // Argument bytes of a client's commands still in flight before reading from it pauses.
   std::size_t max_pending_query_bytes = 64ull * 1024 * 1024;
   // Redis's client-query-buffer-limit: a client whose unparsed input passes this is closed.

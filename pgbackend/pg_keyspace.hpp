@@ -18,6 +18,7 @@ class pg_keyspace final : public storage::keyspace,
                           public storage::key_store,
                           public storage::transaction_store,
                           public storage::function_store,
+                          public storage::hash_store,
                           public storage::maintenance {
  public:
   /// `connections` PostgreSQL connections on `executor`, plus one for heavy statements; a client
@@ -32,6 +33,7 @@ class pg_keyspace final : public storage::keyspace,
   storage::key_store& keys() override { return *this; }
   storage::transaction_store& transactions() override { return *this; }
   storage::function_store& functions() override { return *this; }
+  storage::hash_store& hashes() override { return *this; }
   storage::maintenance& maintenance() override { return *this; }
 
   void get(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
@@ -86,6 +88,26 @@ class pg_keyspace final : public storage::keyspace,
   void copy(const storage::caller& c, std::string_view from, std::string_view to, bool replace,
             storage::kv_callback cb) override;
   void random_key(const storage::caller& c, storage::kv_callback cb) override;
+  void key_type(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+
+  void hset(const storage::caller& c, std::string_view key,
+            std::span<const std::string_view> pairs, bool only_new,
+            storage::kv_callback cb) override;
+  void hget(const storage::caller& c, std::string_view key, std::string_view field,
+            storage::kv_callback cb) override;
+  void hmget(const storage::caller& c, std::string_view key,
+             std::span<const std::string_view> fields, storage::kv_callback cb) override;
+  void hgetall(const storage::caller& c, std::string_view key, std::size_t limit,
+               storage::kv_callback cb) override;
+  void hlen(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+  void hexists(const storage::caller& c, std::string_view key, std::string_view field,
+               storage::kv_callback cb) override;
+  void hstrlen(const storage::caller& c, std::string_view key, std::string_view field,
+               storage::kv_callback cb) override;
+  void hdel(const storage::caller& c, std::string_view key,
+            std::span<const std::string_view> fields, storage::kv_callback cb) override;
+  void hincrby(const storage::caller& c, std::string_view key, std::string_view field,
+               std::int64_t delta, storage::kv_callback cb) override;
 
   void list_function_libraries(const storage::caller& c, storage::kv_callback cb) override;
   void save_function_library(const storage::caller& c, std::string_view name,
@@ -103,6 +125,10 @@ class pg_keyspace final : public storage::keyspace,
   void flush_accesses() override;
 
  private:
+  /// A request of statement `s` whose first parameters are the caller's tenant and `key`.
+  static pg_request key_request(statement s, const storage::caller& c, std::string_view key,
+                                storage::kv_callback cb,
+                                storage::kv_result (*decode)(const pg_outcome&));
   /// The caller's pinned connection, or the side connection for a heavy statement.
   pg_connection& connection_for(const storage::caller& c);
   /// Submits on the caller's connection, as the caller's (a transaction parks other owners). A

@@ -45,6 +45,21 @@ inline kv_result optional_value(const pg_outcome& o) {
   return r;
 }
 
+inline kv_result wrong_type() {
+  kv_result r;
+  r.error = storage::wrong_type_error;
+  return r;
+}
+
+/// A string's value: a row whose value is NULL is a key of another type.
+inline kv_result string_value(const pg_outcome& o) {
+  if (o.error.empty() && o.row >= 0 && o.row < PQntuples(o.result) &&
+      PQgetisnull(o.result, o.row, o.column)) {
+    return wrong_type();
+  }
+  return optional_value(o);
+}
+
 inline kv_result first_int8(const pg_outcome& o, std::int64_t when_no_row) {
   if (!o.error.empty()) return failed(o);
   kv_result r;
@@ -57,6 +72,13 @@ inline kv_result first_int8(const pg_outcome& o, std::int64_t when_no_row) {
   return r;
 }
 
+/// first_int8, where -1 means the key holds another type.
+inline kv_result first_int8_or_wrong_type(const pg_outcome& o, std::int64_t when_no_row) {
+  kv_result r = first_int8(o, when_no_row);
+  if (r.ok() && r.integer == -1) return wrong_type();
+  return r;
+}
+
 inline kv_result rows_affected(const pg_outcome& o) {
   if (!o.error.empty()) return failed(o);
   kv_result r;
@@ -64,8 +86,11 @@ inline kv_result rows_affected(const pg_outcome& o) {
   return r;
 }
 
-inline kv_result set_full_result(const pg_outcome& o) {
+inline kv_result set_full_result(const pg_outcome& o, bool return_old) {
   if (!o.error.empty()) return failed(o);
+  if (return_old && PQnfields(o.result) > 2 && *PQgetvalue(o.result, 0, 2) != 0) {
+    return wrong_type();  // binary bool: nothing was written
+  }
   kv_result r;
   if (!PQgetisnull(o.result, 0, 0)) {
     r.value.emplace(PQgetvalue(o.result, 0, 0),

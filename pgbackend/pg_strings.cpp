@@ -35,7 +35,7 @@ void pg_keyspace::get(const storage::caller& c, std::string_view key, kv_callbac
       cb(std::move(r));
     };
   }
-  auto req = make_request(statement::get, std::move(cb), optional_value);
+  auto req = make_request(statement::get, std::move(cb), string_value);
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   submit_for(c, std::move(req));
@@ -59,7 +59,10 @@ void pg_keyspace::set(const storage::caller& c, std::string_view key, std::strin
     submit_for(c, std::move(req));
     return;
   }
-  auto req = make_request(statement::set_full, std::move(cb), set_full_result);
+  auto req = make_request(statement::set_full, std::move(cb),
+                          [return_old = options.return_old](const pg_outcome& o) {
+                            return set_full_result(o, return_old);
+                          });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   req.params.add_bytes(value);
@@ -68,6 +71,7 @@ void pg_keyspace::set(const storage::caller& c, std::string_view key, std::strin
                                : options.when == cond::if_present ? set_condition::if_present
                                                                   : set_condition::always));
   req.params.add_bool(options.expires.how == storage::expiry::kind::keep);
+  req.params.add_bool(options.return_old);
   submit_for(c, std::move(req));
 }
 
@@ -90,7 +94,8 @@ void pg_keyspace::mget(const storage::caller& c, std::span<const std::string_vie
     r.values.resize(n);
     for (int row = 0; row < PQntuples(o.result); ++row) {
       const auto i = decode_int8(PQgetvalue(o.result, row, 0)) - 1;
-      if (i >= 0 && static_cast<std::size_t>(i) < n) {
+      // A key of another type reads as nil in MGET, as in Redis.
+      if (i >= 0 && static_cast<std::size_t>(i) < n && !PQgetisnull(o.result, row, 1)) {
         r.values[static_cast<std::size_t>(i)] = std::string_view(
             PQgetvalue(o.result, row, 1), static_cast<std::size_t>(PQgetlength(o.result, row, 1)));
       }
@@ -153,7 +158,7 @@ void pg_keyspace::msetnx(const storage::caller& c, std::span<const std::string_v
 }
 
 void pg_keyspace::getdel(const storage::caller& c, std::string_view key, kv_callback cb) {
-  auto req = make_request(statement::getdel, std::move(cb), optional_value);
+  auto req = make_request(statement::getdel, std::move(cb), string_value);
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   submit_for(c, std::move(req));
@@ -161,7 +166,7 @@ void pg_keyspace::getdel(const storage::caller& c, std::string_view key, kv_call
 
 void pg_keyspace::getex(const storage::caller& c, std::string_view key, const storage::expiry& when,
                         bool persist, kv_callback cb) {
-  auto req = make_request(statement::getex, std::move(cb), optional_value);
+  auto req = make_request(statement::getex, std::move(cb), string_value);
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   add_expiry(req.params, when);
@@ -176,7 +181,7 @@ void pg_keyspace::append(const storage::caller& c, std::string_view key, std::st
                          std::size_t max_length, kv_callback cb) {
   auto req = make_request(statement::append, std::move(cb), [](const pg_outcome& o) {
     // No row: the update's guard refused a value past max_length (a new key always returns one).
-    if (!o.error.empty() || PQntuples(o.result) > 0) return first_int8(o, 0);
+    if (!o.error.empty() || PQntuples(o.result) > 0) return first_int8_or_wrong_type(o, 0);
     kv_result refused;
     refused.error = storage::string_too_long_error;
     return refused;
@@ -191,7 +196,7 @@ void pg_keyspace::append(const storage::caller& c, std::string_view key, std::st
 void pg_keyspace::setrange(const storage::caller& c, std::string_view key, std::int64_t offset,
                            std::string_view piece, kv_callback cb) {
   auto req = make_request(statement::setrange, std::move(cb),
-                          [](const pg_outcome& o) { return first_int8(o, 0); });
+                          [](const pg_outcome& o) { return first_int8_or_wrong_type(o, 0); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   req.params.add_int8(offset);
@@ -201,7 +206,7 @@ void pg_keyspace::setrange(const storage::caller& c, std::string_view key, std::
 
 void pg_keyspace::strlen(const storage::caller& c, std::string_view key, kv_callback cb) {
   auto req = make_request(statement::strlen, std::move(cb),
-                          [](const pg_outcome& o) { return first_int8(o, 0); });
+                          [](const pg_outcome& o) { return first_int8_or_wrong_type(o, 0); });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   submit_for(c, std::move(req));
@@ -217,6 +222,8 @@ void pg_keyspace::incr_by(const storage::caller& c, std::string_view key, std::i
       r.error = "ERR value is not an integer or out of range";
     else if (status == sql_code(incr_status::overflow))
       r.error = "ERR increment or decrement would overflow";
+    else if (status == sql_code(incr_status::wrong_type))
+      r.error = storage::wrong_type_error;
     else
       r.integer = decode_int8(PQgetvalue(o.result, 0, 1));
     return r;
@@ -254,6 +261,10 @@ void pg_keyspace::read_modify_write(const storage::caller& c, std::string_view k
       return;
     }
     std::optional<std::string_view> current;
+    if (PQntuples(o.result) > 0 && PQgetisnull(o.result, 0, 0)) {
+      state->error = storage::wrong_type_error;  // nothing is written then
+      return;
+    }
     if (PQntuples(o.result) > 0) {
       current.emplace(PQgetvalue(o.result, 0, 0),
                       static_cast<std::size_t>(PQgetlength(o.result, 0, 0)));

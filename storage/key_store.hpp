@@ -43,6 +43,8 @@ class key_store {
   virtual void copy(const caller& c, std::string_view from, std::string_view to, bool replace,
                     kv_callback cb) = 0;
   /// value: a random live key, if any.
+  /// value: the live key's type name ("string", "hash", "set", "list", "zset"), or nothing.
+  virtual void key_type(const caller& c, std::string_view key, kv_callback cb) = 0;
   virtual void random_key(const caller& c, kv_callback cb) = 0;
 };
 

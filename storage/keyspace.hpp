@@ -8,6 +8,7 @@
 
 #include "storage/backend_counters.hpp"
 #include "storage/function_store.hpp"
+#include "storage/hash_store.hpp"
 #include "storage/key_store.hpp"
 #include "storage/maintenance.hpp"
 #include "storage/string_store.hpp"
@@ -27,6 +28,7 @@ class keyspace {
   virtual key_store& keys() = 0;
   virtual transaction_store& transactions() = 0;
   virtual function_store& functions() = 0;
+  virtual hash_store& hashes() = 0;
   virtual class maintenance& maintenance() = 0;
 };
 

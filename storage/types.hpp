@@ -52,6 +52,10 @@ struct set_options {
 inline constexpr std::string_view string_too_long_error =
     "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 
+/// A command of one type against a key of another.
+inline constexpr std::string_view wrong_type_error =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+
 struct kv_result {
   std::string error;  // non-empty: the operation failed; a Redis error text ("ERR ...")
   std::int64_t integer = 0;

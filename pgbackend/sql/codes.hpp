@@ -13,7 +13,8 @@ enum class set_condition : std::int64_t { always = 0, if_absent = 1, if_present 
 enum class getex_mode : std::int64_t { keep = 0, set = 1, persist = 2 };
 
 /// incr_by's first column: whether the increment happened.
-enum class incr_status : std::int64_t { ok = 0, not_an_integer = 1, overflow = 2 };
+/// hincrby's too (where not_an_integer is the field's value).
+enum class incr_status : std::int64_t { ok = 0, not_an_integer = 1, overflow = 2, wrong_type = 3 };
 
 /// The code as the statement's parameter.
 template <typename Code>

@@ -79,6 +79,7 @@ void init_schema(const std::string& conninfo, const std::optional<std::string>& 
   if (force && usage_existed) exec(c.get(), "DROP TABLE " + names.usage);
   for (const auto& ddl : usage_ddl(names)) exec(c.get(), ddl);
   if (!usage_existed || force) exec(c.get(), usage_seed_sql(names));
+  for (const auto& ddl : typed_ddl(names)) exec(c.get(), ddl);
   exec(c.get(), set_each_ddl(names));
   for (const auto& ddl : lock_keys_ddl(names)) exec(c.get(), ddl);
   exec(c.get(), functions_ddl(names));
@@ -109,11 +110,14 @@ void check_schema(const std::string& conninfo, const std::optional<std::string>&
       exec(c.get(),
            "SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
            "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = "
-           "'accessed_at'",
+           "'type'",
            {schema.c_str(), table.c_str()});
   const table_objects objects = table_objects_for(schema, table);
-  auto functions = exec(c.get(), "SELECT to_regproc($1) IS NOT NULL AND to_regproc($2) IS NOT NULL",
-                        {objects.set_each.c_str(), objects.lock_keys.c_str()});
+  auto functions = exec(c.get(),
+                        "SELECT to_regproc($1) IS NOT NULL AND to_regproc($2) IS NOT NULL AND "
+                        "to_regproc($3) IS NOT NULL AND to_regproc($4) IS NOT NULL",
+                        {objects.set_each.c_str(), objects.lock_keys.c_str(),
+                         objects.hset.c_str(), objects.rename_key.c_str()});
   if (PQntuples(column.get()) == 0 || persistence(c.get(), schema, table + "_usage").empty() ||
       std::string(PQgetvalue(functions.get(), 0, 0)) != "t") {
     throw std::runtime_error("table " + schema + "." + table +

@@ -20,7 +20,7 @@ const char* const live = "(expires_at IS NULL OR expires_at > now())";
 // The end of every plain write: a new row, or a new value, expiry and access time for the key.
 const char* const upsert =
     " ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
-    "expires_at = EXCLUDED.expires_at";
+    "expires_at = EXCLUDED.expires_at, type = 0";
 
 // Expiry from a relative or absolute millisecond parameter; NULL when both are NULL.
 std::string expiry_expr(const char* rel, const char* abs) {
@@ -39,7 +39,17 @@ table_objects table_objects_for(const std::string& schema, const std::string& ta
                        qs + config::quote_identifier(table + "_set_each"),
                        qs + config::quote_identifier(table + "_lock_keys"),
                        qs + config::quote_identifier(table + "_functions"),
-                       table + "_usage_"};
+                       table + "_usage_",
+                       qs + config::quote_identifier(table + "_hash"),
+                       qs + config::quote_identifier(table + "_set"),
+                       qs + config::quote_identifier(table + "_typed_key"),
+                       qs + config::quote_identifier(table + "_drop_members"),
+                       qs + config::quote_identifier(table + "_hset"),
+                       qs + config::quote_identifier(table + "_hdel"),
+                       qs + config::quote_identifier(table + "_hincrby"),
+                       qs + config::quote_identifier(table + "_member_usage"),
+                       qs + config::quote_identifier(table + "_rename"),
+                       qs + config::quote_identifier(table + "_copy")};
 }
 
 namespace {
@@ -49,8 +59,7 @@ namespace {
 // server on the database, and expiry (a live row that is no longer live).
 const std::string version = "c.xmin::text::int8";
 
-// Records one statement: its id, prepared name, SQL text and parameter types.
-using define_fn = std::function<void(statement, const char*, std::string, std::vector<Oid>)>;
+using define_fn = statement_definer;
 
 // The string family's statements.
 void define_string_statements(const table_objects& objects, const define_fn& def) {
@@ -78,13 +87,16 @@ void define_string_statements(const table_objects& objects, const define_fn& def
           "SELECT $1, $2, $3, CASE WHEN $7::bool THEN (SELECT expires_at FROM old) ELSE " +
           expiry_expr("$4::int8", "$5::int8") +
           " END WHERE CASE $6::int8 WHEN 1 THEN NOT EXISTS (SELECT 1 FROM old) "
-          "WHEN 2 THEN EXISTS (SELECT 1 FROM old) ELSE true END " +
+          "WHEN 2 THEN EXISTS (SELECT 1 FROM old) ELSE true END "
+          // SET ... GET of a key of another type: WRONGTYPE, and nothing is written.
+          "AND NOT ($8::bool AND EXISTS (SELECT 1 FROM old WHERE value IS NULL)) " +
           std::string(upsert) +
           " "
           "WHERE $6::int8 <> 1 OR (c.expires_at IS NOT NULL AND c.expires_at <= now()) "
           "RETURNING 1) "
-          "SELECT (SELECT value FROM old), (SELECT count(*) FROM written)",
-      {text_oid, bytea_oid, bytea_oid, int8_oid, int8_oid, int8_oid, bool_oid});
+          "SELECT (SELECT value FROM old), (SELECT count(*) FROM written), "
+          "EXISTS (SELECT 1 FROM old WHERE value IS NULL)",
+      {text_oid, bytea_oid, bytea_oid, int8_oid, int8_oid, int8_oid, bool_oid, bool_oid});
 
   // Many GETs (from one pipeline or many clients) in one statement: one index probe per key.
   def(statement::get_batch, "fpc_get_batch",
@@ -104,15 +116,16 @@ void define_string_statements(const table_objects& objects, const define_fn& def
           "SELECT $1, q.key, q.value, NULL FROM unnest($2::bytea[], $3::bytea[]) AS q(key, value) "
           "WHERE NOT EXISTS (SELECT 1 FROM e) "
           "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
-          "expires_at = NULL RETURNING 1) "
+          "expires_at = NULL, type = 0 RETURNING 1) "
           "SELECT CASE WHEN EXISTS (SELECT 1 FROM e) THEN 0 ELSE 1 END::int8",
       {text_oid, bytea_array_oid, bytea_array_oid});
 
   def(statement::getdel, "fpc_getdel",
       "WITH d AS (DELETE FROM " + t +
-          " WHERE tenant = $1 AND key = $2 RETURNING value, expires_at) "
+          " WHERE tenant = $1 AND key = $2 AND type = 0 RETURNING value, expires_at) "
           "SELECT value FROM d WHERE " +
-          L,
+          L + " UNION ALL SELECT NULL FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L +
+          " AND type <> 0",  // a row without value: WRONGTYPE
       {text_oid, bytea_oid});
 
   // Only a real change writes the row: GETEX without options, or PERSIST on a key without
@@ -123,26 +136,32 @@ void define_string_statements(const table_objects& objects, const define_fn& def
           "u AS (UPDATE " +
           t + " SET expires_at = CASE $5::int8 WHEN 1 THEN " + expiry_expr("$3::int8", "$4::int8") +
           " ELSE NULL END WHERE tenant = $1 AND key = $2 AND " + L +
-          " AND ($5::int8 = 1 OR ($5::int8 = 2 AND expires_at IS NOT NULL)) RETURNING 1) "
+          " AND type = 0 AND ($5::int8 = 1 OR ($5::int8 = 2 AND expires_at IS NOT NULL)) "
+          "RETURNING 1) "
           "SELECT value FROM cur",
       {text_oid, bytea_oid, int8_oid, int8_oid, int8_oid});
 
   // APPEND to an expired row starts afresh (and drops its old expiry), as for a missing key.
   def(statement::append, "fpc_append",
-      "INSERT INTO " + t +
+      "WITH w AS (INSERT INTO " + t +
           " AS c (tenant, key, value, expires_at) VALUES ($1, $2, $3, NULL) "
           "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), "
           "value = CASE WHEN c.expires_at IS NULL OR c.expires_at > now() THEN c.value || "
           "EXCLUDED.value "
           "ELSE EXCLUDED.value END, "
-          "expires_at = CASE WHEN c.expires_at > now() THEN c.expires_at END "
+          "expires_at = CASE WHEN c.expires_at > now() THEN c.expires_at END, type = 0 "
           // Redis refuses an APPEND past proto-max-bulk-len: no row comes back, nothing changes.
-          "WHERE c.expires_at <= now() OR length(c.value)::int8 + length(EXCLUDED.value) <= $4 "
-          "RETURNING length(c.value)::int8",
+          "WHERE c.expires_at <= now() OR "
+          "(c.type = 0 AND length(c.value)::int8 + length(EXCLUDED.value) <= $4) "
+          "RETURNING length(c.value)::int8 AS n) "
+          // -1: the live key holds another type (WRONGTYPE).
+          "SELECT n FROM w UNION ALL SELECT -1 FROM " + t + " WHERE tenant = $1 AND key = $2 AND " +
+          L + " AND type <> 0 AND NOT EXISTS (SELECT 1 FROM w)",
       {text_oid, bytea_oid, bytea_oid, int8_oid});
 
   def(statement::strlen, "fpc_strlen",
-      "SELECT length(value)::int8 FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L,
+      "SELECT coalesce(length(value), -1)::int8 FROM " + t + " WHERE tenant = $1 AND key = $2 AND " +
+          L,  // -1: another type
       {text_oid, bytea_oid});
 
   // INCRBY and friends, atomically in one statement. The stored value must be what Redis's
@@ -157,7 +176,8 @@ void define_string_statements(const table_objects& objects, const define_fn& def
           "'escape') "
           "~ '^(0|-?[1-9][0-9]*)$' THEN encode((SELECT value FROM cur), 'escape')::numeric END AS "
           "v), "
-          "calc AS (SELECT CASE WHEN v IS NULL OR v NOT BETWEEN -9223372036854775808 AND "
+          "calc AS (SELECT CASE WHEN EXISTS (SELECT 1 FROM cur WHERE value IS NULL) THEN 3 "
+          "WHEN v IS NULL OR v NOT BETWEEN -9223372036854775808 AND "
           "9223372036854775807 THEN 1 WHEN v + $3 NOT BETWEEN -9223372036854775808 AND "
           "9223372036854775807 THEN 2 ELSE 0 END AS status, v + $3 AS n FROM old), "
           "w AS (INSERT INTO " +
@@ -166,7 +186,7 @@ void define_string_statements(const table_objects& objects, const define_fn& def
           "SELECT $1, $2, convert_to(n::text, 'UTF8'), (SELECT expires_at FROM cur) FROM calc "
           "WHERE status = 0 ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = "
           "EXCLUDED.value, "
-          "expires_at = EXCLUDED.expires_at RETURNING 1) "
+          "expires_at = EXCLUDED.expires_at, type = 0 RETURNING 1) "
           "SELECT status::int8, CASE WHEN status = 0 THEN n::int8 END FROM calc",
       {text_oid, bytea_oid, int8_oid});
 
@@ -176,6 +196,7 @@ void define_string_statements(const table_objects& objects, const define_fn& def
       "WITH cur AS (SELECT value, expires_at FROM " + t + " WHERE tenant = $1 AND key = $2 AND " +
           L +
           " FOR UPDATE), "
+          "typed AS (SELECT EXISTS (SELECT 1 FROM cur WHERE value IS NULL) AS yes), "
           "base AS (SELECT coalesce((SELECT value FROM cur), ''::bytea) AS v), "
           "res AS (SELECT CASE WHEN length($4) = 0 THEN v ELSE overlay(CASE WHEN length(v) < $3 "
           "THEN "
@@ -184,11 +205,12 @@ void define_string_statements(const table_objects& objects, const define_fn& def
           "w AS (INSERT INTO " +
           t +
           " AS c (tenant, key, value, expires_at) "
-          "SELECT $1, $2, res.v, (SELECT expires_at FROM cur) FROM res WHERE length($4) > 0 " +
+          "SELECT $1, $2, res.v, (SELECT expires_at FROM cur) FROM res WHERE length($4) > 0 "
+          "AND NOT (SELECT yes FROM typed) " +
           std::string(upsert) +
           " "
           "RETURNING 1) "
-          "SELECT length(v)::int8 FROM res",
+          "SELECT CASE WHEN (SELECT yes FROM typed) THEN -1 ELSE length(v) END::int8 FROM res",
       {text_oid, bytea_oid, int8_oid, bytea_oid});
 
   // Many plain SETs in one upsert. The batcher sends each (tenant, key) once (the last write
@@ -224,7 +246,7 @@ void define_string_statements(const table_objects& objects, const define_fn& def
       "INSERT INTO " + t +
           " AS c (tenant, key, value, expires_at) SELECT $1, $2, $3, NULL WHERE $5::bool "
           "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
-          "expires_at = CASE WHEN c.expires_at > now() THEN c.expires_at END "
+          "expires_at = CASE WHEN c.expires_at > now() THEN c.expires_at END, type = 0 "
           "WHERE CASE WHEN c.expires_at IS NULL OR c.expires_at > now() THEN " +
           version + " ELSE -1 END = $4",
       {text_oid, bytea_oid, bytea_oid, int8_oid, bool_oid});
@@ -308,35 +330,10 @@ void define_key_statements(const table_objects& objects, const define_fn& def) {
           " ORDER BY key LIMIT $4",
       {text_oid, bytea_oid, bytea_oid, int8_oid});
 
-  // RENAME moves value and expiry. The handler answers RENAME k k itself: here source and
-  // destination differ, so the DELETE and the upsert touch different rows.
-  def(statement::rename, "fpc_rename",
-      "WITH src AS (DELETE FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L +
-          " AND NOT ($4::bool AND EXISTS (SELECT 1 FROM " + t +
-          " WHERE tenant = $1 AND key = $3 AND " + L +
-          ")) RETURNING value, expires_at), "
-          "w AS (INSERT INTO " +
-          t + " (tenant, key, value, expires_at) SELECT $1, $3, value, expires_at FROM src " +
-          std::string(upsert) +
-          " "
-          "RETURNING 1) "
-          "SELECT CASE WHEN EXISTS (SELECT 1 FROM w) THEN 1 WHEN EXISTS (SELECT 1 FROM " +
-          t + " WHERE tenant = $1 AND key = $2 AND " + L + ") THEN 2 ELSE 0 END::int8",
+  // RENAME and COPY take a key of any type with its members (typed_statements.cpp).
+  def(statement::rename, "fpc_rename", "SELECT " + objects.rename_key + "($1, $2, $3, $4::bool)",
       {text_oid, bytea_oid, bytea_oid, bool_oid});
-
-  // COPY keeps the expiry; without REPLACE an expired destination counts as absent.
-  def(statement::copy, "fpc_copy",
-      "WITH src AS (SELECT value, expires_at FROM " + t + " WHERE tenant = $1 AND key = $2 AND " +
-          L +
-          "), "
-          "w AS (INSERT INTO " +
-          t +
-          " AS c (tenant, key, value, expires_at) "
-          "SELECT $1, $3, value, expires_at FROM src" +
-          std::string(upsert) +
-          " "
-          "WHERE $4::bool OR (c.expires_at IS NOT NULL AND c.expires_at <= now()) RETURNING 1) "
-          "SELECT count(*) FROM w",
+  def(statement::copy, "fpc_copy", "SELECT " + objects.copy_key + "($1, $2, $3, $4::bool)",
       {text_oid, bytea_oid, bytea_oid, bool_oid});
 
   // Uniform over the tenant's live keys, at the cost of walking the tenant's part of the primary
@@ -483,6 +480,7 @@ statement_set::statement_set(const table_objects& objects) {
   define_transaction_statements(objects, def);
   define_maintenance_statements(objects, def);
   define_function_statements(objects, def);
+  define_hash_statements(objects, def);
   // Transaction control goes as plain text: a prepared BEGIN or COMMIT gains nothing.
   for (statement s : {statement::begin, statement::commit, statement::rollback,
                       statement::begin_read_committed, statement::functions_list,
@@ -509,7 +507,8 @@ std::vector<std::string> schema_ddl(const std::string& s, const std::string& t,
 }
 
 std::vector<std::string> usage_ddl(const table_objects& n) {
-  const std::string size = "octet_length(key) + octet_length(value)";
+  // A typed key's row has no value: its members count in their own tables' triggers.
+  const std::string size = "octet_length(key) + coalesce(octet_length(value), 0)";
   auto add = [&](const std::string& select) {
     return "INSERT INTO " + n.usage + " AS u (tenant, backend, bytes, keys) " + select +
            " ON CONFLICT (tenant, backend) DO UPDATE SET bytes = u.bytes + EXCLUDED.bytes, "
@@ -553,7 +552,7 @@ std::vector<std::string> usage_ddl(const table_objects& n) {
 std::string usage_seed_sql(const table_objects& n) {
   return "INSERT INTO " + n.usage +
          " (tenant, backend, bytes, keys) SELECT tenant, 0, "
-         "sum(octet_length(key) + octet_length(value)), count(*) FROM " +
+         "sum(octet_length(key) + coalesce(octet_length(value), 0)), count(*) FROM " +
          n.table + " GROUP BY tenant";
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,18 @@ enum class statement : int {
   functions_save,     ///< $1 tenant, $2 library, $3 code, $4 names, $5 replace -> a row if saved
   functions_delete,   ///< $1 tenant, $2 library
   functions_flush,    ///< $1 tenant
+  // Hashes (typed_statements.cpp). Reads answer the key row's type first: no row is a missing
+  // key, another type is WRONGTYPE. Writes answer -1 for WRONGTYPE.
+  hget,       ///< $1 tenant, $2 key, $3 field -> (type, value)
+  hmget,      ///< $1 tenant, $2 key, $3 bytea[] fields -> (type, ordinal, value) per field
+  hgetall,    ///< $1 tenant, $2 key, $3 limit -> (type, field, value) per field, in field order
+  hlen,       ///< $1 tenant, $2 key -> (type, fields)
+  hexists,    ///< $1 tenant, $2 key, $3 field -> (type, 0/1)
+  hstrlen,    ///< $1 tenant, $2 key, $3 field -> (type, length)
+  hset,       ///< $1 tenant, $2 key, $3 bytea[] fields, $4 bytea[] values, $5 nx -> fields added
+  hdel,       ///< $1 tenant, $2 key, $3 bytea[] fields -> fields removed
+  hincrby,    ///< $1 tenant, $2 key, $3 field, $4 delta -> (hincr_status (codes.hpp), new)
+  key_type,   ///< $1 tenant, $2 key -> type of the live key
   count_,
 };
 
@@ -114,8 +127,24 @@ struct table_objects {
   std::string lock_keys;       // "schema"."table_lock_keys"(...): EXEC's key locks
   std::string functions;       // "schema"."table_functions": FUNCTION libraries (a logged table)
   std::string trigger_prefix;  // unquoted: table name + "_usage_"
+  std::string hashes;          // "schema"."table_hash": one row per hash field
+  std::string sets;            // "schema"."table_set": one row per set member
+  std::string typed_key;       // "schema"."table_typed_key"(...): a member write's key row
+  std::string drop_members;    // "schema"."table_drop_members"(): trigger, members of a gone key
+  std::string hset;            // "schema"."table_hset"(...)
+  std::string hdel;            // "schema"."table_hdel"(...)
+  std::string hincrby;         // "schema"."table_hincrby"(...)
+  std::string member_usage;    // "schema"."table_member_usage"(): the member tables' size trigger
+  std::string rename_key;      // "schema"."table_rename"(...): RENAME of any type
+  std::string copy_key;        // "schema"."table_copy"(...): COPY of any type
 };
 [[nodiscard]] table_objects table_objects_for(const std::string& schema, const std::string& table);
+
+/// Records one statement: its id, prepared name, SQL text and parameter types.
+using statement_definer =
+    std::function<void(statement, const char*, std::string, std::vector<Oid>)>;
+/// The hash family's statements (typed_statements.cpp).
+void define_hash_statements(const table_objects& objects, const statement_definer& def);
 
 /// The statements for one table.
 class statement_set {
@@ -153,5 +182,13 @@ class statement_set {
 [[nodiscard]] std::vector<std::string> lock_keys_ddl(const table_objects& n);
 /// The FUNCTION libraries' table: logged, since code is not a cache and must survive a crash.
 [[nodiscard]] std::string functions_ddl(const table_objects& n);
+
+/// The typed keyspace: the member tables of hashes and sets, the triggers that drop a key's
+/// members with its row, and the functions of the member writes (typed_statements.cpp).
+[[nodiscard]] std::vector<std::string> typed_ddl(const table_objects& n);
+
+/// A key row's `type` column. Strings keep their bytes in `value`; the other types keep NULL
+/// there and their members in the type's table. Never renumber: rows store them.
+enum class key_type : int { string = 0, hash = 1, set = 2, list = 3, zset = 4 };
 
 }  // namespace fpc::pg

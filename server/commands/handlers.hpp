@@ -39,6 +39,19 @@ void incr(command_call&);
 void decr(command_call&);
 void incrby(command_call&);  // INCRBY and DECRBY
 void incrbyfloat(command_call&);
+// Hashes (hashes.cpp)
+void hset(command_call&);  // HSET and HMSET
+void hsetnx(command_call&);
+void hget(command_call&);
+void hmget(command_call&);
+void hgetall(command_call&);
+void hkeys(command_call&);
+void hvals(command_call&);
+void hlen(command_call&);
+void hexists(command_call&);
+void hstrlen(command_call&);
+void hdel(command_call&);
+void hincrby(command_call&);
 // Keys (commands_keys.cpp)
 void del(command_call&);
 void exists(command_call&);

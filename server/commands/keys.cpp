@@ -110,15 +110,15 @@ void pexpiretime(command_call& call) {
 }
 
 void type(command_call& call) {
-  call.store().keys().exists(call.session.who(), call.args.subspan(1, 1),
-                      [reply = call.defer()](kv_result&& r) {
-                        auto w = reply.writer();
-                        if (!r.ok())
-                          w.error(r.error);
-                        else
-                          w.simple(r.integer > 0 ? "string" : "none");
-                        reply.finish();
-                      });
+  call.store().keys().key_type(call.session.who(), call.args[1],
+                               [reply = call.defer()](kv_result&& r) {
+                                 auto w = reply.writer();
+                                 if (!r.ok())
+                                   w.error(r.error);
+                                 else
+                                   w.simple(r.value ? *r.value : "none");
+                                 reply.finish();
+                               });
 }
 
 }  // namespace fpc::server::handlers

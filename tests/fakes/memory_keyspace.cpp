@@ -26,6 +26,8 @@ memory_keyspace::row* memory_keyspace::live(const storage::caller& c, std::strin
 void memory_keyspace::write(const storage::caller& c, std::string_view key, std::string value,
                             std::int64_t expires_ms) {
   row& r = rows_[id{std::string(c.tenant), std::string(key)}];
+  r.is_hash = false;
+  r.fields.clear();
   r.value = std::move(value);
   r.expires_ms = expires_ms;
   r.version = next_version_++;
@@ -40,7 +42,12 @@ std::int64_t memory_keyspace::when_ms(const storage::expiry& e) const {
 
 void memory_keyspace::get(const storage::caller& c, std::string_view key, kv_callback cb) {
   kv_result r;
-  if (row* x = live(c, key)) r.value = x->value;
+  if (row* x = live(c, key)) {
+    if (x->is_hash)
+      r.error = storage::wrong_type_error;
+    else
+      r.value = x->value;
+  }
   cb(std::move(r));
 }
 
@@ -347,6 +354,12 @@ void memory_keyspace::random_key(const storage::caller& c, kv_callback cb) {
       break;
     }
   }
+  cb(std::move(r));
+}
+
+void memory_keyspace::key_type(const storage::caller& c, std::string_view key, kv_callback cb) {
+  kv_result r;
+  if (row* x = live(c, key)) r.value = x->is_hash ? "hash" : "string";
   cb(std::move(r));
 }
 

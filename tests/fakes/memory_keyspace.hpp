@@ -16,6 +16,7 @@ class memory_keyspace final : public storage::keyspace,
                               public storage::key_store,
                               public storage::transaction_store,
                               public storage::function_store,
+                              public storage::hash_store,
                               public storage::maintenance {
  public:
   void start() override {}
@@ -24,6 +25,7 @@ class memory_keyspace final : public storage::keyspace,
   storage::key_store& keys() override { return *this; }
   storage::transaction_store& transactions() override { return *this; }
   storage::function_store& functions() override { return *this; }
+  storage::hash_store& hashes() override { return *this; }
   storage::maintenance& maintenance() override { return *this; }
 
   /// Deletes up to `limit` expired rows; integer: rows deleted.
@@ -89,6 +91,27 @@ class memory_keyspace final : public storage::keyspace,
   void copy(const storage::caller& c, std::string_view from, std::string_view to, bool replace,
             storage::kv_callback cb) override;
   void random_key(const storage::caller& c, storage::kv_callback cb) override;
+  void key_type(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+
+  // Hashes (memory_hashes.cpp).
+  void hset(const storage::caller& c, std::string_view key,
+            std::span<const std::string_view> pairs, bool only_new,
+            storage::kv_callback cb) override;
+  void hget(const storage::caller& c, std::string_view key, std::string_view field,
+            storage::kv_callback cb) override;
+  void hmget(const storage::caller& c, std::string_view key,
+             std::span<const std::string_view> fields, storage::kv_callback cb) override;
+  void hgetall(const storage::caller& c, std::string_view key, std::size_t limit,
+               storage::kv_callback cb) override;
+  void hlen(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+  void hexists(const storage::caller& c, std::string_view key, std::string_view field,
+               storage::kv_callback cb) override;
+  void hstrlen(const storage::caller& c, std::string_view key, std::string_view field,
+               storage::kv_callback cb) override;
+  void hdel(const storage::caller& c, std::string_view key,
+            std::span<const std::string_view> fields, storage::kv_callback cb) override;
+  void hincrby(const storage::caller& c, std::string_view key, std::string_view field,
+               std::int64_t delta, storage::kv_callback cb) override;
 
   void clear() { rows_.clear(); }
 
@@ -140,7 +163,11 @@ class memory_keyspace final : public storage::keyspace,
     std::string value;
     std::int64_t expires_ms = -1;  // -1: none
     std::int64_t version = 0;
+    bool is_hash = false;
+    std::map<std::string, std::string> fields;  // a hash's
   };
+  /// The live hash at `key` (created when `create`), or nullptr; `wrong` set for another type.
+  row* hash_row(const storage::caller& c, std::string_view key, bool create, bool& wrong);
   using id = std::pair<std::string, std::string>;  // tenant, key
   row* live(const storage::caller& c, std::string_view key);
   void write(const storage::caller& c, std::string_view key, std::string value,

@@ -1,0 +1,320 @@
+// The typed keyspace in SQL: member tables, their triggers and functions, the hash statements.
+//
+// Every key has one row in the cache table, whatever its type: tenant, key, type, expiry,
+// access clock (and a string's bytes). A hash keeps one row per field in <table>_hash, a set
+// one row per member in <table>_set, keyed (tenant, key, member): a member write touches one
+// member row and the key row's access clock (a HOT update, and a new version for WATCH), never
+// the whole value. Deleting or retyping a key row drops its members (a row trigger whose WHEN
+// is false for strings, so string writes pay nothing); an expired key's members stay until its
+// row goes (sweeper, eviction, DEL) or a write starts it afresh, and no read sees them, since
+// every read joins the live key row.
+#include "pgbackend/sql/oids.hpp"
+#include "pgbackend/sql/statements.hpp"
+
+namespace fpc::pg {
+namespace {
+
+constexpr Oid bool_oid = oid::boolean, bytea_oid = oid::bytea, int8_oid = oid::int8,
+              text_oid = oid::text, bytea_array_oid = oid::bytea_array;
+
+// The live key row `k` of ($1, $2).
+const std::string live_key_condition =
+    " WHERE k.tenant = $1 AND k.key = $2 AND (k.expires_at IS NULL OR k.expires_at > now())";
+const std::string live_key = " k" + live_key_condition;
+
+std::string function(const std::string& name, const std::string& params,
+                     const std::string& returns, const std::string& body) {
+  return "CREATE OR REPLACE FUNCTION " + name + "(" + params + ") RETURNS " + returns +
+         " LANGUAGE plpgsql AS $fpc$ " + body + " $fpc$";
+}
+
+// The key row a member write needs, locked: 1 when the key is live and of `p_type` (its access
+// clock moves, so its version changes for WATCH), 0 when it was made afresh (absent, expired,
+// or an EXEC placeholder: old members dropped), -1 when it holds another type.
+std::string typed_key_ddl(const table_objects& n) {
+  const std::string body =
+      "DECLARE r record; "
+      "BEGIN "
+      "LOOP "
+      "SELECT type, expires_at INTO r FROM " + n.table +
+      " WHERE tenant = p_tenant AND key = p_key FOR UPDATE; "
+      "IF NOT FOUND THEN "
+      "INSERT INTO " + n.table +
+      " (tenant, key, value, type, expires_at) VALUES (p_tenant, p_key, NULL, p_type, NULL) "
+      "ON CONFLICT DO NOTHING; "
+      "IF FOUND THEN RETURN 0; END IF; "  // else created meanwhile: lock that row
+      "ELSIF r.expires_at IS NOT NULL AND r.expires_at <= now() THEN "
+      "IF r.type = 1 THEN DELETE FROM " + n.hashes + " WHERE tenant = p_tenant AND key = p_key; "
+      "ELSIF r.type = 2 THEN DELETE FROM " + n.sets + " WHERE tenant = p_tenant AND key = p_key; "
+      "END IF; "
+      "UPDATE " + n.table +
+      " SET type = p_type, value = NULL, expires_at = NULL, accessed_at = now() "
+      "WHERE tenant = p_tenant AND key = p_key; "
+      "RETURN 0; "
+      "ELSIF r.type <> p_type THEN RETURN -1; "
+      "ELSE "
+      "UPDATE " + n.table + " SET accessed_at = now() WHERE tenant = p_tenant AND key = p_key; "
+      "RETURN 1; "
+      "END IF; "
+      "END LOOP; "
+      "END";
+  return function(n.typed_key, "p_tenant text, p_key bytea, p_type int2", "int2", body);
+}
+
+// HSET / HMSET / HSETNX: the fields added. A field given twice takes its last value.
+std::string hset_ddl(const table_objects& n) {
+  const std::string body =
+      "DECLARE added int8; "
+      "BEGIN "
+      "IF " + n.typed_key + "(p_tenant, p_key, 1::int2) < 0 THEN RETURN -1; END IF; "
+      "IF p_nx THEN "
+      "INSERT INTO " + n.hashes +
+      " (tenant, key, field, value) VALUES (p_tenant, p_key, p_fields[1], p_values[1]) "
+      "ON CONFLICT DO NOTHING; "
+      "GET DIAGNOSTICS added = ROW_COUNT; "
+      "RETURN added; "
+      "END IF; "
+      "WITH w AS (INSERT INTO " + n.hashes +
+      " AS h (tenant, key, field, value) "
+      "SELECT DISTINCT ON (q.f) p_tenant, p_key, q.f, q.v "
+      "FROM unnest(p_fields, p_values) WITH ORDINALITY AS q(f, v, i) ORDER BY q.f, q.i DESC "
+      "ON CONFLICT (tenant, key, field) DO UPDATE SET value = EXCLUDED.value "
+      "RETURNING (h.xmax = 0) AS fresh) "
+      "SELECT count(*) FILTER (WHERE fresh) INTO added FROM w; "
+      "RETURN added; "
+      "END";
+  return function(n.hset, "p_tenant text, p_key bytea, p_fields bytea[], p_values bytea[], p_nx bool",
+                  "int8", body);
+}
+
+// HDEL: the fields removed; the last one takes the key with it, as in Redis.
+std::string hdel_ddl(const table_objects& n) {
+  const std::string body =
+      "DECLARE kind int2; removed int8; "
+      "BEGIN "
+      "SELECT type INTO kind FROM " + n.table +
+      " WHERE tenant = p_tenant AND key = p_key AND (expires_at IS NULL OR expires_at > now()) "
+      "FOR UPDATE; "
+      "IF NOT FOUND THEN RETURN 0; END IF; "
+      "IF kind <> 1 THEN RETURN -1; END IF; "
+      "DELETE FROM " + n.hashes + " WHERE tenant = p_tenant AND key = p_key AND field = ANY(p_fields); "
+      "GET DIAGNOSTICS removed = ROW_COUNT; "
+      "IF removed > 0 THEN "
+      "IF EXISTS (SELECT 1 FROM " + n.hashes + " WHERE tenant = p_tenant AND key = p_key) THEN "
+      "UPDATE " + n.table + " SET accessed_at = now() WHERE tenant = p_tenant AND key = p_key; "
+      "ELSE DELETE FROM " + n.table + " WHERE tenant = p_tenant AND key = p_key; "
+      "END IF; "
+      "END IF; "
+      "RETURN removed; "
+      "END";
+  return function(n.hdel, "p_tenant text, p_key bytea, p_fields bytea[]", "int8", body);
+}
+
+// HINCRBY: status (incr_status in codes.hpp) and the new value. The field must hold what
+// Redis's string2ll accepts, as INCRBY's value must.
+std::string hincrby_ddl(const table_objects& n) {
+  const std::string body =
+      "DECLARE cur bytea; old numeric := 0; "
+      "BEGIN "
+      "IF " + n.typed_key + "(p_tenant, p_key, 1::int2) < 0 THEN "
+      "status := 3; RETURN; END IF; "
+      "SELECT value INTO cur FROM " + n.hashes +
+      " WHERE tenant = p_tenant AND key = p_key AND field = p_field FOR UPDATE; "
+      "IF FOUND THEN "
+      "IF length(cur) > 20 OR encode(cur, 'escape') !~ '^(0|-?[1-9][0-9]*)$' THEN "
+      "status := 1; RETURN; END IF; "
+      "old := encode(cur, 'escape')::numeric; "
+      "IF old NOT BETWEEN -9223372036854775808 AND 9223372036854775807 THEN "
+      "status := 1; RETURN; END IF; "
+      "END IF; "
+      "IF old + p_delta NOT BETWEEN -9223372036854775808 AND 9223372036854775807 THEN "
+      "status := 2; RETURN; END IF; "
+      "result := (old + p_delta)::int8; "
+      "INSERT INTO " + n.hashes +
+      " (tenant, key, field, value) VALUES (p_tenant, p_key, p_field, "
+      "convert_to(result::text, 'UTF8')) "
+      "ON CONFLICT (tenant, key, field) DO UPDATE SET value = EXCLUDED.value; "
+      "status := 0; "
+      "END";
+  return function(n.hincrby,
+                  "p_tenant text, p_key bytea, p_field bytea, p_delta int8, OUT status int8, "
+                  "OUT result int8",
+                  "record", body);
+}
+
+// The stored bytes of members, per user, in the usage table the key rows use (member rows add
+// bytes, not keys): statement-level, as the key rows' triggers.
+std::vector<std::string> member_usage_triggers(const table_objects& n, const std::string& table,
+                                               const std::string& suffix,
+                                               const std::string& size) {
+  const std::string fn = n.member_usage.substr(0, n.member_usage.size() - 1) + "_" + suffix + "\"";
+  auto add = [&](const std::string& select) {
+    return "INSERT INTO " + n.usage + " AS u (tenant, backend, bytes, keys) " + select +
+           " ON CONFLICT (tenant, backend) DO UPDATE SET bytes = u.bytes + EXCLUDED.bytes;";
+  };
+  const std::string body =
+      "BEGIN IF TG_OP = 'INSERT' THEN " +
+      add("SELECT tenant, pg_backend_pid(), sum(" + size + "), 0 FROM new_rows GROUP BY tenant") +
+      " ELSIF TG_OP = 'UPDATE' THEN " +
+      add("SELECT tenant, pg_backend_pid(), sum(b), 0 FROM (SELECT tenant, " + size +
+          " AS b FROM new_rows UNION ALL SELECT tenant, -(" + size +
+          ") FROM old_rows) AS d GROUP BY tenant HAVING sum(b) <> 0") +
+      " ELSE " +
+      add("SELECT tenant, pg_backend_pid(), -sum(" + size + "), 0 FROM old_rows GROUP BY tenant") +
+      " END IF; RETURN NULL; END";
+  std::vector<std::string> ddl = {function(fn, "", "trigger", body)};
+  const std::string prefix = n.trigger_prefix + suffix + "_";
+  for (const auto& [event, tables] :
+       {std::pair<std::string, std::string>{"INSERT", "NEW TABLE AS new_rows"},
+        {"UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"},
+        {"DELETE", "OLD TABLE AS old_rows"}}) {
+    const std::string name = "\"" + prefix + event + "\"";
+    ddl.push_back("DROP TRIGGER IF EXISTS " + name + " ON " + table);
+    ddl.push_back("CREATE TRIGGER " + name + " AFTER " + event + " ON " + table + " REFERENCING " +
+                  tables + " FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()");
+  }
+  return ddl;
+}
+
+// The members of (p_tenant, p_from) of `kind`, as SQL moving or copying them to p_to.
+std::string members_to(const table_objects& n, bool move) {
+  auto one = [&](const std::string& table, const std::string& columns) {
+    return move ? "UPDATE " + table + " SET key = p_to WHERE tenant = p_tenant AND key = p_from; "
+                : "INSERT INTO " + table + " (tenant, key, " + columns + ") SELECT tenant, p_to, " +
+                      columns + " FROM " + table + " WHERE tenant = p_tenant AND key = p_from; ";
+  };
+  return "IF r.type = 1 THEN " + one(n.hashes, "field, value") + "ELSIF r.type = 2 THEN " +
+         one(n.sets, "member") + "END IF; ";
+}
+
+// RENAME: 1 renamed, 2 refused (NX and the destination exists), 0 no source. The handler answers
+// RENAME k k itself. The destination's old row goes first (its trigger drops its members).
+std::string rename_ddl(const table_objects& n) {
+  const std::string live = "(expires_at IS NULL OR expires_at > now())";
+  const std::string body =
+      "DECLARE r record; "
+      "BEGIN "
+      "SELECT type INTO r FROM " + n.table +
+      " WHERE tenant = p_tenant AND key = p_from AND " + live + " FOR UPDATE; "
+      "IF NOT FOUND THEN RETURN 0; END IF; "
+      "IF p_nx AND EXISTS (SELECT 1 FROM " + n.table +
+      " WHERE tenant = p_tenant AND key = p_to AND " + live + ") THEN RETURN 2; END IF; "
+      "DELETE FROM " + n.table + " WHERE tenant = p_tenant AND key = p_to; "
+      "UPDATE " + n.table + " SET key = p_to WHERE tenant = p_tenant AND key = p_from; " +
+      members_to(n, true) +
+      "RETURN 1; "
+      "END";
+  return function(n.rename_key, "p_tenant text, p_from bytea, p_to bytea, p_nx bool", "int8",
+                  body);
+}
+
+// COPY: 1 copied, with the expiry; without REPLACE an expired destination counts as absent.
+std::string copy_ddl(const table_objects& n) {
+  const std::string live = "(expires_at IS NULL OR expires_at > now())";
+  const std::string body =
+      "DECLARE r record; "
+      "BEGIN "
+      "SELECT value, type, expires_at INTO r FROM " + n.table +
+      " WHERE tenant = p_tenant AND key = p_from AND " + live + "; "
+      "IF NOT FOUND THEN RETURN 0; END IF; "
+      "IF NOT p_replace AND EXISTS (SELECT 1 FROM " + n.table +
+      " WHERE tenant = p_tenant AND key = p_to AND " + live + ") THEN RETURN 0; END IF; "
+      "DELETE FROM " + n.table + " WHERE tenant = p_tenant AND key = p_to; "
+      "INSERT INTO " + n.table + " (tenant, key, value, type, expires_at) "
+      "VALUES (p_tenant, p_to, r.value, r.type, r.expires_at); " +
+      members_to(n, false) +
+      "RETURN 1; "
+      "END";
+  return function(n.copy_key, "p_tenant text, p_from bytea, p_to bytea, p_replace bool", "int8",
+                  body);
+}
+
+}  // namespace
+
+std::vector<std::string> typed_ddl(const table_objects& n) {
+  std::vector<std::string> ddl = {
+      "ALTER TABLE " + n.table + " ADD COLUMN IF NOT EXISTS type int2 NOT NULL DEFAULT 0",
+      "ALTER TABLE " + n.table + " ALTER COLUMN value DROP NOT NULL",
+      // fillfactor < 100: a field's new value stays on its page (HOT).
+      "CREATE UNLOGGED TABLE IF NOT EXISTS " + n.hashes +
+          " (tenant text NOT NULL, key bytea NOT NULL, field bytea NOT NULL, value bytea NOT NULL, "
+          "PRIMARY KEY (tenant, key, field)) WITH (fillfactor = 80)",
+      "CREATE UNLOGGED TABLE IF NOT EXISTS " + n.sets +
+          " (tenant text NOT NULL, key bytea NOT NULL, member bytea NOT NULL, "
+          "PRIMARY KEY (tenant, key, member))",
+      function(n.drop_members, "", "trigger",
+               "BEGIN "
+               "IF OLD.type = 1 THEN DELETE FROM " + n.hashes +
+                   " WHERE tenant = OLD.tenant AND key = OLD.key; "
+                   "ELSIF OLD.type = 2 THEN DELETE FROM " + n.sets +
+                   " WHERE tenant = OLD.tenant AND key = OLD.key; "
+                   "END IF; RETURN NULL; END"),
+  };
+  const std::string del_trigger = "\"" + n.trigger_prefix + "members_del\"";
+  const std::string upd_trigger = "\"" + n.trigger_prefix + "members_upd\"";
+  ddl.push_back("DROP TRIGGER IF EXISTS " + del_trigger + " ON " + n.table);
+  ddl.push_back("CREATE TRIGGER " + del_trigger + " AFTER DELETE ON " + n.table +
+                " FOR EACH ROW WHEN (OLD.type <> 0) EXECUTE FUNCTION " + n.drop_members + "()");
+  ddl.push_back("DROP TRIGGER IF EXISTS " + upd_trigger + " ON " + n.table);
+  ddl.push_back("CREATE TRIGGER " + upd_trigger + " AFTER UPDATE OF type ON " + n.table +
+                " FOR EACH ROW WHEN (OLD.type <> 0 AND NEW.type <> OLD.type) EXECUTE FUNCTION " +
+                n.drop_members + "()");
+  for (auto& part :
+       {member_usage_triggers(n, n.hashes, "hash", "octet_length(field) + octet_length(value)"),
+        member_usage_triggers(n, n.sets, "set", "octet_length(member)")}) {
+    ddl.insert(ddl.end(), part.begin(), part.end());
+  }
+  ddl.push_back(typed_key_ddl(n));
+  ddl.push_back(hset_ddl(n));
+  ddl.push_back(hdel_ddl(n));
+  ddl.push_back("DROP FUNCTION IF EXISTS " + n.hincrby + "(text, bytea, bytea, int8)");
+  ddl.push_back(hincrby_ddl(n));
+  ddl.push_back(rename_ddl(n));
+  ddl.push_back(copy_ddl(n));
+  return ddl;
+}
+
+void define_hash_statements(const table_objects& n, const statement_definer& def) {
+  const std::string& t = n.table;
+  const std::string& h = n.hashes;
+  const std::string member = " h ON h.tenant = k.tenant AND h.key = k.key";
+
+  def(statement::key_type, "fpc_key_type", "SELECT k.type::int8 FROM " + t + live_key,
+      {text_oid, bytea_oid});
+  def(statement::hget, "fpc_hget",
+      "SELECT k.type::int8, h.value FROM " + t + " k LEFT JOIN " + h + member +
+          " AND h.field = $3" + live_key_condition,
+      {text_oid, bytea_oid, bytea_oid});
+  def(statement::hmget, "fpc_hmget",
+      "SELECT k.type::int8, q.i, h.value FROM " + t +
+          " k CROSS JOIN unnest($3::bytea[]) WITH ORDINALITY AS q(f, i) LEFT JOIN " + h + member +
+          " AND h.field = q.f" + live_key_condition,
+      {text_oid, bytea_oid, bytea_array_oid});
+  def(statement::hgetall, "fpc_hgetall",
+      "SELECT k.type::int8, h.field, h.value FROM " + t + " k LEFT JOIN " + h + member +
+          live_key_condition + " ORDER BY h.field LIMIT $3",
+      {text_oid, bytea_oid, int8_oid});
+  def(statement::hlen, "fpc_hlen",
+      "SELECT k.type::int8, (SELECT count(*) FROM " + h +
+          " h WHERE h.tenant = k.tenant AND h.key = k.key) FROM " + t + live_key,
+      {text_oid, bytea_oid});
+  def(statement::hexists, "fpc_hexists",
+      "SELECT k.type::int8, (SELECT count(*) FROM " + h +
+          " h WHERE h.tenant = k.tenant AND h.key = k.key AND h.field = $3) FROM " + t + live_key,
+      {text_oid, bytea_oid, bytea_oid});
+  def(statement::hstrlen, "fpc_hstrlen",
+      "SELECT k.type::int8, coalesce((SELECT length(h.value) FROM " + h +
+          " h WHERE h.tenant = k.tenant AND h.key = k.key AND h.field = $3), 0)::int8 FROM " + t +
+          live_key,
+      {text_oid, bytea_oid, bytea_oid});
+  def(statement::hset, "fpc_hset",
+      "SELECT " + n.hset + "($1, $2, $3::bytea[], $4::bytea[], $5::bool)",
+      {text_oid, bytea_oid, bytea_array_oid, bytea_array_oid, bool_oid});
+  def(statement::hdel, "fpc_hdel", "SELECT " + n.hdel + "($1, $2, $3::bytea[])",
+      {text_oid, bytea_oid, bytea_array_oid});
+  def(statement::hincrby, "fpc_hincrby",
+      "SELECT status, result FROM " + n.hincrby + "($1, $2, $3, $4::int8)",
+      {text_oid, bytea_oid, bytea_oid, int8_oid});
+}
+
+}  // namespace fpc::pg

@@ -1,0 +1,168 @@
+// The in-memory keyspace's hashes: a std::map of fields per key row.
+#include "tests/fakes/memory_keyspace.hpp"
+
+#include <string>
+
+namespace fpc::test {
+
+using storage::kv_callback;
+using storage::kv_result;
+
+memory_keyspace::row* memory_keyspace::hash_row(const storage::caller& c, std::string_view key,
+                                                bool create, bool& wrong) {
+  wrong = false;
+  row* x = live(c, key);
+  if (x != nullptr && !x->is_hash) {
+    wrong = true;
+    return nullptr;
+  }
+  if (x == nullptr && create) {
+    x = &rows_[id{std::string(c.tenant), std::string(key)}];
+    *x = row{};
+    x->is_hash = true;
+  }
+  if (x != nullptr && create) x->version = next_version_++;
+  return x;
+}
+
+namespace {
+kv_result wrong_type() {
+  kv_result r;
+  r.error = storage::wrong_type_error;
+  return r;
+}
+}  // namespace
+
+void memory_keyspace::hset(const storage::caller& c, std::string_view key,
+                           std::span<const std::string_view> pairs, bool only_new,
+                           kv_callback cb) {
+  bool wrong = false;
+  row* x = hash_row(c, key, true, wrong);
+  if (wrong) return cb(wrong_type());
+  kv_result r;
+  for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
+    const std::string field(pairs[i]);
+    const bool fresh = x->fields.count(field) == 0;
+    if (fresh) ++r.integer;
+    if (fresh || !only_new) x->fields[field] = std::string(pairs[i + 1]);
+  }
+  cb(std::move(r));
+}
+
+void memory_keyspace::hget(const storage::caller& c, std::string_view key, std::string_view field,
+                           kv_callback cb) {
+  bool wrong = false;
+  row* x = hash_row(c, key, false, wrong);
+  if (wrong) return cb(wrong_type());
+  kv_result r;
+  if (x != nullptr) {
+    if (auto it = x->fields.find(std::string(field)); it != x->fields.end()) r.value = it->second;
+  }
+  cb(std::move(r));
+}
+
+void memory_keyspace::hmget(const storage::caller& c, std::string_view key,
+                            std::span<const std::string_view> fields, kv_callback cb) {
+  bool wrong = false;
+  row* x = hash_row(c, key, false, wrong);
+  if (wrong) return cb(wrong_type());
+  kv_result r;
+  for (auto f : fields) {
+    std::optional<std::string_view> v;
+    if (x != nullptr) {
+      if (auto it = x->fields.find(std::string(f)); it != x->fields.end()) v = it->second;
+    }
+    r.values.push_back(v);
+  }
+  cb(std::move(r));
+}
+
+void memory_keyspace::hgetall(const storage::caller& c, std::string_view key, std::size_t limit,
+                              kv_callback cb) {
+  bool wrong = false;
+  row* x = hash_row(c, key, false, wrong);
+  if (wrong) return cb(wrong_type());
+  kv_result r;
+  if (x != nullptr) {
+    for (const auto& [f, v] : x->fields) {
+      if (r.values.size() / 2 > limit) break;
+      r.values.emplace_back(f);
+      r.values.emplace_back(v);
+    }
+  }
+  cb(std::move(r));
+}
+
+void memory_keyspace::hlen(const storage::caller& c, std::string_view key, kv_callback cb) {
+  bool wrong = false;
+  row* x = hash_row(c, key, false, wrong);
+  if (wrong) return cb(wrong_type());
+  kv_result r;
+  if (x != nullptr) r.integer = static_cast<std::int64_t>(x->fields.size());
+  cb(std::move(r));
+}
+
+void memory_keyspace::hexists(const storage::caller& c, std::string_view key,
+                              std::string_view field, kv_callback cb) {
+  bool wrong = false;
+  row* x = hash_row(c, key, false, wrong);
+  if (wrong) return cb(wrong_type());
+  kv_result r;
+  if (x != nullptr) r.integer = static_cast<std::int64_t>(x->fields.count(std::string(field)));
+  cb(std::move(r));
+}
+
+void memory_keyspace::hstrlen(const storage::caller& c, std::string_view key,
+                              std::string_view field, kv_callback cb) {
+  bool wrong = false;
+  row* x = hash_row(c, key, false, wrong);
+  if (wrong) return cb(wrong_type());
+  kv_result r;
+  if (x != nullptr) {
+    if (auto it = x->fields.find(std::string(field)); it != x->fields.end()) {
+      r.integer = static_cast<std::int64_t>(it->second.size());
+    }
+  }
+  cb(std::move(r));
+}
+
+void memory_keyspace::hdel(const storage::caller& c, std::string_view key,
+                           std::span<const std::string_view> fields, kv_callback cb) {
+  bool wrong = false;
+  row* x = hash_row(c, key, false, wrong);
+  if (wrong) return cb(wrong_type());
+  kv_result r;
+  if (x != nullptr) {
+    for (auto f : fields) r.integer += static_cast<std::int64_t>(x->fields.erase(std::string(f)));
+    if (x->fields.empty()) rows_.erase(id{std::string(c.tenant), std::string(key)});
+  }
+  cb(std::move(r));
+}
+
+void memory_keyspace::hincrby(const storage::caller& c, std::string_view key,
+                              std::string_view field, std::int64_t delta, kv_callback cb) {
+  bool wrong = false;
+  row* x = hash_row(c, key, true, wrong);
+  if (wrong) return cb(wrong_type());
+  kv_result r;
+  std::string& v = x->fields[std::string(field)];
+  long long old = 0;
+  try {
+    std::size_t used = 0;
+    old = v.empty() ? 0 : std::stoll(v, &used);
+    if (!v.empty() && used != v.size()) throw std::invalid_argument("trailing");
+  } catch (const std::exception&) {
+    r.error = "ERR hash value is not an integer";
+    return cb(std::move(r));
+  }
+  long long next = 0;
+  if (__builtin_add_overflow(old, delta, &next)) {
+    r.error = "ERR increment or decrement would overflow";
+    return cb(std::move(r));
+  }
+  v = std::to_string(next);
+  r.integer = next;
+  cb(std::move(r));
+}
+
+}  // namespace fpc::test
