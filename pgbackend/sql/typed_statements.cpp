@@ -10,6 +10,7 @@
 // every read joins the live key row.
 #include "pgbackend/sql/oids.hpp"
 #include "pgbackend/sql/statements.hpp"
+#include "config/settings.hpp"
 
 namespace fpc::pg {
 namespace {
@@ -168,7 +169,7 @@ std::vector<std::string> member_usage_triggers(const table_objects& n, const std
        {std::pair<std::string, std::string>{"INSERT", "NEW TABLE AS new_rows"},
         {"UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"},
         {"DELETE", "OLD TABLE AS old_rows"}}) {
-    const std::string name = "\"" + prefix + event + "\"";
+    const std::string name = config::quote_identifier(prefix + event);
     ddl.push_back("DROP TRIGGER IF EXISTS " + name + " ON " + table);
     ddl.push_back("CREATE TRIGGER " + name + " AFTER " + event + " ON " + table + " REFERENCING " +
                   tables + " FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()");
@@ -250,8 +251,8 @@ std::vector<std::string> typed_ddl(const table_objects& n) {
                    " WHERE tenant = OLD.tenant AND key = OLD.key; "
                    "END IF; RETURN NULL; END"),
   };
-  const std::string del_trigger = "\"" + n.trigger_prefix + "members_del\"";
-  const std::string upd_trigger = "\"" + n.trigger_prefix + "members_upd\"";
+  const std::string del_trigger = config::quote_identifier(n.trigger_prefix + "members_del");
+  const std::string upd_trigger = config::quote_identifier(n.trigger_prefix + "members_upd");
   ddl.push_back("DROP TRIGGER IF EXISTS " + del_trigger + " ON " + n.table);
   ddl.push_back("CREATE TRIGGER " + del_trigger + " AFTER DELETE ON " + n.table +
                 " FOR EACH ROW WHEN (OLD.type <> 0) EXECUTE FUNCTION " + n.drop_members + "()");
