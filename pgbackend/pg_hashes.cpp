@@ -173,4 +173,62 @@ void pg_keyspace::hincrby(const storage::caller& c, std::string_view key, std::s
   submit_for(c, std::move(req));
 }
 
+namespace {
+// (type, field, value) rows: field, value, ...; a row without a field adds nothing.
+kv_result typed_pairs(const pg_outcome& o) {
+  if (!o.error.empty()) return failed(o);
+  if (holds_other_type(o)) return wrong_type();
+  kv_result r;
+  for (int row = 0; row < PQntuples(o.result); ++row) {
+    if (PQgetisnull(o.result, row, 1)) continue;
+    r.values.emplace_back(view(o.result, row, 1));
+    r.values.emplace_back(view(o.result, row, 2));
+  }
+  return r;
+}
+}  // namespace
+
+void pg_keyspace::hmodify(const storage::caller& c, std::string_view key, std::string_view field,
+                          storage::modify_function modify, kv_callback cb) {
+  pg_request read{statement::hash_field_for_update, {}, {}, {}};
+  read.params.add_bytes(c.tenant);
+  read.params.add_bytes(key);
+  read.params.add_bytes(field);
+  auto on_read = [](const pg_outcome& o, modify_step& step) {
+    if (PQntuples(o.result) == 0 || decode_int8(PQgetvalue(o.result, 0, 0)) < 0) {
+      step.error = storage::wrong_type_error;
+      return;
+    }
+    if (!PQgetisnull(o.result, 0, 1)) step.current = view(o.result, 0, 1);
+  };
+  auto write_params = [tenant = std::string(c.tenant), key = std::string(key),
+                       field = std::string(field)](param_pack& p, const std::string& next,
+                                                   std::int64_t, bool write) {
+    p.add_bytes(tenant);
+    p.add_bytes(key);
+    p.add_bytes(field);
+    p.add_bytes(next);
+    p.add_bool(write);
+  };
+  modify_in_transaction(c, std::move(read), on_read, statement::hash_field_write, write_params,
+                        std::move(modify), std::move(cb));
+}
+
+void pg_keyspace::hrandfield(const storage::caller& c, std::string_view key, std::int64_t count,
+                             kv_callback cb) {
+  auto req = key_request(count >= 0 ? statement::hrandfield_distinct
+                                    : statement::hrandfield_repeat,
+                         c, key, std::move(cb), typed_pairs);
+  req.params.add_int8(count >= 0 ? count : -count);
+  submit_for(c, std::move(req));
+}
+
+void pg_keyspace::hscan_page(const storage::caller& c, std::string_view key,
+                             std::string_view from, std::size_t limit, kv_callback cb) {
+  auto req = key_request(statement::hscan_page, c, key, std::move(cb), typed_pairs);
+  req.params.add_bytes(from);
+  req.params.add_int8(static_cast<std::int64_t>(limit));
+  submit_for(c, std::move(req));
+}
+
 }  // namespace fpc::pg

@@ -19,6 +19,7 @@ class pg_keyspace final : public storage::keyspace,
                           public storage::transaction_store,
                           public storage::function_store,
                           public storage::hash_store,
+                          public storage::set_store,
                           public storage::maintenance {
  public:
   /// `connections` PostgreSQL connections on `executor`, plus one for heavy statements; a client
@@ -34,6 +35,7 @@ class pg_keyspace final : public storage::keyspace,
   storage::transaction_store& transactions() override { return *this; }
   storage::function_store& functions() override { return *this; }
   storage::hash_store& hashes() override { return *this; }
+  storage::set_store& sets() override { return *this; }
   storage::maintenance& maintenance() override { return *this; }
 
   void get(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
@@ -108,6 +110,38 @@ class pg_keyspace final : public storage::keyspace,
             std::span<const std::string_view> fields, storage::kv_callback cb) override;
   void hincrby(const storage::caller& c, std::string_view key, std::string_view field,
                std::int64_t delta, storage::kv_callback cb) override;
+  void hmodify(const storage::caller& c, std::string_view key, std::string_view field,
+               storage::modify_function modify, storage::kv_callback cb) override;
+  void hrandfield(const storage::caller& c, std::string_view key, std::int64_t count,
+                  storage::kv_callback cb) override;
+  void hscan_page(const storage::caller& c, std::string_view key, std::string_view from,
+                  std::size_t limit, storage::kv_callback cb) override;
+
+  void sadd(const storage::caller& c, std::string_view key,
+            std::span<const std::string_view> members, storage::kv_callback cb) override;
+  void srem(const storage::caller& c, std::string_view key,
+            std::span<const std::string_view> members, storage::kv_callback cb) override;
+  void smembers(const storage::caller& c, std::string_view key, std::size_t limit,
+                storage::kv_callback cb) override;
+  void smismember(const storage::caller& c, std::string_view key,
+                  std::span<const std::string_view> members, storage::kv_callback cb) override;
+  void scard(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+  void spop(const storage::caller& c, std::string_view key, std::int64_t count,
+            storage::kv_callback cb) override;
+  void srandmember(const storage::caller& c, std::string_view key, std::int64_t count,
+                   storage::kv_callback cb) override;
+  void smove(const storage::caller& c, std::string_view from, std::string_view to,
+             std::string_view member, storage::kv_callback cb) override;
+  void combine(const storage::caller& c, storage::set_operation op,
+               std::span<const std::string_view> keys, std::size_t limit,
+               storage::kv_callback cb) override;
+  void intersection_size(const storage::caller& c, std::span<const std::string_view> keys,
+                         std::int64_t limit, storage::kv_callback cb) override;
+  void combine_into(const storage::caller& c, storage::set_operation op,
+                    std::string_view destination, std::span<const std::string_view> keys,
+                    storage::kv_callback cb) override;
+  void sscan_page(const storage::caller& c, std::string_view key, std::string_view from,
+                  std::size_t limit, storage::kv_callback cb) override;
 
   void list_function_libraries(const storage::caller& c, storage::kv_callback cb) override;
   void save_function_library(const storage::caller& c, std::string_view name,
@@ -125,6 +159,21 @@ class pg_keyspace final : public storage::keyspace,
   void flush_accesses() override;
 
  private:
+  /// What a read-modify-write's read found: the current value (none: absent), the row's version,
+  /// or an error that stops the write (WRONGTYPE).
+  struct modify_step {
+    std::optional<std::string_view> current;
+    std::int64_t version = storage::watched_keys::no_key;
+    std::string error;
+  };
+  using read_decoder = std::function<void(const pg_outcome&, modify_step&)>;
+  using write_parameters = std::function<void(param_pack&, const std::string& next,
+                                              std::int64_t version, bool write)>;
+  /// BEGIN (unless inside EXEC), `read`, `modify` in C++ on what it found, the write statement
+  /// with the new value, COMMIT; `cb` gets the new value or the first error.
+  void modify_in_transaction(const storage::caller& c, pg_request read, read_decoder on_read,
+                             statement write_statement, write_parameters write_params,
+                             storage::modify_function modify, storage::kv_callback cb);
   /// A request of statement `s` whose first parameters are the caller's tenant and `key`.
   static pg_request key_request(statement s, const storage::caller& c, std::string_view key,
                                 storage::kv_callback cb,

@@ -14,18 +14,6 @@ namespace {
 constexpr std::size_t max_remembered_accesses = 20000;
 }  // namespace
 
-namespace {
-// One read-modify-write on its way: what the read found, what to write, and the answer so far.
-struct modify_state {
-  storage::modify_function modify;
-  kv_callback done;
-  std::string next;
-  std::string error;
-  std::int64_t version = storage::watched_keys::no_key;
-  bool write = false;
-};
-}  // namespace
-
 void pg_keyspace::get(const storage::caller& c, std::string_view key, kv_callback cb) {
   if (access_clock_seconds_ > 0) {
     // Remember hits for the access clock (bounded: past the cap, later hits wait for a flush).
@@ -236,80 +224,31 @@ void pg_keyspace::incr_by(const storage::caller& c, std::string_view key, std::i
 
 void pg_keyspace::read_modify_write(const storage::caller& c, std::string_view key,
                                     storage::modify_function modify, kv_callback cb) {
-  pg_connection& conn = connection_for(c);
-  // Inside EXEC the transaction is already open; otherwise this opens its own, so the row lock
-  // taken by the read lasts until the write.
-  const bool own_transaction = !conn.submitting_transaction_of(c.client_id);
-  auto state = std::make_shared<modify_state>();
-  state->modify = std::move(modify);
-  state->done = std::move(cb);
-  auto finish = [state] {
-    kv_result r;
-    r.error = state->error;
-    if (r.ok()) r.value = state->next;
-    state->done(std::move(r));
-  };
-
-  if (own_transaction) submit_on(conn, c, pg_request{statement::begin_read_committed, {}, {}, {}});
-
   pg_request read{statement::read_for_update, {}, {}, {}};
   read.params.add_bytes(c.tenant);
   read.params.add_bytes(key);
-  read.on_done = [state](const pg_outcome& o) {
-    if (!o.error.empty()) {
-      state->error = std::string(o.error);
-      return;
-    }
-    std::optional<std::string_view> current;
+  auto on_read = [](const pg_outcome& o, modify_step& step) {
     if (PQntuples(o.result) > 0 && PQgetisnull(o.result, 0, 0)) {
-      state->error = storage::wrong_type_error;  // nothing is written then
+      step.error = storage::wrong_type_error;  // nothing is written then
       return;
     }
     if (PQntuples(o.result) > 0) {
-      current.emplace(PQgetvalue(o.result, 0, 0),
-                      static_cast<std::size_t>(PQgetlength(o.result, 0, 0)));
-      state->version = decode_int8(PQgetvalue(o.result, 0, 1));
+      step.current.emplace(PQgetvalue(o.result, 0, 0),
+                           static_cast<std::size_t>(PQgetlength(o.result, 0, 0)));
+      step.version = decode_int8(PQgetvalue(o.result, 0, 1));
     }
-    state->write = state->modify(current, state->next, state->error);
   };
-  submit_on(conn, c, std::move(read));
-
-  pg_request write{statement::write_if_unchanged, {}, {}, {}};
-  write.late_params = [state, tenant = std::string(c.tenant),
-                       key = std::string(key)](param_pack& p) {
+  auto write_params = [tenant = std::string(c.tenant), key = std::string(key)](
+                          param_pack& p, const std::string& next, std::int64_t version,
+                          bool write) {
     p.add_bytes(tenant);
     p.add_bytes(key);
-    p.add_bytes(state->next);
-    p.add_int8(state->version);
-    p.add_bool(state->write && state->error.empty());
+    p.add_bytes(next);
+    p.add_int8(version);
+    p.add_bool(write);
   };
-  write.on_done = [state, own_transaction, finish](const pg_outcome& o) {
-    if (!o.error.empty()) {
-      if (state->error.empty()) state->error = std::string(o.error);
-    } else if (state->write && state->error.empty() &&
-               std::strtoll(PQcmdTuples(const_cast<PGresult*>(o.result)), nullptr, 10) == 0) {
-      // The key was absent when read and another client created it before the write.
-      state->error =
-          "ERR the key was created by another client meanwhile; nothing was changed, try again";
-    }
-    if (!own_transaction) finish();
-  };
-  submit_on(conn, c, std::move(write));
-
-  if (own_transaction) {
-    pg_request commit{statement::commit, {}, {}, {}};
-    commit.on_done = [state, finish](const pg_outcome& o) {
-      if (state->error.empty()) {
-        if (!o.error.empty()) {
-          state->error = std::string(o.error);
-        } else if (std::string_view(PQcmdStatus(const_cast<PGresult*>(o.result))) != "COMMIT") {
-          state->error = "ERR PostgreSQL rolled the change back";
-        }
-      }
-      finish();
-    };
-    submit_on(conn, c, std::move(commit));
-  }
+  modify_in_transaction(c, std::move(read), on_read, statement::write_if_unchanged, write_params,
+                        std::move(modify), std::move(cb));
 }
 
 }  // namespace fpc::pg

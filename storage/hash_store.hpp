@@ -41,6 +41,16 @@ class hash_store {
   /// integer: the field's new value.
   virtual void hincrby(const caller& c, std::string_view key, std::string_view field,
                        std::int64_t delta, kv_callback cb) = 0;
+  /// value: what `modify` made of the field's value (HINCRBYFLOAT), stored atomically.
+  virtual void hmodify(const caller& c, std::string_view key, std::string_view field,
+                       modify_function modify, kv_callback cb) = 0;
+  /// values: field, value, ... of `count` > 0 distinct random fields (all when fewer), or of
+  /// -`count` with repeats.
+  virtual void hrandfield(const caller& c, std::string_view key, std::int64_t count,
+                          kv_callback cb) = 0;
+  /// values: field, value, ... of up to `limit` fields from `from` on, in byte order (HSCAN).
+  virtual void hscan_page(const caller& c, std::string_view key, std::string_view from,
+                          std::size_t limit, kv_callback cb) = 0;
 };
 
 }  // namespace fpc::storage

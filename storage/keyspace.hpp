@@ -11,6 +11,7 @@
 #include "storage/hash_store.hpp"
 #include "storage/key_store.hpp"
 #include "storage/maintenance.hpp"
+#include "storage/set_store.hpp"
 #include "storage/string_store.hpp"
 #include "storage/transaction_store.hpp"
 
@@ -29,6 +30,7 @@ class keyspace {
   virtual transaction_store& transactions() = 0;
   virtual function_store& functions() = 0;
   virtual hash_store& hashes() = 0;
+  virtual set_store& sets() = 0;
   virtual class maintenance& maintenance() = 0;
 };
 

@@ -49,7 +49,12 @@ table_objects table_objects_for(const std::string& schema, const std::string& ta
                        qs + config::quote_identifier(table + "_hincrby"),
                        qs + config::quote_identifier(table + "_member_usage"),
                        qs + config::quote_identifier(table + "_rename"),
-                       qs + config::quote_identifier(table + "_copy")};
+                       qs + config::quote_identifier(table + "_copy"),
+                       qs + config::quote_identifier(table + "_sadd"),
+                       qs + config::quote_identifier(table + "_srem"),
+                       qs + config::quote_identifier(table + "_spop"),
+                       qs + config::quote_identifier(table + "_smove"),
+                       qs + config::quote_identifier(table + "_combine_sets")};
 }
 
 namespace {
@@ -481,6 +486,7 @@ statement_set::statement_set(const table_objects& objects) {
   define_maintenance_statements(objects, def);
   define_function_statements(objects, def);
   define_hash_statements(objects, def);
+  define_set_statements(objects, def);
   // Transaction control goes as plain text: a prepared BEGIN or COMMIT gains nothing.
   for (statement s : {statement::begin, statement::commit, statement::rollback,
                       statement::begin_read_committed, statement::functions_list,

@@ -72,7 +72,25 @@ enum class statement : int {
   hset,       ///< $1 tenant, $2 key, $3 bytea[] fields, $4 bytea[] values, $5 nx -> fields added
   hdel,       ///< $1 tenant, $2 key, $3 bytea[] fields -> fields removed
   hincrby,    ///< $1 tenant, $2 key, $3 field, $4 delta -> (hincr_status (codes.hpp), new)
+  hscan_page,  ///< $1 tenant, $2 key, $3 from, $4 limit -> (type, field, value) from $3 on
+  hrandfield_distinct,  ///< $1 tenant, $2 key, $3 count -> (type, field, value), distinct
+  hrandfield_repeat,    ///< $1 tenant, $2 key, $3 count -> (type, field, value), with repeats
+  hash_field_for_update,  ///< $1 tenant, $2 key, $3 field -> (typed_key status, value)
+  hash_field_write,  ///< $1 tenant, $2 key, $3 field, $4 value, $5 write? -> a row if written
   key_type,   ///< $1 tenant, $2 key -> type of the live key
+  // Sets (set_statements.cpp), as the hashes.
+  sadd,        ///< $1 tenant, $2 key, $3 bytea[] members -> added
+  srem,        ///< $1 tenant, $2 key, $3 bytea[] members -> removed
+  smembers,    ///< $1 tenant, $2 key, $3 limit -> (type, member) in member order
+  smismember,  ///< $1 tenant, $2 key, $3 bytea[] members -> (type, ordinal, 0/1)
+  scard,       ///< $1 tenant, $2 key -> (type, members)
+  spop,        ///< $1 tenant, $2 key, $3 count -> (status, member) per member popped
+  srandmember_distinct,  ///< $1 tenant, $2 key, $3 count -> (type, member)
+  srandmember_repeat,    ///< $1 tenant, $2 key, $3 count -> (type, member), with repeats
+  smove,       ///< $1 tenant, $2 from, $3 to, $4 member -> moved
+  combine_sets,  ///< $1 tenant, $2 op, $3 bytea[] keys, $4 mode, $5 destination, $6 limit ->
+                 ///< (status, member) per member
+  sscan_page,  ///< $1 tenant, $2 key, $3 from, $4 limit -> (type, member) from $3 on
   count_,
 };
 
@@ -103,6 +121,22 @@ enum class statement : int {
     case statement::random_key:
     case statement::read_usage:
     case statement::functions_list:
+    case statement::hget:
+    case statement::hmget:
+    case statement::hgetall:
+    case statement::hlen:
+    case statement::hexists:
+    case statement::hstrlen:
+    case statement::hscan_page:
+    case statement::hrandfield_distinct:
+    case statement::hrandfield_repeat:
+    case statement::key_type:
+    case statement::smembers:
+    case statement::smismember:
+    case statement::scard:
+    case statement::srandmember_distinct:
+    case statement::srandmember_repeat:
+    case statement::sscan_page:
       return true;
     default:
       return false;
@@ -137,6 +171,11 @@ struct table_objects {
   std::string member_usage;    // "schema"."table_member_usage"(): the member tables' size trigger
   std::string rename_key;      // "schema"."table_rename"(...): RENAME of any type
   std::string copy_key;        // "schema"."table_copy"(...): COPY of any type
+  std::string sadd;            // "schema"."table_sadd"(...)
+  std::string srem;            // "schema"."table_srem"(...)
+  std::string spop;            // "schema"."table_spop"(...)
+  std::string smove;           // "schema"."table_smove"(...)
+  std::string combine_sets;    // "schema"."table_combine_sets"(...): SINTER/SUNION/SDIFF
 };
 [[nodiscard]] table_objects table_objects_for(const std::string& schema, const std::string& table);
 
@@ -145,6 +184,11 @@ using statement_definer =
     std::function<void(statement, const char*, std::string, std::vector<Oid>)>;
 /// The hash family's statements (typed_statements.cpp).
 void define_hash_statements(const table_objects& objects, const statement_definer& def);
+
+/// The set family's statements (set_statements.cpp).
+void define_set_statements(const table_objects& objects, const statement_definer& def);
+/// The set family's functions, part of typed_ddl.
+[[nodiscard]] std::vector<std::string> set_ddl(const table_objects& n);
 
 /// The statements for one table.
 class statement_set {

@@ -11,6 +11,7 @@
 #include "pgbackend/sql/oids.hpp"
 #include "pgbackend/sql/statements.hpp"
 #include "config/settings.hpp"
+#include "pgbackend/sql/plpgsql.hpp"
 
 namespace fpc::pg {
 namespace {
@@ -18,20 +19,20 @@ namespace {
 constexpr Oid bool_oid = oid::boolean, bytea_oid = oid::bytea, int8_oid = oid::int8,
               text_oid = oid::text, bytea_array_oid = oid::bytea_array;
 
-// The live key row `k` of ($1, $2).
-const std::string live_key_condition =
-    " WHERE k.tenant = $1 AND k.key = $2 AND (k.expires_at IS NULL OR k.expires_at > now())";
-const std::string live_key = " k" + live_key_condition;
+using sql_text::live_key;
+using sql_text::live_key_condition;
+
+using sql_text::touch_key;
 
 std::string function(const std::string& name, const std::string& params,
                      const std::string& returns, const std::string& body) {
-  return "CREATE OR REPLACE FUNCTION " + name + "(" + params + ") RETURNS " + returns +
-         " LANGUAGE plpgsql AS $fpc$ " + body + " $fpc$";
+  return sql_text::plpgsql_function(name, params, returns, body);
 }
 
-// The key row a member write needs, locked: 1 when the key is live and of `p_type` (its access
-// clock moves, so its version changes for WATCH), 0 when it was made afresh (absent, expired,
-// or an EXEC placeholder: old members dropped), -1 when it holds another type.
+// The key row a member write needs, locked: 1 when the key is live and of `p_type`, 0 when it
+// was made afresh (absent, expired, or an EXEC placeholder: old members dropped), -1 when it
+// holds another type. A caller that changed a member then moves the access clock (touch_key),
+// which gives the key row a new version for WATCH; one that changed nothing leaves it be.
 std::string typed_key_ddl(const table_objects& n) {
   const std::string body =
       "DECLARE r record; "
@@ -53,9 +54,7 @@ std::string typed_key_ddl(const table_objects& n) {
       "WHERE tenant = p_tenant AND key = p_key; "
       "RETURN 0; "
       "ELSIF r.type <> p_type THEN RETURN -1; "
-      "ELSE "
-      "UPDATE " + n.table + " SET accessed_at = now() WHERE tenant = p_tenant AND key = p_key; "
-      "RETURN 1; "
+      "ELSE RETURN 1; "
       "END IF; "
       "END LOOP; "
       "END";
@@ -73,6 +72,7 @@ std::string hset_ddl(const table_objects& n) {
       " (tenant, key, field, value) VALUES (p_tenant, p_key, p_fields[1], p_values[1]) "
       "ON CONFLICT DO NOTHING; "
       "GET DIAGNOSTICS added = ROW_COUNT; "
+      "IF added > 0 THEN " + touch_key(n.table) + "END IF; "
       "RETURN added; "
       "END IF; "
       "WITH w AS (INSERT INTO " + n.hashes +
@@ -81,7 +81,7 @@ std::string hset_ddl(const table_objects& n) {
       "FROM unnest(p_fields, p_values) WITH ORDINALITY AS q(f, v, i) ORDER BY q.f, q.i DESC "
       "ON CONFLICT (tenant, key, field) DO UPDATE SET value = EXCLUDED.value "
       "RETURNING (h.xmax = 0) AS fresh) "
-      "SELECT count(*) FILTER (WHERE fresh) INTO added FROM w; "
+      "SELECT count(*) FILTER (WHERE fresh) INTO added FROM w; " + touch_key(n.table) +
       "RETURN added; "
       "END";
   return function(n.hset, "p_tenant text, p_key bytea, p_fields bytea[], p_values bytea[], p_nx bool",
@@ -90,25 +90,7 @@ std::string hset_ddl(const table_objects& n) {
 
 // HDEL: the fields removed; the last one takes the key with it, as in Redis.
 std::string hdel_ddl(const table_objects& n) {
-  const std::string body =
-      "DECLARE kind int2; removed int8; "
-      "BEGIN "
-      "SELECT type INTO kind FROM " + n.table +
-      " WHERE tenant = p_tenant AND key = p_key AND (expires_at IS NULL OR expires_at > now()) "
-      "FOR UPDATE; "
-      "IF NOT FOUND THEN RETURN 0; END IF; "
-      "IF kind <> 1 THEN RETURN -1; END IF; "
-      "DELETE FROM " + n.hashes + " WHERE tenant = p_tenant AND key = p_key AND field = ANY(p_fields); "
-      "GET DIAGNOSTICS removed = ROW_COUNT; "
-      "IF removed > 0 THEN "
-      "IF EXISTS (SELECT 1 FROM " + n.hashes + " WHERE tenant = p_tenant AND key = p_key) THEN "
-      "UPDATE " + n.table + " SET accessed_at = now() WHERE tenant = p_tenant AND key = p_key; "
-      "ELSE DELETE FROM " + n.table + " WHERE tenant = p_tenant AND key = p_key; "
-      "END IF; "
-      "END IF; "
-      "RETURN removed; "
-      "END";
-  return function(n.hdel, "p_tenant text, p_key bytea, p_fields bytea[]", "int8", body);
+  return sql_text::remove_members_function(n.hdel, n.table, n.hashes, "field", 1);
 }
 
 // HINCRBY: status (incr_status in codes.hpp) and the new value. The field must hold what
@@ -134,7 +116,7 @@ std::string hincrby_ddl(const table_objects& n) {
       "INSERT INTO " + n.hashes +
       " (tenant, key, field, value) VALUES (p_tenant, p_key, p_field, "
       "convert_to(result::text, 'UTF8')) "
-      "ON CONFLICT (tenant, key, field) DO UPDATE SET value = EXCLUDED.value; "
+      "ON CONFLICT (tenant, key, field) DO UPDATE SET value = EXCLUDED.value; " + touch_key(n.table) +
       "status := 0; "
       "END";
   return function(n.hincrby,
@@ -267,11 +249,13 @@ std::vector<std::string> typed_ddl(const table_objects& n) {
   }
   ddl.push_back(typed_key_ddl(n));
   ddl.push_back(hset_ddl(n));
+  ddl.push_back("DROP FUNCTION IF EXISTS " + n.hdel + "(text, bytea, bytea[])");  // renamed params
   ddl.push_back(hdel_ddl(n));
   ddl.push_back("DROP FUNCTION IF EXISTS " + n.hincrby + "(text, bytea, bytea, int8)");
   ddl.push_back(hincrby_ddl(n));
   ddl.push_back(rename_ddl(n));
   ddl.push_back(copy_ddl(n));
+  for (auto& f : set_ddl(n)) ddl.push_back(std::move(f));
   return ddl;
 }
 
@@ -313,6 +297,41 @@ void define_hash_statements(const table_objects& n, const statement_definer& def
       {text_oid, bytea_oid, bytea_array_oid, bytea_array_oid, bool_oid});
   def(statement::hdel, "fpc_hdel", "SELECT " + n.hdel + "($1, $2, $3::bytea[])",
       {text_oid, bytea_oid, bytea_array_oid});
+  def(statement::hscan_page, "fpc_hscan_page",
+      "SELECT k.type::int8, h.field, h.value FROM " + t + " k LEFT JOIN " + h + member +
+          " AND h.field >= $3" + live_key_condition + " ORDER BY h.field LIMIT $4",
+      {text_oid, bytea_oid, bytea_oid, int8_oid});
+  // Random fields: ORDER BY random() reads the whole hash (as HRANDFIELD with a count does in
+  // Redis); with repeats, one array of the fields and $3 random picks from it.
+  def(statement::hrandfield_distinct, "fpc_hrandfield_distinct",
+      "SELECT k.type::int8, h.field, h.value FROM " + t + " k LEFT JOIN " + h + member +
+          live_key_condition + " ORDER BY random() LIMIT $3",
+      {text_oid, bytea_oid, int8_oid});
+  def(statement::hrandfield_repeat, "fpc_hrandfield_repeat",
+      "SELECT k.type::int8, a.f[a.i], a.v[a.i] FROM " + t +
+          " k CROSS JOIN LATERAL (SELECT f, v, 1 + floor(random() * cardinality(f))::int AS i "
+          "FROM (SELECT array_agg(h.field) AS f, array_agg(h.value) AS v FROM " + h +
+          " h WHERE h.tenant = k.tenant AND h.key = k.key) AS all_fields, generate_series(1, $3)) "
+          "AS a" + live_key_condition + " AND cardinality(a.f) > 0",
+      {text_oid, bytea_oid, int8_oid});
+  // HINCRBYFLOAT: the key row locked (made when absent), then the field; the write stores the
+  // new value, or, when there is none to store, drops a key row the read made for nothing.
+  def(statement::hash_field_for_update, "fpc_hash_field_for_update",
+      "SELECT s.status::int8, h.value FROM (SELECT " + n.typed_key +
+          "($1, $2, 1::int2) AS status) AS s LEFT JOIN " + h +
+          " h ON s.status >= 0 AND h.tenant = $1 AND h.key = $2 AND h.field = $3",
+      {text_oid, bytea_oid, bytea_oid});
+  def(statement::hash_field_write, "fpc_hash_field_write",
+      "WITH w AS (INSERT INTO " + h + " AS h (tenant, key, field, value) SELECT $1, $2, $3, $4 "
+          "WHERE $5::bool ON CONFLICT (tenant, key, field) DO UPDATE SET value = EXCLUDED.value "
+          "RETURNING 1), "
+          "touched AS (UPDATE " + t + " SET accessed_at = now() WHERE $5::bool AND tenant = $1 "
+          "AND key = $2 RETURNING 1), "
+          "dropped AS (DELETE FROM " + t + " k WHERE NOT $5::bool AND k.tenant = $1 AND k.key = $2 "
+          "AND k.type = 1 AND NOT EXISTS (SELECT 1 FROM " + h +
+          " x WHERE x.tenant = $1 AND x.key = $2) RETURNING 1) "
+          "SELECT 1 FROM w",
+      {text_oid, bytea_oid, bytea_oid, bytea_oid, bool_oid});
   def(statement::hincrby, "fpc_hincrby",
       "SELECT status, result FROM " + n.hincrby + "($1, $2, $3, $4::int8)",
       {text_oid, bytea_oid, bytea_oid, int8_oid});

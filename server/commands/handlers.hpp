@@ -52,6 +52,21 @@ void hexists(command_call&);
 void hstrlen(command_call&);
 void hdel(command_call&);
 void hincrby(command_call&);
+void hincrbyfloat(command_call&);
+void hrandfield(command_call&);
+// Sets (sets.cpp)
+void sadd(command_call&);
+void srem(command_call&);
+void smembers(command_call&);
+void sismember(command_call&);
+void smismember(command_call&);
+void scard(command_call&);
+void spop(command_call&);
+void srandmember(command_call&);
+void smove(command_call&);
+void combine_sets(command_call&);       // SINTER, SUNION, SDIFF
+void combine_sets_into(command_call&);  // SINTERSTORE, SUNIONSTORE, SDIFFSTORE
+void sintercard(command_call&);
 // Keys (commands_keys.cpp)
 void del(command_call&);
 void exists(command_call&);
@@ -67,6 +82,7 @@ void pexpiretime(command_call&);
 void type(command_call&);
 void keys(command_call&);
 void scan(command_call&);
+void member_scan(command_call&);  // HSCAN and SSCAN (scan.cpp)
 void dbsize(command_call&);
 void flushdb(command_call&);
 // Moving and picking keys (commands_rename.cpp)

@@ -1,4 +1,6 @@
 // Hash commands: HSET and the rest of the hash family, over storage::hash_store.
+#include <climits>
+#include <cmath>
 #include <string>
 
 #include "resp/numbers.hpp"
@@ -113,6 +115,105 @@ void hincrby(command_call& call) {
   }
   call.store().hashes().hincrby(call.session.who(), call.args[1], call.args[2], delta,
                                 integer_reply(call));
+}
+
+void hincrbyfloat(command_call& call) {
+  long double increment = 0;
+  if (!resp::parse_long_double(call.args[3], increment)) {
+    call.out.error("ERR value is not a valid float");
+    return;
+  }
+  if (std::isnan(increment) || std::isinf(increment)) {
+    call.out.error("ERR value is NaN or Infinity");
+    return;
+  }
+  auto add = [increment](std::optional<std::string_view> current, std::string& next,
+                         std::string& error) {
+    long double value = 0;
+    if (current && !resp::parse_long_double(*current, value)) {
+      error = "ERR hash value is not a float";
+      return false;
+    }
+    value += increment;
+    if (std::isnan(value) || std::isinf(value)) {
+      error = "ERR increment would produce NaN or Infinity";
+      return false;
+    }
+    next = resp::format_long_double_human(value);
+    return true;
+  };
+  call.store().hashes().hmodify(call.session.who(), call.args[1], call.args[2], add,
+                                value_reply(call));
+}
+
+// HRANDFIELD key [count [WITHVALUES]], with Redis's checks in Redis's order.
+void hrandfield(command_call& call) {
+  const auto& args = call.args;
+  if (args.size() == 2) {
+    call.store().hashes().hrandfield(call.session.who(), args[1], 1,
+                                     [reply = call.defer()](kv_result&& r) {
+                                       auto w = reply.writer();
+                                       if (!r.ok())
+                                         w.error(r.error);
+                                       else if (r.values.empty())
+                                         w.null();
+                                       else
+                                         w.bulk(*r.values[0]);
+                                       reply.finish();
+                                     });
+    return;
+  }
+  long long count = 0;
+  if (!resp::parse_integer(args[2], count)) {
+    call.out.error("ERR value is not an integer or out of range");
+    return;
+  }
+  if (count == LLONG_MIN) {
+    call.out.error(
+        "ERR value is out of range, value must between -9223372036854775807 and "
+        "9223372036854775807");
+    return;
+  }
+  if (args.size() > 4 || (args.size() == 4 && !resp::iequals(args[3], "withvalues"))) {
+    call.out.error("ERR syntax error");
+    return;
+  }
+  const bool with_values = args.size() == 4;
+  if (with_values && (count < -LLONG_MAX / 2 || count > LLONG_MAX / 2)) {
+    call.out.error("ERR value is out of range");
+    return;
+  }
+  const auto limit = static_cast<long long>(call.shared().settings.max_collection_reply);
+  if (count > limit || -count > limit) {
+    call.out.error("ERR the reply would have more than " + std::to_string(limit) +
+                   " fields (max-collection-reply); read the hash with HSCAN");
+    return;
+  }
+  call.store().hashes().hrandfield(
+      call.session.who(), args[1], count, [reply = call.defer(), with_values](kv_result&& r) {
+        auto w = reply.writer();
+        if (!r.ok()) {
+          w.error(r.error);
+          reply.finish();
+          return;
+        }
+        const std::size_t pairs = r.values.size() / 2;
+        if (!with_values) {
+          w.array(pairs);
+          for (std::size_t i = 0; i < r.values.size(); i += 2) w.bulk(*r.values[i]);
+        } else if (w.resp3()) {
+          w.array(pairs);  // RESP3: one [field, value] pair per element
+          for (std::size_t i = 0; i < r.values.size(); i += 2) {
+            w.array(2);
+            w.bulk(*r.values[i]);
+            w.bulk(*r.values[i + 1]);
+          }
+        } else {
+          w.array(r.values.size());
+          for (const auto& v : r.values) w.bulk(*v);
+        }
+        reply.finish();
+      });
 }
 
 }  // namespace fpc::server::handlers

@@ -1,9 +1,11 @@
 // KEYS and SCAN: ordered walks of the caller's keys, filtered with Redis's glob rules.
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <memory>
+#include <unordered_map>
 
 #include "resp/numbers.hpp"
 #include "server/dispatch/command_call.hpp"
@@ -176,6 +178,112 @@ void scan(command_call& call) {
         if (!strings_only_type) r.values.clear();  // TYPE other than string: nothing matches
         match_keys(shared, loop, pattern, r.values, write);
       });
+}
+
+// HSCAN / SSCAN key cursor [MATCH pattern] [COUNT count]: pages of members in byte order. A
+// page holds at least 128 members, so a small hash or set comes whole in one call with cursor 0,
+// as Redis answers for its compact encodings.
+void member_scan(command_call& call) {
+  const auto& args = call.args;
+  const bool hash = resp::iequals(args[0], "hscan");
+  std::uint64_t cursor = 0;
+  const auto [end, ec] = std::from_chars(args[2].data(), args[2].data() + args[2].size(), cursor);
+  if (ec != std::errc() || end != args[2].data() + args[2].size()) {
+    call.out.error("ERR invalid cursor");
+    return;
+  }
+  std::string pattern = "*";
+  long long count = 10;
+  for (std::size_t i = 3; i < args.size(); i += 2) {
+    if (i + 1 >= args.size()) {
+      call.out.error("ERR syntax error");
+      return;
+    }
+    if (resp::iequals(args[i], "MATCH")) {
+      pattern.assign(args[i + 1]);
+    } else if (resp::iequals(args[i], "COUNT")) {
+      if (!resp::parse_integer(args[i + 1], count)) {
+        call.out.error("ERR value is not an integer or out of range");
+        return;
+      }
+      if (count < 1) {
+        call.out.error("ERR syntax error");
+        return;
+      }
+    } else {
+      call.out.error("ERR syntax error");
+      return;
+    }
+  }
+  std::string from = literal_prefix(pattern);
+  if (cursor != 0) {
+    auto last = call.shared().cursors.find(call.session.username(), cursor);
+    if (!last) {
+      call.out.error("ERR invalid cursor");
+      return;
+    }
+    last->push_back('\0');  // the smallest member after the last one returned
+    if (*last > from) from = std::move(*last);
+  }
+  const auto page = static_cast<std::size_t>(std::clamp<long long>(count, 128, 100000));
+  auto done = [reply = call.defer(), &shared = call.shared(), loop = call.session.executor(),
+               pattern, page, hash, tenant = call.session.username()](kv_result&& r) {
+    if (!r.ok()) {
+      reply.writer().error(r.error);
+      reply.finish();
+      return;
+    }
+    const std::size_t step = hash ? 2 : 1;
+    // One more than a page was asked for: a full page with more after it gets a cursor.
+    const bool more = r.values.size() > page * step;
+    if (more) r.values.resize(page * step);
+    const std::uint64_t next = more ? shared.cursors.save(tenant, *r.values[r.values.size() - step]) : 0;
+    if (!hash) {
+      match_keys(shared, loop, pattern, r.values,
+                 [reply, next](const std::vector<std::string_view>& matched) {
+                   auto w = reply.writer();
+                   w.array(2);
+                   w.bulk(std::to_string(next));
+                   w.array(matched.size());
+                   for (auto m : matched) w.bulk(m);
+                   reply.finish();
+                 });
+      return;
+    }
+    // A hash: match the fields, then answer each matched field with its value.
+    auto values = std::make_shared<std::unordered_map<std::string, std::string>>();
+    std::vector<std::optional<std::string_view>> fields;
+    for (std::size_t i = 0; i < r.values.size(); i += 2) {
+      fields.push_back(r.values[i]);
+      if (!matches_everything(pattern)) values->emplace(*r.values[i], *r.values[i + 1]);
+    }
+    auto pairs = std::make_shared<std::vector<std::string>>();
+    if (matches_everything(pattern)) {
+      for (const auto& v : r.values) pairs->emplace_back(*v);
+    }
+    match_keys(shared, loop, pattern, fields,
+               [reply, next, values, pairs](const std::vector<std::string_view>& matched) {
+                 auto w = reply.writer();
+                 w.array(2);
+                 w.bulk(std::to_string(next));
+                 if (!pairs->empty() || values->empty()) {
+                   w.array(pairs->size());
+                   for (const auto& p : *pairs) w.bulk(p);
+                 } else {
+                   w.array(matched.size() * 2);
+                   for (auto f : matched) {
+                     w.bulk(f);
+                     w.bulk(values->at(std::string(f)));
+                   }
+                 }
+                 reply.finish();
+               });
+  };
+  if (hash) {
+    call.store().hashes().hscan_page(call.session.who(), args[1], from, page + 1, std::move(done));
+  } else {
+    call.store().sets().sscan_page(call.session.who(), args[1], from, page + 1, std::move(done));
+  }
 }
 
 }  // namespace fpc::server::handlers

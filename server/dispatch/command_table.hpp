@@ -27,6 +27,7 @@ enum command_flag : std::uint32_t {
   flag_no_multi = 1u << 9,  ///< refused inside MULTI (AUTH, HELLO: one EXEC, one tenant)
   flag_no_script = 1u << 10,  ///< refused from a script (MULTI, EVAL, SUBSCRIBE, …), as Redis
   flag_script = 1u << 11,     ///< runs a script (EVAL*, FCALL*): EXEC runs such a queue in order
+  flag_numkeys = 1u << 12,    ///< its keys follow a count at argument 1 (SINTERCARD)
 };
 
 struct command_spec {

@@ -12,7 +12,7 @@ memory_keyspace::row* memory_keyspace::hash_row(const storage::caller& c, std::s
                                                 bool create, bool& wrong) {
   wrong = false;
   row* x = live(c, key);
-  if (x != nullptr && !x->is_hash) {
+  if (x != nullptr && !x->is_hash) {  // a string or a set
     wrong = true;
     return nullptr;
   }
@@ -162,6 +162,61 @@ void memory_keyspace::hincrby(const storage::caller& c, std::string_view key,
   }
   v = std::to_string(next);
   r.integer = next;
+  cb(std::move(r));
+}
+
+void memory_keyspace::hmodify(const storage::caller& c, std::string_view key,
+                              std::string_view field, storage::modify_function modify,
+                              kv_callback cb) {
+  bool wrong = false;
+  row* x = hash_row(c, key, false, wrong);
+  if (wrong) return cb(wrong_type());
+  std::optional<std::string_view> current;
+  if (x != nullptr) {
+    if (auto it = x->fields.find(std::string(field)); it != x->fields.end()) current = it->second;
+  }
+  kv_result r;
+  std::string next;
+  if (!modify(current, next, r.error)) return cb(std::move(r));
+  x = hash_row(c, key, true, wrong);
+  x->fields[std::string(field)] = next;
+  r.value = x->fields[std::string(field)];
+  cb(std::move(r));
+}
+
+void memory_keyspace::hrandfield(const storage::caller& c, std::string_view key,
+                                 std::int64_t count, kv_callback cb) {
+  bool wrong = false;
+  row* x = hash_row(c, key, false, wrong);
+  if (wrong) return cb(wrong_type());
+  kv_result r;
+  if (x == nullptr || x->fields.empty()) return cb(std::move(r));
+  // Not random: the first fields (distinct) or the first field repeated; enough for a fake.
+  for (auto it = x->fields.begin(); it != x->fields.end() && count != 0;) {
+    r.values.emplace_back(it->first);
+    r.values.emplace_back(it->second);
+    if (count > 0) {
+      --count;
+      ++it;
+    } else {
+      ++count;
+    }
+  }
+  cb(std::move(r));
+}
+
+void memory_keyspace::hscan_page(const storage::caller& c, std::string_view key,
+                                 std::string_view from, std::size_t limit, kv_callback cb) {
+  bool wrong = false;
+  row* x = hash_row(c, key, false, wrong);
+  if (wrong) return cb(wrong_type());
+  kv_result r;
+  if (x == nullptr) return cb(std::move(r));
+  for (auto it = x->fields.lower_bound(std::string(from));
+       it != x->fields.end() && r.values.size() < 2 * limit; ++it) {
+    r.values.emplace_back(it->first);
+    r.values.emplace_back(it->second);
+  }
   cb(std::move(r));
 }
 

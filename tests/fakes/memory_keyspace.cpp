@@ -28,6 +28,8 @@ void memory_keyspace::write(const storage::caller& c, std::string_view key, std:
   row& r = rows_[id{std::string(c.tenant), std::string(key)}];
   r.is_hash = false;
   r.fields.clear();
+  r.is_set = false;
+  r.members.clear();
   r.value = std::move(value);
   r.expires_ms = expires_ms;
   r.version = next_version_++;
@@ -43,7 +45,7 @@ std::int64_t memory_keyspace::when_ms(const storage::expiry& e) const {
 void memory_keyspace::get(const storage::caller& c, std::string_view key, kv_callback cb) {
   kv_result r;
   if (row* x = live(c, key)) {
-    if (x->is_hash)
+    if (x->is_hash || x->is_set)
       r.error = storage::wrong_type_error;
     else
       r.value = x->value;
@@ -359,7 +361,7 @@ void memory_keyspace::random_key(const storage::caller& c, kv_callback cb) {
 
 void memory_keyspace::key_type(const storage::caller& c, std::string_view key, kv_callback cb) {
   kv_result r;
-  if (row* x = live(c, key)) r.value = x->is_hash ? "hash" : "string";
+  if (row* x = live(c, key)) r.value = x->is_hash ? "hash" : x->is_set ? "set" : "string";
   cb(std::move(r));
 }
 

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -17,6 +19,7 @@ class memory_keyspace final : public storage::keyspace,
                               public storage::transaction_store,
                               public storage::function_store,
                               public storage::hash_store,
+                              public storage::set_store,
                               public storage::maintenance {
  public:
   void start() override {}
@@ -26,6 +29,7 @@ class memory_keyspace final : public storage::keyspace,
   storage::transaction_store& transactions() override { return *this; }
   storage::function_store& functions() override { return *this; }
   storage::hash_store& hashes() override { return *this; }
+  storage::set_store& sets() override { return *this; }
   storage::maintenance& maintenance() override { return *this; }
 
   /// Deletes up to `limit` expired rows; integer: rows deleted.
@@ -112,6 +116,39 @@ class memory_keyspace final : public storage::keyspace,
             std::span<const std::string_view> fields, storage::kv_callback cb) override;
   void hincrby(const storage::caller& c, std::string_view key, std::string_view field,
                std::int64_t delta, storage::kv_callback cb) override;
+  void hmodify(const storage::caller& c, std::string_view key, std::string_view field,
+               storage::modify_function modify, storage::kv_callback cb) override;
+  void hrandfield(const storage::caller& c, std::string_view key, std::int64_t count,
+                  storage::kv_callback cb) override;
+  void hscan_page(const storage::caller& c, std::string_view key, std::string_view from,
+                  std::size_t limit, storage::kv_callback cb) override;
+
+  // Sets (memory_sets.cpp).
+  void sadd(const storage::caller& c, std::string_view key,
+            std::span<const std::string_view> members, storage::kv_callback cb) override;
+  void srem(const storage::caller& c, std::string_view key,
+            std::span<const std::string_view> members, storage::kv_callback cb) override;
+  void smembers(const storage::caller& c, std::string_view key, std::size_t limit,
+                storage::kv_callback cb) override;
+  void smismember(const storage::caller& c, std::string_view key,
+                  std::span<const std::string_view> members, storage::kv_callback cb) override;
+  void scard(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+  void spop(const storage::caller& c, std::string_view key, std::int64_t count,
+            storage::kv_callback cb) override;
+  void srandmember(const storage::caller& c, std::string_view key, std::int64_t count,
+                   storage::kv_callback cb) override;
+  void smove(const storage::caller& c, std::string_view from, std::string_view to,
+             std::string_view member, storage::kv_callback cb) override;
+  void combine(const storage::caller& c, storage::set_operation op,
+               std::span<const std::string_view> keys, std::size_t limit,
+               storage::kv_callback cb) override;
+  void intersection_size(const storage::caller& c, std::span<const std::string_view> keys,
+                         std::int64_t limit, storage::kv_callback cb) override;
+  void combine_into(const storage::caller& c, storage::set_operation op,
+                    std::string_view destination, std::span<const std::string_view> keys,
+                    storage::kv_callback cb) override;
+  void sscan_page(const storage::caller& c, std::string_view key, std::string_view from,
+                  std::size_t limit, storage::kv_callback cb) override;
 
   void clear() { rows_.clear(); }
 
@@ -165,7 +202,15 @@ class memory_keyspace final : public storage::keyspace,
     std::int64_t version = 0;
     bool is_hash = false;
     std::map<std::string, std::string> fields;  // a hash's
+    bool is_set = false;
+    std::set<std::string> members;  // a set's
   };
+  /// The live set at `key` (created when `create`), or nullptr; `wrong` set for another type.
+  row* set_row(const storage::caller& c, std::string_view key, bool create, bool& wrong);
+  /// The result of SINTER/SUNION/SDIFF, or nothing (WRONGTYPE).
+  std::optional<std::set<std::string>> combined(const storage::caller& c,
+                                                storage::set_operation op,
+                                                std::span<const std::string_view> keys);
   /// The live hash at `key` (created when `create`), or nullptr; `wrong` set for another type.
   row* hash_row(const storage::caller& c, std::string_view key, bool create, bool& wrong);
   using id = std::pair<std::string, std::string>;  // tenant, key
