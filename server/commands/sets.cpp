@@ -43,8 +43,9 @@ set_operation operation_of(std::string_view name) {
 
 // The count of SPOP / SRANDMEMBER: Redis's range check and text.
 bool parse_count(command_call& call, long long& count, long long min) {
-  if (!resp::parse_integer(call.args[2], count)) {
-    call.out.error("ERR value is not an integer or out of range");
+  if (!resp::parse_integer(call.args[2], count)) {  // SPOP gives its range text here too
+    call.out.error(min == 0 ? "ERR value is out of range, must be positive"
+                            : "ERR value is not an integer or out of range");
     return false;
   }
   if (count < min) {

@@ -6,82 +6,13 @@
 #include <cstdlib>
 #include <random>
 
+#include "tests/integration/differential.hpp"
 #include "tests/integration/fixture.hpp"
 
 using namespace fpc::test;
 using namespace std::string_literals;
 
 namespace {
-
-using command = std::vector<std::string>;
-
-bool time_like(const command& c) {
-  static const std::vector<std::string> names{"TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME", "TIME"};
-  for (const auto& n : names) {
-    if (c[0] == n) return true;
-  }
-  return false;
-}
-
-// Times may differ by the few milliseconds between the two servers' clocks.
-bool same(const command& c, const reply& a, const reply& b) {
-  if (time_like(c) && a.type == REDIS_REPLY_INTEGER && b.type == REDIS_REPLY_INTEGER) {
-    if (a.integer < 0 || b.integer < 0) return a.integer == b.integer;
-    const long long tolerance = c[0][0] == 'P' ? 50 : 1;
-    return std::llabs(a.integer - b.integer) <= tolerance;
-  }
-  return a.render() == b.render();
-}
-
-std::string show(const command& c) {
-  std::string s;
-  for (const auto& a : c) s += (s.empty() ? "" : " ") + a;
-  return s;
-}
-
-// EXEC's array holds the replies of the commands queued since MULTI: compare each with its own
-// command's rules (times within tolerance).
-bool same_exec(const std::vector<command>& queued, const reply& a, const reply& b) {
-  if (a.type != REDIS_REPLY_ARRAY || b.type != REDIS_REPLY_ARRAY ||
-      a.elements.size() != b.elements.size() || a.elements.size() != queued.size()) {
-    return a.render() == b.render();
-  }
-  for (std::size_t i = 0; i < queued.size(); ++i) {
-    if (!same(queued[i], a.elements[i], b.elements[i])) return false;
-  }
-  return true;
-}
-
-// Sends a pipeline to both servers and returns the first difference, if any.
-std::string compare(client& ours, client& theirs, const std::vector<command>& batch) {
-  for (const auto& c : batch) {
-    ours.append(c);
-    theirs.append(c);
-  }
-  std::string diff;
-  std::vector<command> queued;
-  bool in_multi = false;
-  for (const auto& c : batch) {
-    const reply a = ours.next_reply();
-    const reply b = theirs.next_reply();
-    bool equal;
-    if (c[0] == "EXEC") {
-      equal = same_exec(queued, a, b);
-      in_multi = false;
-      queued.clear();
-    } else {
-      equal = same(c, a, b);
-      if (c[0] == "MULTI")
-        in_multi = true;
-      else if (in_multi && b.type == REDIS_REPLY_STATUS && b.str == "QUEUED")
-        queued.push_back(c);
-    }
-    if (diff.empty() && !equal) {
-      diff = show(c) + "\n  fastpgcache: " + a.render() + "\n  redis:       " + b.render();
-    }
-  }
-  return diff;
-}
 
 const std::vector<command> handwritten = {
     {"SET", "k", "v"},
