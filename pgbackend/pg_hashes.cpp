@@ -61,6 +61,22 @@ void pg_keyspace::key_type(const storage::caller& c, std::string_view key, kv_ca
              }));
 }
 
+void pg_keyspace::describe(const storage::caller& c, std::string_view key, kv_callback cb) {
+  submit_for(c, key_request(statement::describe_key, c, key, std::move(cb), [](const pg_outcome& o) {
+               if (!o.error.empty()) return failed(o);
+               kv_result r;
+               r.integer = -1;
+               if (PQntuples(o.result) == 0) return r;
+               r.integer = decode_int8(PQgetvalue(o.result, 0, 0));
+               r.integer2 = PQgetisnull(o.result, 0, 1) ? 0 : decode_int8(PQgetvalue(o.result, 0, 1));
+               for (int column = 2; column <= 4; ++column) {
+                 r.integers.push_back(decode_int8(PQgetvalue(o.result, 0, column)));
+               }
+               if (!PQgetisnull(o.result, 0, 5)) r.value = view(o.result, 0, 5);
+               return r;
+             }));
+}
+
 void pg_keyspace::hset(const storage::caller& c, std::string_view key,
                        std::span<const std::string_view> pairs, bool only_new, kv_callback cb) {
   std::vector<std::string_view> fields, values;

@@ -76,6 +76,7 @@ void pg_keyspace::key_range(const storage::caller& c, std::string_view from,
     for (int row = 0; row < rows; ++row) {
       r.values.emplace_back(std::string_view(
           PQgetvalue(o.result, row, 0), static_cast<std::size_t>(PQgetlength(o.result, row, 0))));
+      r.integers.push_back(decode_int8(PQgetvalue(o.result, row, 1)));
     }
     return r;
   });

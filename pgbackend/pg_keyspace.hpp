@@ -91,6 +91,7 @@ class pg_keyspace final : public storage::keyspace,
             storage::kv_callback cb) override;
   void random_key(const storage::caller& c, storage::kv_callback cb) override;
   void key_type(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+  void describe(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
 
   void hset(const storage::caller& c, std::string_view key,
             std::span<const std::string_view> pairs, bool only_new,

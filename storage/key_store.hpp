@@ -32,7 +32,8 @@ class key_store {
   /// Deletes every key of the tenant (and only of the tenant).
   virtual void flush(const caller& c, kv_callback cb) = 0;
   /// values: live keys k with from <= k < below (no upper bound when `below` is empty), in
-  /// byte order, at most `limit` of them (0: all).
+  /// byte order, at most `limit` of them (0: all); integers: the type of each (0 string, 1 hash,
+  /// 2 set, 3 list, 4 sorted set).
   virtual void key_range(const caller& c, std::string_view from,
                          std::optional<std::string_view> below, std::size_t limit,
                          kv_callback cb) = 0;
@@ -45,6 +46,11 @@ class key_store {
   /// value: a random live key, if any.
   /// value: the live key's type name ("string", "hash", "set", "list", "zset"), or nothing.
   virtual void key_type(const caller& c, std::string_view key, kv_callback cb) = 0;
+  /// OBJECT's facts about a live key (none: integer -1). integer: its type (as key_range);
+  /// integer2: a string's length, or a collection's members counted up to 513; integers: the
+  /// longest member (field or value) among those counted, 1 when they are all integers, the
+  /// seconds since the key was last written or read; value: a string of up to 20 bytes.
+  virtual void describe(const caller& c, std::string_view key, kv_callback cb) = 0;
   virtual void random_key(const caller& c, kv_callback cb) = 0;
 };
 

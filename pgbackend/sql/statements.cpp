@@ -330,7 +330,7 @@ void define_key_statements(const table_objects& objects, const define_fn& def) {
   // KEYS and SCAN walk the primary key in order: a range from the pattern's literal prefix, and
   // for SCAN a start just after the last key returned (keyset pagination, stable under writes).
   def(statement::key_range, "fpc_key_range",
-      "SELECT key FROM " + t +
+      "SELECT key, type::int8 FROM " + t +
           " WHERE tenant = $1 AND key >= $2 AND ($3::bytea IS NULL OR key < $3) AND " + L +
           " ORDER BY key LIMIT $4",
       {text_oid, bytea_oid, bytea_oid, int8_oid});

@@ -266,6 +266,26 @@ void define_hash_statements(const table_objects& n, const statement_definer& def
 
   def(statement::key_type, "fpc_key_type", "SELECT k.type::int8 FROM " + t + live_key,
       {text_oid, bytea_oid});
+  // OBJECT ENCODING needs a collection's size and longest member only up to Redis's compact
+  // encodings' limits (128 hash fields, 512 set members): at most 513 member rows are read.
+  auto sample = [&](const std::string& table, const std::string& columns) {
+    return " FROM (SELECT " + columns + " FROM " + table +
+           " x WHERE x.tenant = k.tenant AND x.key = k.key LIMIT 513) AS m";
+  };
+  const std::string integer_member = "encode(m.a, 'escape') ~ '^(0|-?[1-9][0-9]{0,18})$'";
+  def(statement::describe_key, "fpc_describe_key",
+      "SELECT k.type::int8, "
+      "CASE k.type WHEN 0 THEN octet_length(k.value)::int8 "
+      "WHEN 1 THEN (SELECT count(*)" + sample(h, "1") + ") "
+      "WHEN 2 THEN (SELECT count(*)" + sample(n.sets, "1") + ") END, "
+      "coalesce(CASE k.type WHEN 1 THEN (SELECT max(greatest(octet_length(m.a), "
+      "octet_length(m.b)))" + sample(h, "field AS a, value AS b") + ") "
+      "WHEN 2 THEN (SELECT max(octet_length(m.a))" + sample(n.sets, "member AS a") + ") END, 0)::int8, "
+      "coalesce(CASE k.type WHEN 2 THEN (SELECT bool_and(" + integer_member + ")" +
+          sample(n.sets, "member AS a") + ") END, false)::int::int8, "
+      "coalesce(extract(epoch FROM now() - k.accessed_at), 0)::int8, "
+      "CASE WHEN k.type = 0 AND octet_length(k.value) <= 20 THEN k.value END FROM " + t + live_key,
+      {text_oid, bytea_oid});
   def(statement::hget, "fpc_hget",
       "SELECT k.type::int8, h.value FROM " + t + " k LEFT JOIN " + h + member +
           " AND h.field = $3" + live_key_condition,

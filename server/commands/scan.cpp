@@ -116,7 +116,7 @@ void scan(command_call& call) {
   }
   std::string pattern = "*";
   long long count = 10;
-  bool strings_only_type = true;  // TYPE string matches everything; any other type nothing
+  std::int64_t wanted_type = -1;  // TYPE: the key_store type number; -1 any, -2 an unknown name
   for (std::size_t i = 2; i < args.size(); i += 2) {
     if (i + 1 >= args.size()) {
       call.out.error("ERR syntax error");
@@ -134,7 +134,11 @@ void scan(command_call& call) {
         return;
       }
     } else if (resp::iequals(args[i], "TYPE")) {
-      strings_only_type = resp::iequals(args[i + 1], "string");
+      static constexpr std::string_view names[] = {"string", "hash", "set", "list", "zset"};
+      wanted_type = -2;
+      for (std::size_t t = 0; t < std::size(names); ++t) {
+        if (resp::iequals(args[i + 1], names[t])) wanted_type = static_cast<std::int64_t>(t);
+      }
     } else {
       call.out.error("ERR syntax error");
       return;
@@ -158,7 +162,7 @@ void scan(command_call& call) {
       call.session.who(), from, below ? std::optional<std::string_view>(*below) : std::nullopt,
       limit,
       [reply = call.defer(), &shared = call.shared(), loop = call.session.executor(), pattern,
-       limit, strings_only_type, tenant](kv_result&& r) {
+       limit, wanted_type, tenant](kv_result&& r) {
         if (!r.ok()) {
           reply.writer().error(r.error);
           reply.finish();
@@ -175,7 +179,13 @@ void scan(command_call& call) {
           for (auto k : matched) w.bulk(k);
           reply.finish();
         };
-        if (!strings_only_type) r.values.clear();  // TYPE other than string: nothing matches
+        if (wanted_type != -1) {  // Redis filters a page after reading it: a page may come empty
+          std::size_t kept = 0;
+          for (std::size_t i = 0; i < r.values.size(); ++i) {
+            if (i < r.integers.size() && r.integers[i] == wanted_type) r.values[kept++] = r.values[i];
+          }
+          r.values.resize(kept);
+        }
         match_keys(shared, loop, pattern, r.values, write);
       });
 }

@@ -268,6 +268,7 @@ void memory_keyspace::key_range(const storage::caller& c, std::string_view from,
     if (below && it->first.second >= *below) break;
     if (it->second.expires_ms >= 0 && it->second.expires_ms <= now_ms_) continue;
     r.values.emplace_back(it->first.second);
+    r.integers.push_back(it->second.is_hash ? 1 : it->second.is_set ? 2 : 0);
     if (limit > 0 && r.values.size() >= limit) break;
   }
   cb(std::move(r));
@@ -398,6 +399,33 @@ void memory_keyspace::read_usage(kv_callback cb) {
 void memory_keyspace::evict(const storage::eviction_round&, kv_callback cb) {
   kv_result r;
   r.error = "ERR eviction is not supported by the in-memory keyspace";
+  cb(std::move(r));
+}
+
+void memory_keyspace::describe(const storage::caller& c, std::string_view key, kv_callback cb) {
+  kv_result r;
+  r.integer = -1;
+  row* x = live(c, key);
+  if (x == nullptr) return cb(std::move(r));
+  std::size_t longest = 0;
+  bool integers = true;
+  if (x->is_hash) {
+    r.integer = 1;
+    r.integer2 = static_cast<std::int64_t>(x->fields.size());
+    for (const auto& [f, v] : x->fields) longest = std::max({longest, f.size(), v.size()});
+  } else if (x->is_set) {
+    r.integer = 2;
+    r.integer2 = static_cast<std::int64_t>(x->members.size());
+    for (const auto& m : x->members) {
+      longest = std::max(longest, m.size());
+      integers = integers && !m.empty() && m.find_first_not_of("-0123456789") == std::string::npos;
+    }
+  } else {
+    r.integer = 0;
+    r.integer2 = static_cast<std::int64_t>(x->value.size());
+    if (x->value.size() <= 20) r.value = x->value;
+  }
+  r.integers = {static_cast<std::int64_t>(longest), r.integer == 2 && integers ? 1 : 0, 0};
   cb(std::move(r));
 }
 

@@ -98,6 +98,7 @@ class memory_keyspace final : public storage::keyspace,
   void key_type(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
 
   // Hashes (memory_hashes.cpp).
+  void describe(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
   void hset(const storage::caller& c, std::string_view key,
             std::span<const std::string_view> pairs, bool only_new,
             storage::kv_callback cb) override;

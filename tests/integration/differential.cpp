@@ -21,7 +21,7 @@ bool time_like(const command& c) {
 bool unordered(const command& c) {
   static const std::vector<std::string> names{
       "SMEMBERS", "SINTER", "SUNION", "SDIFF", "HGETALL", "HKEYS", "HVALS", "SSCAN", "HSCAN",
-      "SPOP", "SRANDMEMBER", "HRANDFIELD", "KEYS"};
+      "SPOP", "SRANDMEMBER", "HRANDFIELD", "KEYS", "SCAN"};
   for (const auto& n : names) {
     if (c[0] == n) return true;
   }
@@ -39,7 +39,7 @@ std::string canonical(const command& c, const reply& r) {
   if (r.type != REDIS_REPLY_ARRAY) {
     return r.render();
   }
-  const bool scan_like = c[0] == "SSCAN" || c[0] == "HSCAN";
+  const bool scan_like = c[0] == "SSCAN" || c[0] == "HSCAN" || c[0] == "SCAN";
   const reply& list = scan_like && r.elements.size() == 2 ? r.elements[1] : r;
   const std::size_t step = paired(c) ? 2 : 1;
   std::vector<std::string> parts;
