@@ -92,6 +92,36 @@ assert r.get("watched") == b"changed"
 assert r.incrbyfloat("fl", 2.5) == 2.5
 assert r.rename("fl", "fl2") is True and r.get("fl2") == b"2.5"
 
+# Hashes and sets, and their scan iterators.
+assert r.hset("user:1", mapping={"name": "ada", "visits": "1"}) == 2
+assert r.hgetall("user:1") == {b"name": b"ada", b"visits": b"1"}
+assert r.hincrby("user:1", "visits", 2) == 3
+assert r.hincrbyfloat("user:1", "score", 0.5) == 0.5
+assert r.hmget("user:1", ["name", "nope"]) == [b"ada", None]
+assert r.hexists("user:1", "name") and not r.hexists("user:1", "nope")
+assert r.hdel("user:1", "score") == 1 and r.hlen("user:1") == 2
+r.hset("big", mapping={"f%d" % i: str(i) for i in range(500)})
+assert dict(r.hscan_iter("big", count=100)) == {b"f%d" % i: b"%d" % i for i in range(500)}
+assert r.sadd("tags", "a", "b", "c") == 3 and r.sadd("tags", "a") == 0
+assert r.smembers("tags") == {b"a", b"b", b"c"}
+assert r.sismember("tags", "a") and not r.sismember("tags", "z")
+assert r.smismember("tags", ["a", "z"]) == [1, 0]
+r.sadd("other", "b", "c", "d")
+assert r.sinter("tags", "other") == {b"b", b"c"}
+assert r.sunion("tags", "other") == {b"a", b"b", b"c", b"d"}
+assert r.sdiff("tags", "other") == {b"a"}
+assert r.sinterstore("both", ["tags", "other"]) == 2 and r.scard("both") == 2
+assert r.smove("tags", "other", "a") is True and r.scard("tags") == 2
+r.sadd("many", *["m%d" % i for i in range(700)])
+assert set(r.sscan_iter("many", count=100)) == {b"m%d" % i for i in range(700)}
+assert r.spop("both") in (b"b", b"c")
+assert r.type("user:1") == b"hash" and r.type("tags") == b"set"
+try:
+    r.hget("tags", "x")
+    raise AssertionError("HGET on a set must answer WRONGTYPE")
+except redis.exceptions.ResponseError as e:
+    assert str(e).startswith("WRONGTYPE")
+
 # Unsupported commands fail loudly, never with a fake success.
 try:
     r.execute_command("LPUSH", "list", "x")

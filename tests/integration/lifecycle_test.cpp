@@ -141,12 +141,13 @@ TEST_CASE("redis-benchmark: its default tests for the supported commands run wit
   for (const std::string pipeline : {"1", "16"}) {
     const std::string out =
         shell("redis-benchmark -p " + std::to_string(server.port()) +
-              " -t ping_inline,ping_mbulk,set,get,incr,mset -n 3000 -c 20 -r 1000 -q -P " +
+              " -t ping_inline,ping_mbulk,set,get,incr,mset,hset,sadd,spop -n 3000 -c 20 -r 1000 -q -P " +
               pipeline + " 2>&1; echo exit=$?");
     CAPTURE(out);
     CHECK(out.find("exit=0") != std::string::npos);
     for (const char* test :
-         {"PING_INLINE:", "PING_MBULK:", "SET:", "GET:", "INCR:", "MSET (10 keys):"}) {
+         {"PING_INLINE:", "PING_MBULK:", "SET:", "GET:", "INCR:", "MSET (10 keys):", "HSET:",
+          "SADD:", "SPOP:"}) {
       const auto at = out.rfind(test);
       REQUIRE(at != std::string::npos);
       CHECK(out.find("requests per second", at) != std::string::npos);

@@ -38,6 +38,36 @@ async function main() {
   });
   assert.strictEqual(seen.size, 300);
 
+  // Hashes and sets, and their scan streams.
+  assert.strictEqual(await redis.hset("h:1", { name: "ada", visits: "1" }), 2);
+  assert.deepStrictEqual(await redis.hgetall("h:1"), { name: "ada", visits: "1" });
+  assert.strictEqual(await redis.hincrby("h:1", "visits", 4), 5);
+  const fields = {};
+  for (let i = 0; i < 400; i++) fields["f" + i] = String(i);
+  await redis.hset("h:big", fields);
+  const gotFields = new Map();
+  await new Promise((resolve, reject) => {
+    redis.hscanStream("h:big", { count: 100 })
+      .on("data", (kv) => { for (let i = 0; i < kv.length; i += 2) gotFields.set(kv[i], kv[i + 1]); })
+      .on("end", resolve)
+      .on("error", reject);
+  });
+  assert.strictEqual(gotFields.size, 400);
+  assert.strictEqual(gotFields.get("f399"), "399");
+  assert.strictEqual(await redis.sadd("s:1", "a", "b", "c"), 3);
+  assert.deepStrictEqual((await redis.smembers("s:1")).sort(), ["a", "b", "c"]);
+  assert.strictEqual(await redis.sismember("s:1", "b"), 1);
+  const members = new Set();
+  await redis.sadd("s:big", ...Array.from({ length: 600 }, (_, i) => "m" + i));
+  await new Promise((resolve, reject) => {
+    redis.sscanStream("s:big", { count: 100 })
+      .on("data", (ms) => ms.forEach((m) => members.add(m)))
+      .on("end", resolve)
+      .on("error", reject);
+  });
+  assert.strictEqual(members.size, 600);
+  await assert.rejects(redis.hget("s:1", "x"), /WRONGTYPE/);
+
   // An unsupported command is an error, never a fake success.
   await assert.rejects(redis.call("LPUSH", "list", "x"), /unknown command/);
   await redis.quit();

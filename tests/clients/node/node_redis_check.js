@@ -56,6 +56,26 @@ async function main() {
   for await (const key of client.scanIterator({ MATCH: "p:*", COUNT: 50 })) seen.add(key);
   assert.strictEqual(seen.size, 200);
 
+  // Hashes and sets, and their scan iterators.
+  assert.strictEqual(await client.hSet("h:1", { name: "ada", visits: "1" }), 2);
+  assert.deepStrictEqual({ ...(await client.hGetAll("h:1")) }, { name: "ada", visits: "1" });
+  assert.strictEqual(await client.hIncrBy("h:1", "visits", 2), 3);
+  const fields = {};
+  for (let i = 0; i < 300; i++) fields["f" + i] = String(i);
+  await client.hSet("h:big", fields);
+  const got = new Map();
+  for await (const { field, value } of client.hScanIterator("h:big", { COUNT: 50 })) got.set(field, value);
+  assert.strictEqual(got.size, 300);
+  assert.strictEqual(got.get("f42"), "42");
+  assert.strictEqual(await client.sAdd("s:1", ["a", "b", "c"]), 3);
+  assert.deepStrictEqual((await client.sMembers("s:1")).sort(), ["a", "b", "c"]);
+  assert.strictEqual(await client.sIsMember("s:1", "a"), true);
+  await client.sAdd("s:big", Array.from({ length: 500 }, (_, i) => "m" + i));
+  const members = new Set();
+  for await (const m of client.sScanIterator("s:big", { COUNT: 50 })) members.add(m);
+  assert.strictEqual(members.size, 500);
+  assert.deepStrictEqual((await client.sInter(["s:1", "s:big"])), []);
+
   await client.quit();
   console.log("node-redis: ok");
 }
