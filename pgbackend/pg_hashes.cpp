@@ -77,6 +77,17 @@ void pg_keyspace::describe(const storage::caller& c, std::string_view key, kv_ca
              }));
 }
 
+void pg_keyspace::memory_usage(const storage::caller& c, std::string_view key,
+                               std::int64_t samples, kv_callback cb) {
+  auto req = key_request(statement::memory_usage, c, key, std::move(cb),
+                         [](const pg_outcome& o) { return first_int8(o, -1); });
+  if (samples > 0)
+    req.params.add_int8(samples);
+  else
+    req.params.add_null();
+  submit_for(c, std::move(req));
+}
+
 void pg_keyspace::hset(const storage::caller& c, std::string_view key,
                        std::span<const std::string_view> pairs, bool only_new, kv_callback cb) {
   std::vector<std::string_view> fields, values;

@@ -53,8 +53,11 @@ void pg_keyspace::persist(const storage::caller& c, std::string_view key, kv_cal
 }
 
 void pg_keyspace::count_keys(const storage::caller& c, kv_callback cb) {
-  auto req = make_request(statement::count_keys, std::move(cb),
-                          [](const pg_outcome& o) { return first_int8(o, 0); });
+  auto req = make_request(statement::count_keys, std::move(cb), [](const pg_outcome& o) {
+    kv_result r = first_int8(o, 0);
+    if (r.ok() && PQntuples(o.result) > 0) r.integers.push_back(decode_int8(PQgetvalue(o.result, 0, 2)));
+    return r;
+  });
   req.params.add_bytes(c.tenant);
   submit_for(c, std::move(req));
 }

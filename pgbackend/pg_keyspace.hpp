@@ -92,6 +92,8 @@ class pg_keyspace final : public storage::keyspace,
   void random_key(const storage::caller& c, storage::kv_callback cb) override;
   void key_type(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
   void describe(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+  void memory_usage(const storage::caller& c, std::string_view key, std::int64_t samples,
+                    storage::kv_callback cb) override;
 
   void hset(const storage::caller& c, std::string_view key,
             std::span<const std::string_view> pairs, bool only_new,

@@ -27,7 +27,8 @@ class key_store {
   virtual void persist(const caller& c, std::string_view key, kv_callback cb) = 0;
   /// integer: -2 missing, -1 no expiry, else the expiry as unix milliseconds.
   virtual void expire_time(const caller& c, std::string_view key, kv_callback cb) = 0;
-  /// integer: live keys of the tenant; integer2: those with an expiry.
+  /// integer: live keys of the tenant; integer2: those with an expiry; integers: their average
+  /// remaining time to live in milliseconds (0 when none expires).
   virtual void count_keys(const caller& c, kv_callback cb) = 0;
   /// Deletes every key of the tenant (and only of the tenant).
   virtual void flush(const caller& c, kv_callback cb) = 0;
@@ -51,6 +52,10 @@ class key_store {
   /// longest member (field or value) among those counted, 1 when they are all integers, the
   /// seconds since the key was last written or read; value: a string of up to 20 bytes.
   virtual void describe(const caller& c, std::string_view key, kv_callback cb) = 0;
+  /// MEMORY USAGE: integer, the bytes the key's rows take in PostgreSQL (a collection's member
+  /// rows estimated from `samples` of them, 0: all), or -1 when there is no such key.
+  virtual void memory_usage(const caller& c, std::string_view key, std::int64_t samples,
+                            kv_callback cb) = 0;
   virtual void random_key(const caller& c, kv_callback cb) = 0;
 };
 

@@ -316,7 +316,9 @@ void define_key_statements(const table_objects& objects, const define_fn& def) {
       {text_oid, bytea_oid});
 
   def(statement::count_keys, "fpc_count_keys",
-      "SELECT count(*), count(expires_at) FROM " + t + " WHERE tenant = $1 AND " + L, {text_oid});
+      "SELECT count(*), count(expires_at), coalesce(avg(extract(epoch FROM expires_at - now()) * "
+      "1000), 0)::int8 FROM " + t + " WHERE tenant = $1 AND " + L,
+      {text_oid});
 
   def(statement::flush, "fpc_flush", "DELETE FROM " + t + " WHERE tenant = $1", {text_oid});
 

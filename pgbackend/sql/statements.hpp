@@ -79,6 +79,7 @@ enum class statement : int {
   hash_field_write,  ///< $1 tenant, $2 key, $3 field, $4 value, $5 write? -> a row if written
   key_type,   ///< $1 tenant, $2 key -> type of the live key
   describe_key,  ///< $1 tenant, $2 key -> (type, size, longest, all integers, idle s, short value)
+  memory_usage,  ///< $1 tenant, $2 key, $3 samples (NULL all) -> bytes of the key's rows
   // Sets (set_statements.cpp), as the hashes.
   sadd,        ///< $1 tenant, $2 key, $3 bytea[] members -> added
   srem,        ///< $1 tenant, $2 key, $3 bytea[] members -> removed
@@ -133,6 +134,7 @@ enum class statement : int {
     case statement::hrandfield_repeat:
     case statement::key_type:
     case statement::describe_key:
+    case statement::memory_usage:
     case statement::smembers:
     case statement::smismember:
     case statement::scard:

@@ -286,6 +286,16 @@ void define_hash_statements(const table_objects& n, const statement_definer& def
       "coalesce(extract(epoch FROM now() - k.accessed_at), 0)::int8, "
       "CASE WHEN k.type = 0 AND octet_length(k.value) <= 20 THEN k.value END FROM " + t + live_key,
       {text_oid, bytea_oid});
+  // MEMORY USAGE: the key row's bytes, plus members x the average size of a sample of them.
+  auto member_bytes = [&](const std::string& table) {
+    return "(SELECT count(*) FROM " + table + " x WHERE x.tenant = k.tenant AND x.key = k.key) * "
+           "(SELECT coalesce(avg(pg_column_size(m.*)), 0) FROM (SELECT * FROM " + table +
+           " x WHERE x.tenant = k.tenant AND x.key = k.key LIMIT $3) AS m)";
+  };
+  def(statement::memory_usage, "fpc_memory_usage",
+      "SELECT (pg_column_size(k.*) + CASE k.type WHEN 1 THEN " + member_bytes(h) +
+          " WHEN 2 THEN " + member_bytes(n.sets) + " ELSE 0 END)::int8 FROM " + t + live_key,
+      {text_oid, bytea_oid, int8_oid});
   def(statement::hget, "fpc_hget",
       "SELECT k.type::int8, h.value FROM " + t + " k LEFT JOIN " + h + member +
           " AND h.field = $3" + live_key_condition,

@@ -182,7 +182,28 @@ const std::vector<parameter>& parameters() {
                         s.live.idle_timeout_seconds = static_cast<unsigned>(n);
                       })},
   };
-  return table;
+  // Redis's encoding parameters, under their names and older aliases: shown and accepted, they
+  // only change OBJECT ENCODING's answer (encoding_tunables.hpp).
+  static const std::vector<parameter> with_encodings = [] {
+    std::vector<parameter> all = table;
+    encoding_tunables defaults;
+    for (const auto& e : defaults.all()) {
+      const std::string canonical(e.name);
+      const std::string range = std::to_string(e.min) + " and " + std::to_string(e.max);
+      for (std::string_view name : {e.name, e.alias}) {
+        if (name.empty()) continue;
+        all.push_back({std::string(name),
+                       [canonical](server_state& s) {
+                         return std::to_string(s.live.encodings.get(canonical));
+                       },
+                       integer_setter(e.min, e.max, range, [canonical](server_state& s, long long n) {
+                         s.live.encodings.find(canonical)->value = n;
+                       })});
+      }
+    }
+    return all;
+  }();
+  return with_encodings;
 }
 
 void config_get(command_call& call) {

@@ -84,6 +84,8 @@ void keys(command_call&);
 void scan(command_call&);
 void member_scan(command_call&);  // HSCAN and SSCAN (scan.cpp)
 void object(command_call&);       // OBJECT ENCODING and friends (object.cpp)
+void memory(command_call&);       // MEMORY USAGE (object.cpp)
+void role(command_call&);         // ROLE (server.cpp)
 void dbsize(command_call&);
 void flushdb(command_call&);
 // Moving and picking keys (commands_rename.cpp)

@@ -23,7 +23,7 @@ void expire_generic(command_call& call, time_unit unit, bool absolute, std::stri
     else if (resp::iequals(opt, "LT"))
       conditions |= expire_lt;
     else {
-      call.out.error("ERR Unsupported option " + std::string(opt));
+      call.out.error("ERR Unsupported option " + std::string(up_to_nul(opt)));
       return;
     }
   }

@@ -1,5 +1,5 @@
-// OBJECT: Redis's view of how a key is stored, answered from the key's size and members with
-// Redis 7.0's encoding rules (rows in PostgreSQL have no encodings of their own).
+// OBJECT and MEMORY USAGE: Redis's view of how a key is stored, answered from the key's rows
+// (Redis 7.0's encoding rules; PostgreSQL's row sizes).
 #include <string>
 
 #include "resp/numbers.hpp"
@@ -11,14 +11,14 @@
 namespace fpc::server::handlers {
 namespace {
 
-// Redis 7.0's defaults for its compact encodings.
-constexpr std::int64_t hash_max_listpack_entries = 128;
-constexpr std::int64_t hash_max_listpack_value = 64;
-constexpr std::int64_t set_max_intset_entries = 512;
 constexpr std::int64_t embstr_size_limit = 44;
 
-// What Redis would call the encoding of a key described by key_store::describe.
-std::string encoding_of(const kv_result& r) {
+// What Redis would call the encoding of a key described by key_store::describe, under the
+// encoding parameters CONFIG SET gave (Redis 7.0's defaults otherwise).
+std::string encoding_of(const kv_result& r, encoding_tunables& limits) {
+  const long long hash_max_listpack_entries = limits.get("hash-max-listpack-entries");
+  const long long hash_max_listpack_value = limits.get("hash-max-listpack-value");
+  const long long set_max_intset_entries = limits.get("set-max-intset-entries");
   const std::int64_t longest = r.integers.empty() ? 0 : r.integers[0];
   const bool all_integers = r.integers.size() > 1 && r.integers[1] == 1;
   switch (r.integer) {
@@ -39,7 +39,10 @@ std::string encoding_of(const kv_result& r) {
     case 3:
       return "quicklist";
     default:
-      return r.integer2 <= 128 && longest <= 64 ? "listpack" : "skiplist";
+      return r.integer2 <= limits.get("zset-max-listpack-entries") &&
+                     longest <= limits.get("zset-max-listpack-value")
+                 ? "listpack"
+                 : "skiplist";
   }
 }
 
@@ -71,14 +74,15 @@ void object(command_call& call) {
   }
   const std::string name(sub->name);
   call.store().keys().describe(
-      call.session.who(), call.args[2], [reply = call.defer(), name](kv_result&& r) {
+      call.session.who(), call.args[2],
+      [reply = call.defer(), name, &limits = call.shared().live.encodings](kv_result&& r) {
         auto w = reply.writer();
         if (!r.ok()) {
           w.error(r.error);
         } else if (r.integer < 0) {
           w.null();
         } else if (name == "object|encoding") {
-          w.bulk(encoding_of(r));
+          w.bulk(encoding_of(r, limits));
         } else if (name == "object|refcount") {
           w.integer(1);
         } else if (name == "object|idletime") {
@@ -92,6 +96,50 @@ void object(command_call& call) {
         }
         reply.finish();
       });
+}
+
+void memory(command_call& call) {
+  const command_spec* sub = subcommand_or_error(call, "memory", "MEMORY");
+  if (sub == nullptr) return;
+  if (sub->name == "memory|help") {
+    static const char* const lines[] = {
+        "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "USAGE <key> [SAMPLES <count>]",
+        "    Return memory in bytes used by <key> and its value. Nested values are",
+        "    sampled up to <count> times (default: 5, 0 means sample all).",
+        "HELP",
+        "    Prints this help."};
+    call.out.array(std::size(lines));
+    for (const char* line : lines) call.out.simple(line);
+    return;
+  }
+  long long samples = 5;
+  for (std::size_t i = 3; i < call.args.size(); ++i) {
+    if (resp::iequals(call.args[i], "SAMPLES") && i + 1 < call.args.size()) {
+      if (!resp::parse_integer(call.args[++i], samples)) {
+        call.out.error("ERR value is not an integer or out of range");
+        return;
+      }
+      if (samples < 0) {
+        call.out.error("ERR syntax error");
+        return;
+      }
+    } else {
+      call.out.error("ERR syntax error");
+      return;
+    }
+  }
+  call.store().keys().memory_usage(call.session.who(), call.args[2], samples,
+                                   [reply = call.defer()](kv_result&& r) {
+                                     auto w = reply.writer();
+                                     if (!r.ok())
+                                       w.error(r.error);
+                                     else if (r.integer < 0)
+                                       w.null();
+                                     else
+                                       w.integer(r.integer);
+                                     reply.finish();
+                                   });
 }
 
 }  // namespace fpc::server::handlers

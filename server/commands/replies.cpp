@@ -46,7 +46,7 @@ const command_spec* subcommand_or_error(command_call& call, std::string_view par
                                         std::string_view help) {
   const command_spec* sub = find_subcommand(*find_command(parent), call.args[1]);
   if (sub == nullptr) {
-    call.out.error("ERR unknown subcommand '" + std::string(call.args[1].substr(0, 128)) +
+    call.out.error("ERR unknown subcommand '" + std::string(up_to_nul(call.args[1]).substr(0, 128)) +
                    "'. Try " + std::string(help) + " HELP.");
     return nullptr;
   }

@@ -325,6 +325,21 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
     append_line(out, "storage_unlogged", 1);
     append_line(out, "aof_enabled", 0);
   }
+  if (wants(sections, "replication")) {
+    // One database, no replicas: what a primary without replicas says, for tools that ask.
+    section("Replication");
+    append_line(out, "role", "master");
+    append_line(out, "connected_slaves", 0);
+    append_line(out, "master_failover_state", "no-failover");
+    append_line(out, "master_replid", std::string(40, '0'));
+    append_line(out, "master_replid2", std::string(40, '0'));
+    append_line(out, "master_repl_offset", 0);
+    append_line(out, "second_repl_offset", -1);
+    append_line(out, "repl_backlog_active", 0);
+    append_line(out, "repl_backlog_size", 1048576);
+    append_line(out, "repl_backlog_first_byte_offset", 0);
+    append_line(out, "repl_backlog_histlen", 0);
+  }
   if (wants(sections, "stats")) {
     section("Stats");
     if (op) {
@@ -332,6 +347,10 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
     } else {
       info_tenant_stats(out, mine);
     }
+  }
+  if (wants(sections, "cluster")) {
+    section("Cluster");
+    append_line(out, "cluster_enabled", 0);
   }
   // Like Redis, a plain INFO leaves commandstats out; "all", "everything" or its name bring it.
   const bool commandstats = std::any_of(sections.begin(), sections.end(), [](std::string_view s) {
@@ -350,6 +369,79 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
 }
 }  // namespace
 
+namespace {
+
+std::vector<std::string_view> split_flags(std::string_view flags) {
+  std::vector<std::string_view> out;
+  for (std::size_t at = 0; at < flags.size();) {
+    const std::size_t end = std::min(flags.find(' ', at), flags.size());
+    out.push_back(flags.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
+// The key-spec flags of argument `index` of `c` run with `argc` arguments.
+std::string_view flags_of_key(const command_spec& c, std::span<const std::string_view> args,
+                              std::size_t index) {
+  const std::size_t argc = args.size();
+  if (c.flags & flag_script) return "RW access update";  // Redis assumes the worst for scripts
+  if (c.name == "set") {  // SET's variable flags: it reads the old value only with GET
+    for (std::size_t i = 3; i < argc; ++i) {
+      if (resp::iequals(args[i], "GET")) return "RW access update";
+    }
+    return "OW update";
+  }
+  for (const key_spec& k : key_specs_of(c.name)) {
+    const long long begin = k.begin_index;
+    const long long end = k.last_key < 0 ? static_cast<long long>(argc) + k.last_key
+                                         : begin + k.last_key;
+    const auto i = static_cast<long long>(index);
+    if (i >= begin && i <= end && (i - begin) % std::max(k.key_step, 1) == 0) return k.flags;
+  }
+  return (c.flags & flag_write) ? "RW" : "RO";
+}
+
+// COMMAND GETKEYS / GETKEYSANDFLAGS command arg...: the keys the command would touch.
+void command_getkeys(command_call& call, bool with_flags) {
+  const auto args = call.args.subspan(2);
+  const command_spec* c = find_command(args[0]);
+  if (c != nullptr && !c->subcommands.empty() && args.size() > 1) {
+    if (const command_spec* s = find_subcommand(*c, args[1])) c = s;
+  }
+  if (c == nullptr) {
+    call.out.error("ERR Invalid command specified");
+    return;
+  }
+  if (!c->arity_ok(args.size())) {
+    call.out.error("ERR Invalid number of arguments specified for command");
+    return;
+  }
+  const auto keys = command_keys(*c, args);
+  if (keys.empty()) {
+    call.out.error("ERR The command has no key arguments");
+    return;
+  }
+  call.out.array(keys.size());
+  for (const auto& key : keys) {
+    if (!with_flags) {
+      call.out.bulk(key);
+      continue;
+    }
+    std::size_t index = 0;  // the key's position in args: keys are views into them
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      if (args[i].data() == key.data()) index = i;
+    }
+    call.out.array(2);
+    call.out.bulk(key);
+    const auto flags = split_flags(flags_of_key(*c, args, index));
+    call.out.set(flags.size());
+    for (auto f : flags) call.out.simple(f);
+  }
+}
+
+}  // namespace
+
 void command(command_call& call) {
   const auto& table = command_table();
   if (call.args.size() == 1) {
@@ -360,6 +452,10 @@ void command(command_call& call) {
   const command_spec* sub = subcommand_or_error(call, "command", "COMMAND");
   if (sub == nullptr) return;
   const auto names = call.args.subspan(2);
+  if (sub->name == "command|getkeys" || sub->name == "command|getkeysandflags") {
+    command_getkeys(call, sub->name == "command|getkeysandflags");
+    return;
+  }
   if (sub->name == "command|count") {
     call.out.integer(static_cast<long long>(table.size()));
   } else if (sub->name == "command|info") {
@@ -396,6 +492,14 @@ void command(command_call& call) {
   }
 }
 
+// One database and no replicas: the reply of a primary without replicas.
+void role(command_call& call) {
+  call.out.array(3);
+  call.out.bulk("master");
+  call.out.integer(0);
+  call.out.array(0);
+}
+
 void info(command_call& call) {
   const auto sections = call.args.subspan(1);
   std::string text = info_text(call, sections);
@@ -416,7 +520,8 @@ void info(command_call& call) {
         text.append("# Keyspace\r\n");
         if (r.integer > 0) {
           text.append("db0:keys=" + std::to_string(r.integer) +
-                      ",expires=" + std::to_string(r.integer2) + ",avg_ttl=0\r\n");
+                      ",expires=" + std::to_string(r.integer2) + ",avg_ttl=" +
+                      std::to_string(r.integers.empty() ? 0 : r.integers[0]) + "\r\n");
         }
         reply.writer().verbatim(text);
         reply.finish();

@@ -44,9 +44,11 @@ void get(command_call& call) {
 void set(command_call& call) {
   using cond = set_options::condition;
   set_options options;
-  bool has_expiry = false;
   const auto& args = call.args;
-  // Redis's rules: NX/XX exclude each other, one expiry option at most, KEEPTTL excludes them.
+  // Redis's rules: NX/XX exclude each other, KEEPTTL and the expiry options exclude each other,
+  // an option may repeat (the last one counts); the time is read only once the options parsed,
+  // so a syntax error wins over a bad number.
+  std::string_view expiry_option, expiry_value;
   for (std::size_t i = 3; i < args.size(); ++i) {
     const std::string_view opt = args[i];
     const bool has_next = i + 1 < args.size();
@@ -56,18 +58,20 @@ void set(command_call& call) {
       options.when = cond::if_present;
     } else if (resp::iequals(opt, "GET")) {
       options.return_old = true;
-    } else if (resp::iequals(opt, "KEEPTTL") && !has_expiry) {
+    } else if (resp::iequals(opt, "KEEPTTL") && expiry_option.empty()) {
       options.expires.how = expiry::kind::keep;
-    } else if (has_next && !has_expiry && options.expires.how != expiry::kind::keep &&
-               is_expiry_option(opt)) {
-      if (auto err = parse_expiry_option(opt, args[i + 1], "set", options.expires)) {
-        call.out.error(*err);
-        return;
-      }
-      has_expiry = true;
-      ++i;
+    } else if (has_next && options.expires.how != expiry::kind::keep && is_expiry_option(opt) &&
+               (expiry_option.empty() || resp::iequals(expiry_option, opt))) {
+      expiry_option = opt;
+      expiry_value = args[++i];
     } else {
       call.out.error("ERR syntax error");
+      return;
+    }
+  }
+  if (!expiry_option.empty()) {
+    if (auto err = parse_expiry_option(expiry_option, expiry_value, "set", options.expires)) {
+      call.out.error(*err);
       return;
     }
   }
@@ -190,34 +194,38 @@ void getdel(command_call& call) {
 void getex(command_call& call) {
   expiry when;
   bool persist = false;
-  bool has_option = false;
   const auto& args = call.args;
+  // As SET's options: PERSIST and the expiry options exclude each other, one may repeat, and
+  // the time is read after the options (Redis's parseExtendedStringArgumentsOrReply).
+  std::string_view expiry_option, expiry_value;
   for (std::size_t i = 2; i < args.size(); ++i) {
     const std::string_view opt = args[i];
     const bool has_next = i + 1 < args.size();
-    if (resp::iequals(opt, "PERSIST") && !has_option) {
+    if (resp::iequals(opt, "PERSIST") && expiry_option.empty()) {
       persist = true;
-      has_option = true;
-    } else if (has_next && !has_option && is_expiry_option(opt)) {
-      if (auto err = parse_expiry_option(opt, args[i + 1], "getex", when)) {
-        // Redis looks the key up before it checks the time: a missing key answers nil.
-        call.store().strings().get(call.session.who(), args[1],
-                                   [reply = call.defer(), e = *err](kv_result&& r) {
-                                     auto w = reply.writer();
-                                     if (!r.ok())
-                                       w.error(r.error);
-                                     else if (!r.value)
-                                       w.null();
-                                     else
-                                       w.error(e);
-                                     reply.finish();
-                                   });
-        return;
-      }
-      has_option = true;
-      ++i;
+    } else if (has_next && !persist && is_expiry_option(opt) &&
+               (expiry_option.empty() || resp::iequals(expiry_option, opt))) {
+      expiry_option = opt;
+      expiry_value = args[++i];
     } else {
       call.out.error("ERR syntax error");
+      return;
+    }
+  }
+  if (!expiry_option.empty()) {
+    if (auto err = parse_expiry_option(expiry_option, expiry_value, "getex", when)) {
+      // Redis looks the key up before it checks the time: a missing key answers nil.
+      call.store().strings().get(call.session.who(), args[1],
+                                 [reply = call.defer(), e = *err](kv_result&& r) {
+                                   auto w = reply.writer();
+                                   if (!r.ok())
+                                     w.error(r.error);
+                                   else if (!r.value)
+                                     w.null();
+                                   else
+                                     w.error(e);
+                                   reply.finish();
+                                 });
       return;
     }
   }

@@ -107,15 +107,18 @@ const command_spec* find_subcommand(const command_spec& parent, std::string_view
   return nullptr;
 }
 
+std::string_view up_to_nul(std::string_view s) { return s.substr(0, s.find('\0')); }
+
 std::string unknown_command_error(std::span<const std::string_view> args) {
+  // Redis formats arguments with printf's %s: each stops at its first NUL byte.
   std::string text = "ERR unknown command '";
-  text.append(args[0].substr(0, 128));
+  text.append(up_to_nul(args[0]).substr(0, 128));
   text.append("', with args beginning with: ");
   std::string listed;
   for (std::size_t i = 1; i < args.size() && listed.size() < 128; ++i) {
     const std::size_t room = 128 - listed.size();  // as Redis's "'%.*s' " with 128 - length
     listed += "'";
-    listed.append(args[i].substr(0, room));
+    listed.append(up_to_nul(args[i]).substr(0, room));
     listed += "' ";
   }
   return text + listed;

@@ -77,6 +77,8 @@ void install_commands(std::vector<command_spec> table);
 
 /// The error texts Redis uses for an unknown command and a bad argument count.
 [[nodiscard]] std::string unknown_command_error(std::span<const std::string_view> args);
+/// `s` up to its first NUL byte: how Redis's printf-built error texts quote an argument.
+[[nodiscard]] std::string_view up_to_nul(std::string_view s);
 [[nodiscard]] std::string arity_error(std::string_view full_name);
 
 }  // namespace fpc::server

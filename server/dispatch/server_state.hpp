@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "server/state/encoding_tunables.hpp"
 #include "auth/user_table.hpp"
 #include "server/dispatch/acl.hpp"
 #include "server/dispatch/command_table.hpp"
@@ -66,6 +67,7 @@ struct runtime_settings {
   // Written by CONFIG SET and read by the eviction task only, both under this lock.
   std::mutex policy_lock;
   std::string maxmemory_policy;
+  encoding_tunables encodings;
   [[nodiscard]] std::string policy() {
     std::lock_guard guard(policy_lock);
     return maxmemory_policy;

@@ -429,4 +429,16 @@ void memory_keyspace::describe(const storage::caller& c, std::string_view key, k
   cb(std::move(r));
 }
 
+void memory_keyspace::memory_usage(const storage::caller& c, std::string_view key, std::int64_t,
+                                   kv_callback cb) {
+  kv_result r;
+  r.integer = -1;
+  if (row* x = live(c, key)) {
+    r.integer = static_cast<std::int64_t>(key.size() + x->value.size());
+    for (const auto& [f, v] : x->fields) r.integer += static_cast<std::int64_t>(f.size() + v.size());
+    for (const auto& m : x->members) r.integer += static_cast<std::int64_t>(m.size());
+  }
+  cb(std::move(r));
+}
+
 }  // namespace fpc::test

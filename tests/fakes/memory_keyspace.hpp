@@ -99,6 +99,8 @@ class memory_keyspace final : public storage::keyspace,
 
   // Hashes (memory_hashes.cpp).
   void describe(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+  void memory_usage(const storage::caller& c, std::string_view key, std::int64_t samples,
+                    storage::kv_callback cb) override;
   void hset(const storage::caller& c, std::string_view key,
             std::span<const std::string_view> pairs, bool only_new,
             storage::kv_callback cb) override;
