@@ -105,10 +105,12 @@ void pg_keyspace::hset(const storage::caller& c, std::string_view key,
 
 void pg_keyspace::hget(const storage::caller& c, std::string_view key, std::string_view field,
                        kv_callback cb) {
+  // Mergeable (hget_batch): the key's row is o.row (none: -1), its type in o.column.
   auto req = key_request(statement::hget, c, key, std::move(cb), [](const pg_outcome& o) {
     if (!o.error.empty()) return failed(o);
-    if (holds_other_type(o)) return wrong_type();
-    return value_in_column(o, 0, 1);
+    if (o.row < 0 || o.row >= PQntuples(o.result)) return kv_result{};
+    if (decode_int8(PQgetvalue(o.result, o.row, o.column)) != hash_type) return wrong_type();
+    return value_in_column(o, o.row, o.column + 1);
   });
   req.params.add_bytes(field);
   submit_for(c, std::move(req));

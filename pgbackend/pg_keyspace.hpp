@@ -128,6 +128,8 @@ class pg_keyspace final : public storage::keyspace,
                 storage::kv_callback cb) override;
   void smismember(const storage::caller& c, std::string_view key,
                   std::span<const std::string_view> members, storage::kv_callback cb) override;
+  void sismember(const storage::caller& c, std::string_view key, std::string_view member,
+                 storage::kv_callback cb) override;
   void scard(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
   void spop(const storage::caller& c, std::string_view key, std::int64_t count,
             storage::kv_callback cb) override;

@@ -92,6 +92,21 @@ void pg_keyspace::smismember(const storage::caller& c, std::string_view key,
   submit_for(c, std::move(req));
 }
 
+void pg_keyspace::sismember(const storage::caller& c, std::string_view key,
+                            std::string_view member, kv_callback cb) {
+  // Mergeable (sismember_batch): the key's row is o.row (none: -1), its type in o.column.
+  auto req = key_request(statement::sismember, c, key, std::move(cb), [](const pg_outcome& o) {
+    if (!o.error.empty()) return failed(o);
+    kv_result r;
+    if (o.row < 0 || o.row >= PQntuples(o.result)) return r;
+    if (decode_int8(PQgetvalue(o.result, o.row, o.column)) != set_type) return wrong_type();
+    r.integer = decode_int8(PQgetvalue(o.result, o.row, o.column + 1));
+    return r;
+  });
+  req.params.add_bytes(member);
+  submit_for(c, std::move(req));
+}
+
 void pg_keyspace::scard(const storage::caller& c, std::string_view key, kv_callback cb) {
   submit_for(c, key_request(statement::scard, c, key, std::move(cb), [](const pg_outcome& o) {
                if (!o.error.empty()) return failed(o);

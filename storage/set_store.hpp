@@ -29,6 +29,9 @@ class set_store {
   /// integers: 1 or 0 per member, in order.
   virtual void smismember(const caller& c, std::string_view key,
                           std::span<const std::string_view> members, kv_callback cb) = 0;
+  /// integer: 1 when `member` belongs to the set (merged with adjacent SISMEMBERs).
+  virtual void sismember(const caller& c, std::string_view key, std::string_view member,
+                         kv_callback cb) = 0;
   /// integer: the number of members.
   virtual void scard(const caller& c, std::string_view key, kv_callback cb) = 0;
   /// values: up to `count` members, removed at random; the key goes with its last member.

@@ -24,15 +24,33 @@ void fail_all(std::vector<pg_request>& members, std::string_view error) {
   for (auto& m : members) m.on_done(pg_outcome{nullptr, error});
 }
 
-pg_request merge_gets(members_ptr members) {
-  pg_request batch{statement::get_batch, {}, {}, members->front().queued_at};
+// The batch statement of a mergeable read, and how many bytea parameters follow the tenant.
+struct read_batch {
+  statement batch;
+  std::size_t bytea_params;
+};
+read_batch read_batch_of(statement s) {
+  switch (s) {
+    case statement::hget: return {statement::hget_batch, 2};
+    case statement::sismember: return {statement::sismember_batch, 2};
+    default: return {statement::get_batch, 1};
+  }
+}
+
+// GET, HGET, SISMEMBER: one array per parameter; each member reads its row (found by its
+// ordinal, -1 when its key has none) from column 1 on.
+pg_request merge_reads(members_ptr members) {
+  const read_batch kind = read_batch_of(members->front().stmt);
+  pg_request batch{kind.batch, {}, {}, members->front().queued_at};
   const auto& ms = *members;
   batch.params.begin_array(text_oid, ms.size(), false);
   for (const auto& m : ms) batch.params.array_item(m.params.bytes(p_tenant));
   batch.params.end_array();
-  batch.params.begin_array(bytea_oid, ms.size(), false);
-  for (const auto& m : ms) batch.params.array_item(m.params.bytes(p_key));
-  batch.params.end_array();
+  for (std::size_t p = p_key; p < p_key + kind.bytea_params; ++p) {
+    batch.params.begin_array(bytea_oid, ms.size(), false);
+    for (const auto& m : ms) batch.params.array_item(m.params.bytes(p));
+    batch.params.end_array();
+  }
   batch.on_done = [members](const pg_outcome& o) {
     if (!o.error.empty()) return fail_all(*members, o.error);
     // Rows come back in any order; each carries its member's 1-based ordinal.
@@ -128,7 +146,8 @@ pg_request merge_sets(members_ptr members, member_failure failure) {
 }  // namespace
 
 bool mergeable(statement s) {
-  return s == statement::get || s == statement::set_plain;
+  return s == statement::get || s == statement::set_plain || s == statement::hget ||
+         s == statement::sismember;
 }
 
 pg_request merge_requests(std::vector<pg_request>&& run, member_failure failure) {
@@ -136,9 +155,9 @@ pg_request merge_requests(std::vector<pg_request>&& run, member_failure failure)
   // Adjacent requests share a transaction or none (BEGIN and COMMIT are never merged).
   const bool in_transaction = members->front().in_transaction;
   const std::uint64_t owner = members->front().owner;
-  pg_request batch = members->front().stmt == statement::get
-                         ? merge_gets(std::move(members))
-                         : merge_sets(std::move(members), failure);
+  pg_request batch = members->front().stmt == statement::set_plain
+                         ? merge_sets(std::move(members), failure)
+                         : merge_reads(std::move(members));
   batch.in_transaction = in_transaction;
   batch.owner = owner;
   return batch;

@@ -14,7 +14,7 @@ using sql_text::plpgsql_function;
 using sql_text::touch_key;
 
 constexpr Oid bytea_oid = oid::bytea, int8_oid = oid::int8, text_oid = oid::text,
-              bytea_array_oid = oid::bytea_array;
+              bytea_array_oid = oid::bytea_array, text_array_oid = oid::text_array;
 
 // SADD: the members added (a member given twice counts once).
 std::string sadd_ddl(const table_objects& n) {
@@ -170,6 +170,16 @@ void define_set_statements(const table_objects& n, const statement_definer& def)
           " k CROSS JOIN unnest($3::bytea[]) WITH ORDINALITY AS q(x, i) LEFT JOIN " + s + member +
           " AND m.member = q.x" + live_key_condition,
       {text_oid, bytea_oid, bytea_array_oid});
+  def(statement::sismember, "fpc_sismember",
+      "SELECT k.type::int8, (SELECT count(*) FROM " + s +
+          " m WHERE m.tenant = k.tenant AND m.key = k.key AND m.member = $3) FROM " + t + live_key,
+      {text_oid, bytea_oid, bytea_oid});
+  def(statement::sismember_batch, "fpc_sismember_batch",
+      "SELECT q.i, k.type::int8, (SELECT count(*) FROM " + s +
+          " m WHERE m.tenant = q.t AND m.key = q.k AND m.member = q.m) FROM unnest($1::text[], "
+          "$2::bytea[], $3::bytea[]) WITH ORDINALITY AS q(t, k, m, i) JOIN " + t +
+          " k ON k.tenant = q.t AND k.key = q.k AND (k.expires_at IS NULL OR k.expires_at > now())",
+      {text_array_oid, bytea_array_oid, bytea_array_oid});
   def(statement::scard, "fpc_scard",
       "SELECT k.type::int8, (SELECT count(*) FROM " + s +
           " m WHERE m.tenant = k.tenant AND m.key = k.key) FROM " + t + live_key,

@@ -64,6 +64,8 @@ enum class statement : int {
   // Hashes (typed_statements.cpp). Reads answer the key row's type first: no row is a missing
   // key, another type is WRONGTYPE. Writes answer -1 for WRONGTYPE.
   hget,       ///< $1 tenant, $2 key, $3 field -> (type, value)
+  hget_batch,  ///< $1 text[] tenants, $2 bytea[] keys, $3 bytea[] fields -> (ordinal, type, value)
+               ///< per live key
   hmget,      ///< $1 tenant, $2 key, $3 bytea[] fields -> (type, ordinal, value) per field
   hgetall,    ///< $1 tenant, $2 key, $3 limit -> (type, field, value) per field, in field order
   hlen,       ///< $1 tenant, $2 key -> (type, fields)
@@ -85,6 +87,9 @@ enum class statement : int {
   srem,        ///< $1 tenant, $2 key, $3 bytea[] members -> removed
   smembers,    ///< $1 tenant, $2 key, $3 limit -> (type, member) in member order
   smismember,  ///< $1 tenant, $2 key, $3 bytea[] members -> (type, ordinal, 0/1)
+  sismember,   ///< $1 tenant, $2 key, $3 member -> (type, 0/1)
+  sismember_batch,  ///< $1 text[] tenants, $2 bytea[] keys, $3 bytea[] members -> (ordinal, type,
+                    ///< 0/1) per live key
   scard,       ///< $1 tenant, $2 key -> (type, members)
   spop,        ///< $1 tenant, $2 key, $3 count -> (status, member) per member popped
   srandmember_distinct,  ///< $1 tenant, $2 key, $3 count -> (type, member)
@@ -124,6 +129,9 @@ enum class statement : int {
     case statement::read_usage:
     case statement::functions_list:
     case statement::hget:
+    case statement::hget_batch:
+    case statement::sismember:
+    case statement::sismember_batch:
     case statement::hmget:
     case statement::hgetall:
     case statement::hlen:

@@ -17,7 +17,8 @@ namespace fpc::pg {
 namespace {
 
 constexpr Oid bool_oid = oid::boolean, bytea_oid = oid::bytea, int8_oid = oid::int8,
-              text_oid = oid::text, bytea_array_oid = oid::bytea_array;
+              text_oid = oid::text, bytea_array_oid = oid::bytea_array,
+              text_array_oid = oid::text_array;
 
 using sql_text::live_key;
 using sql_text::live_key_condition;
@@ -300,6 +301,13 @@ void define_hash_statements(const table_objects& n, const statement_definer& def
       "SELECT k.type::int8, h.value FROM " + t + " k LEFT JOIN " + h + member +
           " AND h.field = $3" + live_key_condition,
       {text_oid, bytea_oid, bytea_oid});
+  // Many HGETs (one pipeline's or many clients') in one statement, as GET's batch.
+  def(statement::hget_batch, "fpc_hget_batch",
+      "SELECT q.i, k.type::int8, h.value FROM unnest($1::text[], $2::bytea[], $3::bytea[]) WITH "
+      "ORDINALITY AS q(t, k, f, i) JOIN " + t + " k ON k.tenant = q.t AND k.key = q.k AND "
+      "(k.expires_at IS NULL OR k.expires_at > now()) LEFT JOIN " + h +
+          " h ON h.tenant = q.t AND h.key = q.k AND h.field = q.f",
+      {text_array_oid, bytea_array_oid, bytea_array_oid});
   def(statement::hmget, "fpc_hmget",
       "SELECT k.type::int8, q.i, h.value FROM " + t +
           " k CROSS JOIN unnest($3::bytea[]) WITH ORDINALITY AS q(f, i) LEFT JOIN " + h + member +

@@ -80,15 +80,8 @@ void smembers(command_call& call) {
 }
 
 void sismember(command_call& call) {
-  call.store().sets().smismember(call.session.who(), call.args[1], call.args.subspan(2, 1),
-                                 [reply = call.defer()](kv_result&& r) {
-                                   auto w = reply.writer();
-                                   if (!r.ok())
-                                     w.error(r.error);
-                                   else
-                                     w.integer(r.integers.at(0));
-                                   reply.finish();
-                                 });
+  call.store().sets().sismember(call.session.who(), call.args[1], call.args[2],
+                                integer_reply(call));
 }
 
 void smismember(command_call& call) {

@@ -70,6 +70,16 @@ void memory_keyspace::smismember(const storage::caller& c, std::string_view key,
   cb(std::move(r));
 }
 
+void memory_keyspace::sismember(const storage::caller& c, std::string_view key,
+                                std::string_view member, kv_callback cb) {
+  bool wrong = false;
+  row* x = set_row(c, key, false, wrong);
+  if (wrong) return cb(wrong_type());
+  kv_result r;
+  r.integer = x != nullptr && x->members.count(std::string(member)) ? 1 : 0;
+  cb(std::move(r));
+}
+
 void memory_keyspace::scard(const storage::caller& c, std::string_view key, kv_callback cb) {
   bool wrong = false;
   row* x = set_row(c, key, false, wrong);

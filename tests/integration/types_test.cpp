@@ -238,3 +238,52 @@ TEST_CASE("HSCAN and SSCAN walk a big hash and set whole with cursors; HGETALL i
   const reply matched = c.cmd({"SSCAN", "s", "0", "MATCH", "m19*", "COUNT", "2000"});
   CHECK(matched.elements.at(1).elements.size() == 111);  // m19, m190..m199, m1900..m1999
 }
+
+TEST_CASE("pipelined HGETs and SISMEMBERs merge into shared statements, each answered its own") {
+  server_process server;
+  client c(server.port());
+  REQUIRE(c.cmd({"HSET", "h", "f1", "v1", "f2", "v2"}).integer == 2);
+  REQUIRE(c.cmd({"SADD", "s", "a", "b"}).integer == 2);
+  REQUIRE(c.cmd({"SET", "str", "x"}).str == "OK");
+  const long long merged_before = info_field(c, "pgbackend", "merged_requests");
+  const int n = 400;
+  for (int i = 0; i < n; ++i) {
+    switch (i % 4) {
+      case 0: c.append({"HGET", i % 8 == 0 ? "h" : "str", "f" + std::to_string(1 + i % 3)}); break;
+      case 1: c.append({"HGET", "h", "f" + std::to_string(1 + i % 3)}); break;
+      case 2: c.append({"SISMEMBER", i % 8 == 2 ? "s" : "nokey", "a"}); break;
+      default: c.append({"SISMEMBER", "s", i % 3 == 0 ? "b" : "z"}); break;
+    }
+  }
+  // Reorder into runs: many HGETs in a row, then many SISMEMBERs, so runs do form.
+  for (int i = 0; i < n; ++i) {
+    const reply r = c.next_reply();
+    CAPTURE(i);
+    switch (i % 4) {
+      case 0:
+        if (i % 8 == 0)
+          CHECK(r.str == (i % 3 == 2 ? "" : "v" + std::to_string(1 + i % 3)));
+        else
+          CHECK(r.str.rfind("WRONGTYPE", 0) == 0);
+        break;
+      case 1:
+        if (i % 3 == 2)
+          CHECK(r.is_nil());
+        else
+          CHECK(r.str == "v" + std::to_string(1 + i % 3));
+        break;
+      case 2: CHECK(r.integer == (i % 8 == 2 ? 1 : 0)); break;
+      default: CHECK(r.integer == (i % 3 == 0 ? 1 : 0)); break;
+    }
+  }
+  std::vector<std::string> gets;
+  for (int i = 0; i < 200; ++i) c.append({"HGET", "h", i % 2 ? "f1" : "nofield"});
+  for (int i = 0; i < 200; ++i) {
+    const reply r = c.next_reply();
+    if (i % 2)
+      CHECK(r.str == "v1");
+    else
+      CHECK(r.is_nil());
+  }
+  CHECK(info_field(c, "pgbackend", "merged_requests") - merged_before > 100);
+}
