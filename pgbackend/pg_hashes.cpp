@@ -95,8 +95,7 @@ void pg_keyspace::hset(const storage::caller& c, std::string_view key,
     fields.push_back(pairs[i]);
     values.push_back(pairs[i + 1]);
   }
-  auto req = key_request(statement::hset, c, key, std::move(cb),
-                         [](const pg_outcome& o) { return first_int8_or_wrong_type(o, 0); });
+  auto req = key_request(statement::hset, c, key, std::move(cb), member_write_count);
   req.params.add_bytea_array(fields);
   req.params.add_bytea_array(values);
   req.params.add_bool(only_new);

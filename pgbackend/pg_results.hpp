@@ -79,6 +79,20 @@ inline kv_result first_int8_or_wrong_type(const pg_outcome& o, std::int64_t when
   return r;
 }
 
+/// A member write's count at the outcome's own cell (its row of a merged batch, or row 0), where
+/// -1 means the key holds another type.
+inline kv_result member_write_count(const pg_outcome& o) {
+  if (!o.error.empty()) return failed(o);
+  kv_result r;
+  if (o.row < 0 || o.row >= PQntuples(o.result) || PQgetisnull(o.result, o.row, o.column)) {
+    r.error = "ERR PostgreSQL answered no result for this command";
+    return r;
+  }
+  r.integer = decode_int8(PQgetvalue(o.result, o.row, o.column));
+  if (r.integer == -1) return wrong_type();
+  return r;
+}
+
 inline kv_result rows_affected(const pg_outcome& o) {
   if (!o.error.empty()) return failed(o);
   kv_result r;

@@ -51,7 +51,7 @@ enum class combine_mode : std::int64_t { members = 0, count = 1, store = 2 };
 
 void pg_keyspace::sadd(const storage::caller& c, std::string_view key,
                        std::span<const std::string_view> members, kv_callback cb) {
-  auto req = key_request(statement::sadd, c, key, std::move(cb), write_count);
+  auto req = key_request(statement::sadd, c, key, std::move(cb), member_write_count);
   req.params.add_bytea_array(members);
   submit_for(c, std::move(req));
 }

@@ -143,11 +143,78 @@ pg_request merge_sets(members_ptr members, member_failure failure) {
   return batch;
 }
 
+// SADD (tenant, key, members[]) and HSET (tenant, key, fields[], values[], nx): the members'
+// arrays flattened into one, each member's share starting at its entry of a starts array.
+pg_request merge_member_writes(members_ptr members) {
+  const bool hash = members->front().stmt == statement::hset;
+  pg_request batch{hash ? statement::hset_batch : statement::sadd_batch, {}, {},
+                   members->front().queued_at};
+  const auto& ms = *members;
+  batch.params.begin_array(text_oid, ms.size(), false);
+  for (const auto& m : ms) batch.params.array_item(m.params.bytes(p_tenant));
+  batch.params.end_array();
+  batch.params.begin_array(bytea_oid, ms.size(), false);
+  for (const auto& m : ms) batch.params.array_item(m.params.bytes(p_key));
+  batch.params.end_array();
+  std::vector<std::vector<std::string_view>> items, values;
+  std::size_t total = 0;
+  for (const auto& m : ms) {
+    items.push_back(decode_array_items(m.params.bytes(2)));
+    if (hash) values.push_back(decode_array_items(m.params.bytes(3)));
+    total += items.back().size();
+  }
+  batch.params.begin_array(int8_oid, ms.size() + 1, false);
+  std::int64_t start = 1;
+  for (const auto& list : items) {
+    batch.params.array_int8(start);
+    start += static_cast<std::int64_t>(list.size());
+  }
+  batch.params.array_int8(start);
+  batch.params.end_array();
+  auto flat = [&](const std::vector<std::vector<std::string_view>>& lists) {
+    batch.params.begin_array(bytea_oid, total, false);
+    for (const auto& list : lists) {
+      for (auto item : list) batch.params.array_item(item);
+    }
+    batch.params.end_array();
+  };
+  flat(items);
+  if (hash) {
+    flat(values);
+    batch.params.begin_array(bool_oid, ms.size(), false);
+    for (const auto& m : ms) batch.params.array_item(m.params.bytes(4));
+    batch.params.end_array();
+  }
+  batch.on_done = [members](const pg_outcome& o) {
+    if (!o.error.empty()) return fail_all(*members, o.error);
+    // One row per member: (ordinal, result, error message or NULL).
+    std::vector<int> row_of(members->size(), -1);
+    for (int r = 0; r < PQntuples(o.result); ++r) {
+      const auto ordinal = decode_int8(PQgetvalue(o.result, r, 0));
+      if (ordinal >= 1 && static_cast<std::size_t>(ordinal) <= row_of.size()) {
+        row_of[static_cast<std::size_t>(ordinal - 1)] = r;
+      }
+    }
+    for (std::size_t i = 0; i < members->size(); ++i) {
+      const int r = row_of[i];
+      if (r >= 0 && !PQgetisnull(o.result, r, 2)) {
+        const std::string error =
+            "ERR PostgreSQL: " + std::string(PQgetvalue(o.result, r, 2),
+                                             static_cast<std::size_t>(PQgetlength(o.result, r, 2)));
+        (*members)[i].on_done(pg_outcome{nullptr, error});
+      } else {
+        (*members)[i].on_done(pg_outcome{o.result, {}, r, 1});
+      }
+    }
+  };
+  return batch;
+}
+
 }  // namespace
 
 bool mergeable(statement s) {
   return s == statement::get || s == statement::set_plain || s == statement::hget ||
-         s == statement::sismember;
+         s == statement::sismember || s == statement::sadd || s == statement::hset;
 }
 
 pg_request merge_requests(std::vector<pg_request>&& run, member_failure failure) {
@@ -155,8 +222,10 @@ pg_request merge_requests(std::vector<pg_request>&& run, member_failure failure)
   // Adjacent requests share a transaction or none (BEGIN and COMMIT are never merged).
   const bool in_transaction = members->front().in_transaction;
   const std::uint64_t owner = members->front().owner;
-  pg_request batch = members->front().stmt == statement::set_plain
-                         ? merge_sets(std::move(members), failure)
+  const statement kind = members->front().stmt;
+  pg_request batch = kind == statement::set_plain ? merge_sets(std::move(members), failure)
+                     : kind == statement::sadd || kind == statement::hset
+                         ? merge_member_writes(std::move(members))
                          : merge_reads(std::move(members));
   batch.in_transaction = in_transaction;
   batch.owner = owner;

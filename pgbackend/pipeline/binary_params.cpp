@@ -119,4 +119,30 @@ std::int64_t decode_int8(const char* p) {
   return static_cast<std::int64_t>(u);
 }
 
+namespace {
+std::int32_t read_int32(std::string_view s, std::size_t at) {
+  std::uint32_t v = 0;
+  for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(s[at + i]);
+  return static_cast<std::int32_t>(v);
+}
+}  // namespace
+
+std::vector<std::string_view> decode_array_items(std::string_view packed) {
+  std::vector<std::string_view> items;
+  if (packed.size() < 12) return items;
+  const auto dims = read_int32(packed, 0);
+  if (dims <= 0) return items;
+  std::size_t at = 12 + 8 * static_cast<std::size_t>(dims);
+  while (at + 4 <= packed.size()) {
+    const auto length = read_int32(packed, at);
+    at += 4;
+    if (length < 0) continue;
+    const auto n = static_cast<std::size_t>(length);
+    if (at + n > packed.size()) break;
+    items.push_back(packed.substr(at, n));
+    at += n;
+  }
+  return items;
+}
+
 }  // namespace fpc::pg

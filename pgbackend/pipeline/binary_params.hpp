@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fpc::pg {
 
@@ -59,5 +60,7 @@ class param_pack {
 
 /// Decoders for binary result columns.
 [[nodiscard]] std::int64_t decode_int8(const char* p);
+/// The elements of a one-dimensional binary array (as add_bytea_array packs it); NULLs skipped.
+[[nodiscard]] std::vector<std::string_view> decode_array_items(std::string_view packed);
 
 }  // namespace fpc::pg

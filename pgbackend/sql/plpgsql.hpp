@@ -50,4 +50,37 @@ inline std::string remove_members_function(const std::string& name, const std::s
   return plpgsql_function(name, "p_tenant text, p_key bytea, p_members bytea[]", "int8", body);
 }
 
+/// A batch of one member write (SADD, HSET) merged from adjacent requests: `call` (an
+/// expression over member index `o`) runs for each, in (tenant, key) order so that concurrent
+/// batches lock key rows in one order, a key's writes in their own order. All in one
+/// subtransaction first; if anything fails, again one by one, so only the failing ones fail.
+/// Answers (ordinal, result, error message) per member.
+inline std::string write_each_function(const std::string& name, const std::string& params,
+                                       const std::string& call) {
+  const std::string loop = "FOR o IN SELECT s FROM generate_subscripts(p_tenants, 1) AS s "
+                           "ORDER BY p_tenants[s], p_keys[s], s LOOP ";
+  const std::string body =
+      "DECLARE results int8[] := '{}'; messages text[] := '{}'; o int; clean bool := true; "
+      "BEGIN "
+      "BEGIN " + loop + "results[o] := " + call + "; END LOOP; "
+      "EXCEPTION WHEN OTHERS THEN clean := false; "
+      "END; "
+      "IF NOT clean THEN "
+      "results := '{}'; " + loop +
+      "BEGIN results[o] := " + call + "; "
+      "EXCEPTION WHEN OTHERS THEN messages[o] := SQLERRM; END; "
+      "END LOOP; "
+      "END IF; "
+      "RETURN QUERY SELECT s::int8, results[s], messages[s] FROM generate_subscripts(p_tenants, 1) "
+      "AS s; "
+      "END";
+  return plpgsql_function(name, params + ", OUT i int8, OUT result int8, OUT message text",
+                          "SETOF record", body);
+}
+
+/// The slice of a flattened array parameter that belongs to member `o` (p_starts[o] on).
+inline std::string member_slice(const std::string& array) {
+  return array + "[p_starts[o]::int:(p_starts[o + 1] - 1)::int]";
+}
+
 }  // namespace fpc::pg::sql_text

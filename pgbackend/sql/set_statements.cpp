@@ -14,7 +14,8 @@ using sql_text::plpgsql_function;
 using sql_text::touch_key;
 
 constexpr Oid bytea_oid = oid::bytea, int8_oid = oid::int8, text_oid = oid::text,
-              bytea_array_oid = oid::bytea_array, text_array_oid = oid::text_array;
+              bytea_array_oid = oid::bytea_array, text_array_oid = oid::text_array,
+              int8_array_oid = oid::int8_array;
 
 // SADD: the members added (a member given twice counts once).
 std::string sadd_ddl(const table_objects& n) {
@@ -148,6 +149,9 @@ std::string combine_ddl(const table_objects& n) {
 
 std::vector<std::string> set_ddl(const table_objects& n) {
   return {sadd_ddl(n),
+          sql_text::write_each_function(
+              n.sadd_each, "p_tenants text[], p_keys bytea[], p_starts int8[], p_items bytea[]",
+              n.sadd + "(p_tenants[o], p_keys[o], " + sql_text::member_slice("p_items") + ")"),
           sql_text::remove_members_function(n.srem, n.table, n.sets, "member", 2),
           spop_ddl(n), smove_ddl(n), combine_ddl(n)};
 }
@@ -159,6 +163,9 @@ void define_set_statements(const table_objects& n, const statement_definer& def)
 
   def(statement::sadd, "fpc_sadd", "SELECT " + n.sadd + "($1, $2, $3::bytea[])",
       {text_oid, bytea_oid, bytea_array_oid});
+  def(statement::sadd_batch, "fpc_sadd_batch",
+      "SELECT i, result, message FROM " + n.sadd_each + "($1, $2, $3, $4)",
+      {text_array_oid, bytea_array_oid, int8_array_oid, bytea_array_oid});
   def(statement::srem, "fpc_srem", "SELECT " + n.srem + "($1, $2, $3::bytea[])",
       {text_oid, bytea_oid, bytea_array_oid});
   def(statement::smembers, "fpc_smembers",

@@ -54,7 +54,9 @@ table_objects table_objects_for(const std::string& schema, const std::string& ta
                        qs + config::quote_identifier(table + "_srem"),
                        qs + config::quote_identifier(table + "_spop"),
                        qs + config::quote_identifier(table + "_smove"),
-                       qs + config::quote_identifier(table + "_combine_sets")};
+                       qs + config::quote_identifier(table + "_combine_sets"),
+                       qs + config::quote_identifier(table + "_sadd_each"),
+                       qs + config::quote_identifier(table + "_hset_each")};
 }
 
 namespace {

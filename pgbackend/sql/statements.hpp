@@ -72,6 +72,8 @@ enum class statement : int {
   hexists,    ///< $1 tenant, $2 key, $3 field -> (type, 0/1)
   hstrlen,    ///< $1 tenant, $2 key, $3 field -> (type, length)
   hset,       ///< $1 tenant, $2 key, $3 bytea[] fields, $4 bytea[] values, $5 nx -> fields added
+  hset_batch,  ///< $1 text[], $2 bytea[] keys, $3 int8[] starts, $4 fields, $5 values, $6 bool[]
+               ///< nx -> (ordinal, added, error) per merged HSET
   hdel,       ///< $1 tenant, $2 key, $3 bytea[] fields -> fields removed
   hincrby,    ///< $1 tenant, $2 key, $3 field, $4 delta -> (hincr_status (codes.hpp), new)
   hscan_page,  ///< $1 tenant, $2 key, $3 from, $4 limit -> (type, field, value) from $3 on
@@ -84,6 +86,8 @@ enum class statement : int {
   memory_usage,  ///< $1 tenant, $2 key, $3 samples (NULL all) -> bytes of the key's rows
   // Sets (set_statements.cpp), as the hashes.
   sadd,        ///< $1 tenant, $2 key, $3 bytea[] members -> added
+  sadd_batch,  ///< $1 text[] tenants, $2 bytea[] keys, $3 int8[] starts, $4 bytea[] members ->
+               ///< (ordinal, added, error) per merged SADD
   srem,        ///< $1 tenant, $2 key, $3 bytea[] members -> removed
   smembers,    ///< $1 tenant, $2 key, $3 limit -> (type, member) in member order
   smismember,  ///< $1 tenant, $2 key, $3 bytea[] members -> (type, ordinal, 0/1)
@@ -188,6 +192,8 @@ struct table_objects {
   std::string spop;            // "schema"."table_spop"(...)
   std::string smove;           // "schema"."table_smove"(...)
   std::string combine_sets;    // "schema"."table_combine_sets"(...): SINTER/SUNION/SDIFF
+  std::string sadd_each;       // "schema"."table_sadd_each"(...): merged SADDs
+  std::string hset_each;       // "schema"."table_hset_each"(...): merged HSETs
 };
 [[nodiscard]] table_objects table_objects_for(const std::string& schema, const std::string& table);
 

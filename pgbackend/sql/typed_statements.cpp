@@ -250,6 +250,12 @@ std::vector<std::string> typed_ddl(const table_objects& n) {
   }
   ddl.push_back(typed_key_ddl(n));
   ddl.push_back(hset_ddl(n));
+  ddl.push_back(sql_text::write_each_function(
+      n.hset_each,
+      "p_tenants text[], p_keys bytea[], p_starts int8[], p_items bytea[], p_values bytea[], "
+      "p_nx bool[]",
+      n.hset + "(p_tenants[o], p_keys[o], " + sql_text::member_slice("p_items") + ", " +
+          sql_text::member_slice("p_values") + ", p_nx[o])"));
   ddl.push_back("DROP FUNCTION IF EXISTS " + n.hdel + "(text, bytea, bytea[])");  // renamed params
   ddl.push_back(hdel_ddl(n));
   ddl.push_back("DROP FUNCTION IF EXISTS " + n.hincrby + "(text, bytea, bytea, int8)");
@@ -333,6 +339,10 @@ void define_hash_statements(const table_objects& n, const statement_definer& def
   def(statement::hset, "fpc_hset",
       "SELECT " + n.hset + "($1, $2, $3::bytea[], $4::bytea[], $5::bool)",
       {text_oid, bytea_oid, bytea_array_oid, bytea_array_oid, bool_oid});
+  def(statement::hset_batch, "fpc_hset_batch",
+      "SELECT i, result, message FROM " + n.hset_each + "($1, $2, $3, $4, $5, $6)",
+      {text_array_oid, bytea_array_oid, oid::int8_array, bytea_array_oid, bytea_array_oid,
+       oid::bool_array});
   def(statement::hdel, "fpc_hdel", "SELECT " + n.hdel + "($1, $2, $3::bytea[])",
       {text_oid, bytea_oid, bytea_array_oid});
   def(statement::hscan_page, "fpc_hscan_page",
