@@ -4,8 +4,13 @@
 Starts a private PostgreSQL, FastPgCache and redis-server on free ports, runs SET (with EX) and GET
 of 100-byte values over 100,000 keys at 1/10/50 clients and -P 1/16, several runs each, and prints
 medians, spread, p50/p99 latency, FastPgCache's resident memory and CPU time, and the ratios.
+Then the typed keyspace: HSET, HGET, SADD, SISMEMBER at 1 and 50 clients, each against pgbench
+running the statement FastPgCache runs for it, and once more on one hash / set that already holds
+BENCH_BIG_MEMBERS (default 1,000,000) members, to show a member's cost does not grow with its
+collection.
 Environment: BENCH_RUNS (default 3), BENCH_SECONDS (target seconds per run, default 4),
-BENCH_OUT (markdown file to write the table to).
+BENCH_OUT (markdown file to write the table to), BENCH_WORKLOADS (comma-separated names, default
+all).
 """
 import os
 import socket
@@ -114,11 +119,69 @@ PG_SET = ("\\set k random(0, %d)\nINSERT INTO fastpgcache.cache (tenant, key, va
           "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
           "expires_at = EXCLUDED.expires_at;\n" % (KEYS - 1, PG_KEY, VALUE))
 
+BIG_MEMBERS = int(os.environ.get("BENCH_BIG_MEMBERS", "1000000"))
+PG_FIELD = "convert_to('f:' || lpad(:k::text, 12, '0'), 'UTF8')"
+PG_HSET = ("\\set k random(0, %d)\nSELECT fastpgcache.cache_hset('default', %s, ARRAY[%s], "
+           "ARRAY[convert_to('%s', 'UTF8')], false);\n")
+PG_HGET = ("\\set k random(0, %d)\nSELECT k.type, h.value FROM fastpgcache.cache k LEFT JOIN "
+           "fastpgcache.cache_hash h ON h.tenant = k.tenant AND h.key = k.key AND h.field = %s "
+           "WHERE k.tenant = 'default' AND k.key = %s AND (k.expires_at IS NULL OR "
+           "k.expires_at > now());\n")
+PG_SADD = "\\set k random(0, %d)\nSELECT fastpgcache.cache_sadd('default', %s, ARRAY[%s]);\n"
+PG_SISMEMBER = ("\\set k random(0, %d)\nSELECT k.type, (SELECT count(*) FROM "
+                "fastpgcache.cache_set m WHERE m.tenant = k.tenant AND m.key = k.key AND "
+                "m.member = %s) FROM fastpgcache.cache k WHERE k.tenant = 'default' AND "
+                "k.key = %s AND (k.expires_at IS NULL OR k.expires_at > now());\n")
+
+
+def literal(text):
+    return "convert_to('%s', 'UTF8')" % text
+
+
+# Small: one key per command (a fresh 1-member hash or set each); big: one key whose collection
+# was loaded with BIG_MEMBERS members first.
 WORKLOADS = {
     "SET EX": ["SET", "key:__rand_int__", VALUE, "EX", "3600"],
     "GET": ["GET", "key:__rand_int__"],
+    "HSET": ["HSET", "h:__rand_int__", "f:__rand_int__", VALUE],
+    "HGET": ["HGET", "h:__rand_int__", "f:__rand_int__"],
+    "SADD": ["SADD", "s:__rand_int__", "f:__rand_int__"],
+    "SISMEMBER": ["SISMEMBER", "s:__rand_int__", "f:__rand_int__"],
+    "HSET big": ["HSET", "bighash", "f:__rand_int__", VALUE],
+    "HGET big": ["HGET", "bighash", "f:__rand_int__"],
+    "SADD big": ["SADD", "bigset", "f:__rand_int__"],
+    "SISMEMBER big": ["SISMEMBER", "bigset", "f:__rand_int__"],
 }
-PG_WORKLOADS = {"SET EX": PG_SET, "GET": PG_GET}
+PG_WORKLOADS = {
+    "SET EX": PG_SET, "GET": PG_GET,
+    "HSET": PG_HSET % (KEYS - 1, PG_KEY.replace("'key:'", "'h:'"), PG_FIELD, VALUE),
+    "HGET": PG_HGET % (KEYS - 1, PG_FIELD, PG_KEY.replace("'key:'", "'h:'")),
+    "SADD": PG_SADD % (KEYS - 1, PG_KEY.replace("'key:'", "'s:'"), PG_FIELD),
+    "SISMEMBER": PG_SISMEMBER % (KEYS - 1, PG_FIELD, PG_KEY.replace("'key:'", "'s:'")),
+    "HSET big": PG_HSET % (KEYS - 1, literal("bighash"), PG_FIELD, VALUE),
+    "HGET big": PG_HGET % (KEYS - 1, PG_FIELD, literal("bighash")),
+    "SADD big": PG_SADD % (KEYS - 1, literal("bigset"), PG_FIELD),
+    "SISMEMBER big": PG_SISMEMBER % (KEYS - 1, PG_FIELD, literal("bigset")),
+}
+TYPED_CLIENTS = [1, 50]
+SELECTED = [w for w in os.environ.get("BENCH_WORKLOADS", ",".join(WORKLOADS)).split(",") if w]
+
+
+def load_big_collections(uri):
+    """BIG_MEMBERS fields and members in the big hash and set, in SQL (minutes with commands)."""
+    sql = (
+        "INSERT INTO fastpgcache.cache (tenant, key, value, type) VALUES "
+        "('default', 'bighash', NULL, 1), ('default', 'bigset', NULL, 2) ON CONFLICT DO NOTHING; "
+        "INSERT INTO fastpgcache.cache_hash SELECT 'default', 'bighash', "
+        "convert_to('big:' || g, 'UTF8'), convert_to('%s', 'UTF8') FROM generate_series(1, %d) g "
+        "ON CONFLICT DO NOTHING; "
+        "INSERT INTO fastpgcache.cache_set SELECT 'default', 'bigset', convert_to('big:' || g, "
+        "'UTF8') FROM generate_series(1, %d) g ON CONFLICT DO NOTHING; "
+        "VACUUM ANALYZE fastpgcache.cache_hash; VACUUM ANALYZE fastpgcache.cache_set;"
+        % (VALUE, BIG_MEMBERS, BIG_MEMBERS))
+    for statement in sql.split("; "):
+        subprocess.run([f"{PG_BIN}/psql", "-XAtq", uri, "-c", statement], check=True,
+                       capture_output=True)
 
 
 def spread(values):
@@ -142,14 +205,28 @@ def main():
         procs += [fpc, redis]
         wait_port(fpc_port)
         wait_port(redis_port)
-        # Load every key so GETs hit, on both servers.
+        # Load every key so GETs hit, on both servers; fill the typed keys the reads read.
         for port in (fpc_port, redis_port):
             redis_benchmark(port, WORKLOADS["SET EX"], 50, 16, KEYS * 3)
+            if any(w not in ("SET EX", "GET") for w in SELECTED):
+                for name in ("HSET", "SADD", "HSET big", "SADD big"):
+                    redis_benchmark(port, WORKLOADS[name], 50, 16, KEYS * 2)
+        if any(w.endswith(" big") for w in SELECTED):
+            load_big_collections(uri)
+            redis_fill = ["redis-cli", "-p", str(redis_port)]
+            for key, cmd in (("bighash", "HSET"), ("bigset", "SADD")):
+                # Redis gets the same members (a Lua loop: seconds, not minutes).
+                body = ("for i=1,%d do redis.call('%s', KEYS[1], 'big:'..i%s) end"
+                        % (BIG_MEMBERS, cmd, ", ARGV[1]" if cmd == "HSET" else ""))
+                subprocess.run(redis_fill + ["EVAL", body, "1", key, VALUE], check=True,
+                               capture_output=True)
 
         rows = []
         peak_rss_50 = 0
         for name, command in WORKLOADS.items():
-            for clients in CLIENTS:
+            if name not in SELECTED:
+                continue
+            for clients in (CLIENTS if name in ("SET EX", "GET") else TYPED_CLIENTS):
                 pg = [pgbench(uri, PG_WORKLOADS[name], clients, SECONDS) for _ in range(RUNS)]
                 pg_rps = statistics.median(r["rps"] for r in pg)
                 pg_lat = statistics.median(r["p50"] for r in pg)

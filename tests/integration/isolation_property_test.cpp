@@ -191,3 +191,139 @@ TEST_CASE("random commands by users with hostile names never cross tenants") {
   std::printf("isolation property: %d commands by %zu users, seed %u, no leak\n", checked,
               hostile_users.size(), seed);
 }
+
+TEST_CASE("random hash and set commands by users with hostile names never cross tenants") {
+  const std::string acl = temp_path("hostile-typed.acl");
+  {
+    std::ofstream out(acl);
+    for (const auto& u : hostile_users) {
+      if (u != "default") out << "user " << u << " on >pw\n";
+    }
+  }
+  server_process server({"--acl-file", acl});
+  std::vector<std::unique_ptr<client>> clients;
+  // Per user: its hashes (key -> field -> value) and sets (key -> members); a key is in at most
+  // one of them, as in Redis.
+  std::vector<std::map<std::string, std::map<std::string, std::string>>> hashes(hostile_users.size());
+  std::vector<std::map<std::string, std::set<std::string>>> sets(hostile_users.size());
+  for (const auto& u : hostile_users) {
+    clients.push_back(std::make_unique<client>(server.port()));
+    if (u != "default") REQUIRE(clients.back()->cmd({"AUTH", u, "pw"}).str == "OK");
+  }
+  const char* fixed = std::getenv("FPC_ISOLATION_SEED");
+  const unsigned seed =
+      fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10)) : std::random_device{}();
+  CAPTURE(seed);
+  std::mt19937 rng(seed);
+  auto pick = [&](const std::vector<std::string>& from) { return from[rng() % from.size()]; };
+  const std::string wrongtype = "WRONGTYPE Operation against a key holding the wrong kind of value";
+  int checked = 0;
+  for (int step = 0; step < 1200; ++step) {
+    const std::size_t u = rng() % hostile_users.size();
+    CAPTURE(step, hostile_users[u]);
+    client& c = *clients[u];
+    auto& hs = hashes[u];
+    auto& ss = sets[u];
+    // Field and member names collide across users as the key names do.
+    const std::string k = pick(colliding_keys), k2 = pick(colliding_keys);
+    const std::string m = pick(colliding_keys) + hostile_users[rng() % hostile_users.size()];
+    const std::string v = "v" + std::to_string(rng() % 100) + hostile_users[u];
+    switch (rng() % 9) {
+      case 0: {
+        const reply r = c.cmd({"HSET", k, m, v});
+        if (ss.count(k)) {
+          REQUIRE(r.str == wrongtype);
+        } else {
+          REQUIRE(r.integer == (hs[k].count(m) ? 0 : 1));
+          hs[k][m] = v;
+        }
+        break;
+      }
+      case 1: {
+        const reply r = c.cmd({"SADD", k, m});
+        if (hs.count(k)) {
+          REQUIRE(r.str == wrongtype);
+        } else {
+          REQUIRE(r.integer == (ss[k].count(m) ? 0 : 1));
+          ss[k].insert(m);
+        }
+        break;
+      }
+      case 2: {
+        const reply r = c.cmd({"HGETALL", k});
+        if (ss.count(k)) {
+          REQUIRE(r.str == wrongtype);
+          break;
+        }
+        std::map<std::string, std::string> got;
+        for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+          got[r.elements[i].str] = r.elements[i + 1].str;
+        }
+        REQUIRE(got == (hs.count(k) ? hs[k] : std::map<std::string, std::string>{}));
+        break;
+      }
+      case 3: {
+        const reply r = c.cmd({"SMEMBERS", k});
+        if (hs.count(k)) {
+          REQUIRE(r.str == wrongtype);
+          break;
+        }
+        REQUIRE(as_set(r) == (ss.count(k) ? ss[k] : std::set<std::string>{}));
+        break;
+      }
+      case 4: {
+        const reply r = c.cmd({"SREM", k, m});
+        if (hs.count(k)) {
+          REQUIRE(r.str == wrongtype);
+        } else {
+          REQUIRE(r.integer == (ss.count(k) && ss[k].erase(m) ? 1 : 0));
+          if (ss.count(k) && ss[k].empty()) ss.erase(k);
+        }
+        break;
+      }
+      case 5: {
+        const reply r = c.cmd({"HDEL", k, m});
+        if (ss.count(k)) {
+          REQUIRE(r.str == wrongtype);
+        } else {
+          REQUIRE(r.integer == (hs.count(k) && hs[k].erase(m) ? 1 : 0));
+          if (hs.count(k) && hs[k].empty()) hs.erase(k);
+        }
+        break;
+      }
+      case 6: {
+        if (hs.count(k) || hs.count(k2)) break;
+        std::set<std::string> both;
+        for (const auto* key : {&k, &k2}) {
+          if (ss.count(*key)) both.insert(ss[*key].begin(), ss[*key].end());
+        }
+        REQUIRE(as_set(c.cmd({"SUNION", k, k2})) == both);
+        break;
+      }
+      case 7: {
+        const reply r = c.cmd({"DEL", k});
+        REQUIRE(r.integer == static_cast<long long>(hs.erase(k) + ss.erase(k)));
+        break;
+      }
+      default: {
+        std::set<std::string> expected;
+        for (const auto& [key, fields] : hs) expected.insert(key);
+        for (const auto& [key, members] : ss) expected.insert(key);
+        REQUIRE(as_set(c.cmd({"KEYS", "*"})) == expected);
+        REQUIRE(c.cmd({"DBSIZE"}).integer == static_cast<long long>(expected.size()));
+        break;
+      }
+    }
+    ++checked;
+  }
+  for (std::size_t u = 0; u < hostile_users.size(); ++u) {
+    for (const auto& [key, fields] : hashes[u]) {
+      REQUIRE(clients[u]->cmd({"HLEN", key}).integer == static_cast<long long>(fields.size()));
+    }
+    for (const auto& [key, members] : sets[u]) {
+      REQUIRE(clients[u]->cmd({"SCARD", key}).integer == static_cast<long long>(members.size()));
+    }
+  }
+  std::printf("typed isolation property: %d commands by %zu users, seed %u, no leak\n", checked,
+              hostile_users.size(), seed);
+}
