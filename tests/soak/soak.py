@@ -2,7 +2,8 @@
 """A long mixed soak against a running FastPgCache: many clients doing SET/GET/DEL/EXPIRE with
 values from 0 bytes to 1 MB, each checking every reply against its own model of its own keys,
 plus MULTI/EXEC blocks that all increment one shared counter (contended transactions: the total
-must come out exact, with no EXEC failing).
+must come out exact, with no EXEC failing), and hash and set commands (HSET/HGET/HDEL/HGETALL,
+SADD/SISMEMBER/SREM/SMEMBERS/SCARD, DEL) checked against a model of each client's hashes and sets.
 Fails (exit 1) on any wrong reply or error, or when resident memory keeps growing after warm-up.
 Run by `make soak` (scripts/soak.sh); needs Debian's python3-redis."""
 import argparse
@@ -36,11 +37,66 @@ class Worker(threading.Thread):
         self.failures = failures
         self.counts = counts
         self.model = {}  # key -> value; only keys without an expiry or with a long one
+        self.hashes = {}  # key -> {field: value}
+        self.sets = {}  # key -> set of members
         self.shared_increments = 0
         self.rng = random.Random(index)
 
     def fail(self, what):
         self.failures.append(f"client {self.index}: {what}")
+
+    def typed_step(self):
+        """One hash or set command, checked against this client's model of its hashes and sets."""
+        h = f"soak:{self.index}:h{self.rng.randrange(50)}"
+        st = f"soak:{self.index}:s{self.rng.randrange(50)}"
+        f = f"f{self.rng.randrange(40)}".encode()
+        op = self.rng.random()
+        fields = self.hashes.get(h, {})
+        members = self.sets.get(st, set())
+        if op < 0.25:
+            v = self.rng.randbytes(self.rng.randint(0, 1024))
+            added = self.r.hset(h, f, v)
+            if added != (0 if f in fields else 1):
+                self.fail(f"HSET {h} {f!r} answered {added}")
+            self.hashes.setdefault(h, {})[f] = v
+        elif op < 0.45:
+            got = self.r.hget(h, f)
+            if got != fields.get(f):
+                self.fail(f"HGET {h} {f!r} differs")
+        elif op < 0.55:
+            n = self.r.hdel(h, f)
+            if n != (1 if f in fields else 0):
+                self.fail(f"HDEL {h} {f!r} answered {n}")
+            fields.pop(f, None)
+            if not fields:
+                self.hashes.pop(h, None)
+        elif op < 0.6:
+            if self.r.hgetall(h) != fields:
+                self.fail(f"HGETALL {h} differs")
+        elif op < 0.75:
+            added = self.r.sadd(st, f)
+            if added != (0 if f in members else 1):
+                self.fail(f"SADD {st} {f!r} answered {added}")
+            self.sets.setdefault(st, set()).add(f)
+        elif op < 0.85:
+            if self.r.sismember(st, f) != (f in members):
+                self.fail(f"SISMEMBER {st} {f!r} differs")
+        elif op < 0.92:
+            n = self.r.srem(st, f)
+            if n != (1 if f in members else 0):
+                self.fail(f"SREM {st} {f!r} answered {n}")
+            members.discard(f)
+            if not members:
+                self.sets.pop(st, None)
+        elif op < 0.96:
+            if self.r.smembers(st) != members or self.r.scard(st) != len(members):
+                self.fail(f"SMEMBERS/SCARD {st} differs")
+        else:
+            n = self.r.delete(h, st)
+            if n != (1 if h in self.hashes else 0) + (1 if st in self.sets else 0):
+                self.fail(f"DEL {h} {st} answered {n}")
+            self.hashes.pop(h, None)
+            self.sets.pop(st, None)
 
     def run(self):
         keys = [f"soak:{self.index}:{i}" for i in range(200)]
@@ -49,7 +105,9 @@ class Worker(threading.Thread):
             while time.time() < self.deadline and not self.failures:
                 k = self.rng.choice(keys)
                 op = self.rng.random()
-                if op < 0.35:
+                if op < 0.2:
+                    self.typed_step()
+                elif op < 0.35:
                     v = self.rng.randbytes(sizes(self.rng))
                     if self.r.set(k, v) is not True:
                         self.fail(f"SET {k} did not answer OK")
