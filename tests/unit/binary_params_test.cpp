@@ -22,3 +22,17 @@ TEST_CASE("int8, bytes, null and bytea[] encodings") {
   CHECK(v.lengths[3] == 20 + 4 + 2 + 4);
   CHECK(v.formats[3] == 1);
 }
+
+TEST_CASE("a packed bytea[] reads back item by item (the batcher flattens SADD/HSET arrays)") {
+  param_pack p;
+  const std::vector<std::string_view> items{"a", "", std::string_view("x\0y", 3), "last"};
+  p.add_bytea_array(items);
+  const auto back = fpc::pg::decode_array_items(p.bytes(0));
+  REQUIRE(back.size() == items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) CHECK(back[i] == items[i]);
+  param_pack empty;
+  empty.add_bytea_array({});
+  CHECK(fpc::pg::decode_array_items(empty.bytes(0)).empty());
+  CHECK(fpc::pg::decode_array_items("").empty());
+  CHECK(fpc::pg::decode_array_items("short").empty());
+}
