@@ -4,6 +4,7 @@
 #include <string>
 
 #include "resp/numbers.hpp"
+#include "server/commands/float_increment.hpp"
 #include "server/commands/handlers.hpp"
 #include "server/commands/replies.hpp"
 #include "server/dispatch/command_call.hpp"
@@ -127,22 +128,8 @@ void hincrbyfloat(command_call& call) {
     call.out.error("ERR value is NaN or Infinity");
     return;
   }
-  auto add = [increment](std::optional<std::string_view> current, std::string& next,
-                         std::string& error) {
-    long double value = 0;
-    if (current && !resp::parse_long_double(*current, value)) {
-      error = "ERR hash value is not a float";
-      return false;
-    }
-    value += increment;
-    if (std::isnan(value) || std::isinf(value)) {
-      error = "ERR increment would produce NaN or Infinity";
-      return false;
-    }
-    next = resp::format_long_double_human(value);
-    return true;
-  };
-  call.store().hashes().hmodify(call.session.who(), call.args[1], call.args[2], add,
+  call.store().hashes().hmodify(call.session.who(), call.args[1], call.args[2],
+                                add_long_double(increment, "ERR hash value is not a float"),
                                 value_reply(call));
 }
 
@@ -150,17 +137,7 @@ void hincrbyfloat(command_call& call) {
 void hrandfield(command_call& call) {
   const auto& args = call.args;
   if (args.size() == 2) {
-    call.store().hashes().hrandfield(call.session.who(), args[1], 1,
-                                     [reply = call.defer()](kv_result&& r) {
-                                       auto w = reply.writer();
-                                       if (!r.ok())
-                                         w.error(r.error);
-                                       else if (r.values.empty())
-                                         w.null();
-                                       else
-                                         w.bulk(*r.values[0]);
-                                       reply.finish();
-                                     });
+    call.store().hashes().hrandfield(call.session.who(), args[1], 1, first_value_reply(call));
     return;
   }
   long long count = 0;

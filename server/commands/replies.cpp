@@ -31,6 +31,19 @@ kv_callback integer_reply(command_call& call, long long (*map)(long long)) {
   };
 }
 
+kv_callback first_value_reply(command_call& call) {
+  return [reply = call.defer()](kv_result&& r) {
+    auto w = reply.writer();
+    if (!r.ok())
+      w.error(r.error);
+    else if (r.values.empty())
+      w.null();
+    else
+      w.bulk(*r.values[0]);
+    reply.finish();
+  };
+}
+
 kv_callback ok_reply(command_call& call) {
   return [reply = call.defer()](kv_result&& r) {
     auto w = reply.writer();

@@ -16,6 +16,9 @@ kv_callback value_reply(command_call& call);
 kv_callback integer_reply(command_call& call, long long (*map)(long long) = nullptr);
 /// +OK.
 kv_callback ok_reply(command_call& call);
+/// The first of `values` as a bulk string, nil when there is none (SPOP, SRANDMEMBER, HRANDFIELD
+/// without a count).
+kv_callback first_value_reply(command_call& call);
 
 /// The subcommand named by args[1] of the container `parent`, or nullptr after answering Redis's
 /// unknown-subcommand or arity error.

@@ -81,6 +81,67 @@ void match_keys(server_state& shared,
   });
 }
 
+// SCAN's and HSCAN/SSCAN's arguments: the cursor at args[cursor_at], then [MATCH pattern]
+// [COUNT count] (and [TYPE name] when `type` is given: -1 any, -2 an unknown name, else the
+// key_store type number). Answers the error itself and returns false on a bad one.
+bool parse_scan_arguments(command_call& call, std::size_t cursor_at, std::uint64_t& cursor,
+                          std::string& pattern, long long& count, std::int64_t* type) {
+  const auto& args = call.args;
+  const std::string_view c = args[cursor_at];
+  const auto [end, ec] = std::from_chars(c.data(), c.data() + c.size(), cursor);
+  if (ec != std::errc() || end != c.data() + c.size()) {
+    call.out.error("ERR invalid cursor");
+    return false;
+  }
+  pattern = "*";
+  count = 10;
+  for (std::size_t i = cursor_at + 1; i < args.size(); i += 2) {
+    if (i + 1 >= args.size()) {
+      call.out.error("ERR syntax error");
+      return false;
+    }
+    if (resp::iequals(args[i], "MATCH")) {
+      pattern.assign(args[i + 1]);
+    } else if (resp::iequals(args[i], "COUNT")) {
+      if (!resp::parse_integer(args[i + 1], count)) {
+        call.out.error("ERR value is not an integer or out of range");
+        return false;
+      }
+      if (count < 1) {
+        call.out.error("ERR syntax error");
+        return false;
+      }
+    } else if (type != nullptr && resp::iequals(args[i], "TYPE")) {
+      static constexpr std::string_view names[] = {"string", "hash", "set", "list", "zset"};
+      *type = -2;
+      for (std::size_t t = 0; t < std::size(names); ++t) {
+        if (resp::iequals(args[i + 1], names[t])) *type = static_cast<std::int64_t>(t);
+      }
+    } else {
+      call.out.error("ERR syntax error");
+      return false;
+    }
+  }
+  return true;
+}
+
+// Where a walk resumes: the pattern's literal prefix, or just past the cursor's last position
+// when that is later. Answers "invalid cursor" itself for an unknown cursor.
+std::optional<std::string> resume_point(command_call& call, std::uint64_t cursor,
+                                        const std::string& prefix) {
+  std::string from = prefix;
+  if (cursor != 0) {
+    auto last = call.shared().cursors.find(call.session.username(), cursor);
+    if (!last) {
+      call.out.error("ERR invalid cursor");
+      return std::nullopt;
+    }
+    last->push_back('\0');  // the smallest key (member) after the last one returned
+    if (*last > from) from = std::move(*last);
+  }
+  return from;
+}
+
 }  // namespace
 
 void keys(command_call& call) {
@@ -107,54 +168,15 @@ void keys(command_call& call) {
 }
 
 void scan(command_call& call) {
-  const auto& args = call.args;
   std::uint64_t cursor = 0;
-  const auto [end, ec] = std::from_chars(args[1].data(), args[1].data() + args[1].size(), cursor);
-  if (ec != std::errc() || end != args[1].data() + args[1].size()) {
-    call.out.error("ERR invalid cursor");
-    return;
-  }
-  std::string pattern = "*";
-  long long count = 10;
-  std::int64_t wanted_type = -1;  // TYPE: the key_store type number; -1 any, -2 an unknown name
-  for (std::size_t i = 2; i < args.size(); i += 2) {
-    if (i + 1 >= args.size()) {
-      call.out.error("ERR syntax error");
-      return;
-    }
-    if (resp::iequals(args[i], "MATCH")) {
-      pattern.assign(args[i + 1]);
-    } else if (resp::iequals(args[i], "COUNT")) {
-      if (!resp::parse_integer(args[i + 1], count)) {
-        call.out.error("ERR value is not an integer or out of range");
-        return;
-      }
-      if (count < 1) {
-        call.out.error("ERR syntax error");
-        return;
-      }
-    } else if (resp::iequals(args[i], "TYPE")) {
-      static constexpr std::string_view names[] = {"string", "hash", "set", "list", "zset"};
-      wanted_type = -2;
-      for (std::size_t t = 0; t < std::size(names); ++t) {
-        if (resp::iequals(args[i + 1], names[t])) wanted_type = static_cast<std::int64_t>(t);
-      }
-    } else {
-      call.out.error("ERR syntax error");
-      return;
-    }
-  }
+  std::string pattern;
+  long long count = 0;
+  std::int64_t wanted_type = -1;
+  if (!parse_scan_arguments(call, 1, cursor, pattern, count, &wanted_type)) return;
   const std::string prefix = literal_prefix(pattern);
-  std::string from = prefix;
-  if (cursor != 0) {
-    auto last = call.shared().cursors.find(call.session.username(), cursor);
-    if (!last) {
-      call.out.error("ERR invalid cursor");
-      return;
-    }
-    last->push_back('\0');  // the smallest key after the last one returned
-    if (*last > from) from = std::move(*last);
-  }
+  const auto resumed = resume_point(call, cursor, prefix);
+  if (!resumed) return;
+  const std::string& from = *resumed;
   const auto below = prefix_end(prefix);
   const auto limit = static_cast<std::size_t>(std::min<long long>(count, 100000));
   std::string tenant = call.session.username();
@@ -197,44 +219,12 @@ void member_scan(command_call& call) {
   const auto& args = call.args;
   const bool hash = resp::iequals(args[0], "hscan");
   std::uint64_t cursor = 0;
-  const auto [end, ec] = std::from_chars(args[2].data(), args[2].data() + args[2].size(), cursor);
-  if (ec != std::errc() || end != args[2].data() + args[2].size()) {
-    call.out.error("ERR invalid cursor");
-    return;
-  }
-  std::string pattern = "*";
-  long long count = 10;
-  for (std::size_t i = 3; i < args.size(); i += 2) {
-    if (i + 1 >= args.size()) {
-      call.out.error("ERR syntax error");
-      return;
-    }
-    if (resp::iequals(args[i], "MATCH")) {
-      pattern.assign(args[i + 1]);
-    } else if (resp::iequals(args[i], "COUNT")) {
-      if (!resp::parse_integer(args[i + 1], count)) {
-        call.out.error("ERR value is not an integer or out of range");
-        return;
-      }
-      if (count < 1) {
-        call.out.error("ERR syntax error");
-        return;
-      }
-    } else {
-      call.out.error("ERR syntax error");
-      return;
-    }
-  }
-  std::string from = literal_prefix(pattern);
-  if (cursor != 0) {
-    auto last = call.shared().cursors.find(call.session.username(), cursor);
-    if (!last) {
-      call.out.error("ERR invalid cursor");
-      return;
-    }
-    last->push_back('\0');  // the smallest member after the last one returned
-    if (*last > from) from = std::move(*last);
-  }
+  std::string pattern;
+  long long count = 0;
+  if (!parse_scan_arguments(call, 2, cursor, pattern, count, nullptr)) return;
+  const auto resumed = resume_point(call, cursor, literal_prefix(pattern));
+  if (!resumed) return;
+  const std::string& from = *resumed;
   const auto page = static_cast<std::size_t>(std::clamp<long long>(count, 128, 100000));
   auto done = [reply = call.defer(), &shared = call.shared(), loop = call.session.executor(),
                pattern, page, hash, tenant = call.session.username()](kv_result&& r) {

@@ -108,17 +108,7 @@ void spop(command_call& call) {
     return;
   }
   if (call.args.size() == 2) {
-    call.store().sets().spop(call.session.who(), call.args[1], 1,
-                             [reply = call.defer()](kv_result&& r) {
-                               auto w = reply.writer();
-                               if (!r.ok())
-                                 w.error(r.error);
-                               else if (r.values.empty())
-                                 w.null();
-                               else
-                                 w.bulk(*r.values[0]);
-                               reply.finish();
-                             });
+    call.store().sets().spop(call.session.who(), call.args[1], 1, first_value_reply(call));
     return;
   }
   long long count = 0;
@@ -132,17 +122,7 @@ void srandmember(command_call& call) {
     return;
   }
   if (call.args.size() == 2) {
-    call.store().sets().srandmember(call.session.who(), call.args[1], 1,
-                                    [reply = call.defer()](kv_result&& r) {
-                                      auto w = reply.writer();
-                                      if (!r.ok())
-                                        w.error(r.error);
-                                      else if (r.values.empty())
-                                        w.null();
-                                      else
-                                        w.bulk(*r.values[0]);
-                                      reply.finish();
-                                    });
+    call.store().sets().srandmember(call.session.who(), call.args[1], 1, first_value_reply(call));
     return;
   }
   long long count = 0;

@@ -6,6 +6,7 @@
 #include "server/dispatch/command_table.hpp"
 #include "server/dispatch/command_call.hpp"
 #include "server/commands/expiry_args.hpp"
+#include "server/commands/float_increment.hpp"
 #include "server/commands/handlers.hpp"
 #include "server/commands/replies.hpp"
 
@@ -326,22 +327,8 @@ void incrbyfloat(command_call& call) {
     call.out.error("ERR value is not a valid float");
     return;
   }
-  auto add = [increment](std::optional<std::string_view> current, std::string& next,
-                         std::string& error) {
-    long double value = 0;
-    if (current && !resp::parse_long_double(*current, value)) {
-      error = "ERR value is not a valid float";
-      return false;
-    }
-    value += increment;
-    if (std::isnan(value) || std::isinf(value)) {
-      error = "ERR increment would produce NaN or Infinity";
-      return false;
-    }
-    next = resp::format_long_double_human(value);
-    return true;
-  };
-  call.store().strings().read_modify_write(call.session.who(), call.args[1], add,
+  call.store().strings().read_modify_write(call.session.who(), call.args[1],
+                                           add_long_double(increment, "ERR value is not a valid float"),
                                            value_reply(call));
 }
 

@@ -386,7 +386,9 @@ TEST_CASE("a glob over big keys keeps the loop's other clients answered") {
   CHECK(matched.elements.empty());
   CHECK(!matched.is_error());
   CHECK(pings > 0);
-  CHECK(worst_ping_ms < 50.0);
+  // The glob takes seconds: a loop it held would show a PING that long. 250 ms leaves room for a
+  // loaded 2-core machine under ASan (52 ms seen there), and still tells the two apart.
+  CHECK(worst_ping_ms < 250.0);
   // A pattern that does match, through the same path.
   const reply both = globber.cmd({"KEYS", "*" + std::string(pattern_bytes, 'a') + "?"});
   CAPTURE(both.render());
