@@ -8,23 +8,6 @@ namespace fpc::test {
 using storage::kv_callback;
 using storage::kv_result;
 
-memory_keyspace::row* memory_keyspace::hash_row(const storage::caller& c, std::string_view key,
-                                                bool create, bool& wrong) {
-  wrong = false;
-  row* x = live(c, key);
-  if (x != nullptr && !x->is_hash) {  // a string or a set
-    wrong = true;
-    return nullptr;
-  }
-  if (x == nullptr && create) {
-    x = &rows_[id{std::string(c.tenant), std::string(key)}];
-    *x = row{};
-    x->is_hash = true;
-  }
-  if (x != nullptr && create) x->version = next_version_++;
-  return x;
-}
-
 namespace {
 kv_result wrong_type() {
   kv_result r;

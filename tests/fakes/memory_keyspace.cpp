@@ -23,6 +23,20 @@ memory_keyspace::row* memory_keyspace::live(const storage::caller& c, std::strin
   return &it->second;
 }
 
+memory_keyspace::row* memory_keyspace::typed_row(const storage::caller& c, std::string_view key,
+                                                 bool hash, bool create, bool& wrong) {
+  row* x = live(c, key);
+  wrong = x != nullptr && !(hash ? x->is_hash : x->is_set);
+  if (wrong) return nullptr;
+  if (x == nullptr && create) {
+    x = &rows_[id{std::string(c.tenant), std::string(key)}];
+    *x = row{};
+    (hash ? x->is_hash : x->is_set) = true;
+  }
+  if (x != nullptr && create) x->version = next_version_++;
+  return x;
+}
+
 void memory_keyspace::write(const storage::caller& c, std::string_view key, std::string value,
                             std::int64_t expires_ms) {
   row& r = rows_[id{std::string(c.tenant), std::string(key)}];

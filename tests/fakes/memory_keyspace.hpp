@@ -210,14 +210,20 @@ class memory_keyspace final : public storage::keyspace,
     bool is_set = false;
     std::set<std::string> members;  // a set's
   };
-  /// The live set at `key` (created when `create`), or nullptr; `wrong` set for another type.
-  row* set_row(const storage::caller& c, std::string_view key, bool create, bool& wrong);
+  /// The live row at `key` if it holds a hash (`hash`) or a set (else nullptr, `wrong` set when
+  /// it holds another type); made fresh of that kind when absent and `create`.
+  row* typed_row(const storage::caller& c, std::string_view key, bool hash, bool create,
+                 bool& wrong);
+  row* set_row(const storage::caller& c, std::string_view key, bool create, bool& wrong) {
+    return typed_row(c, key, false, create, wrong);
+  }
   /// The result of SINTER/SUNION/SDIFF, or nothing (WRONGTYPE).
   std::optional<std::set<std::string>> combined(const storage::caller& c,
                                                 storage::set_operation op,
                                                 std::span<const std::string_view> keys);
-  /// The live hash at `key` (created when `create`), or nullptr; `wrong` set for another type.
-  row* hash_row(const storage::caller& c, std::string_view key, bool create, bool& wrong);
+  row* hash_row(const storage::caller& c, std::string_view key, bool create, bool& wrong) {
+    return typed_row(c, key, true, create, wrong);
+  }
   using id = std::pair<std::string, std::string>;  // tenant, key
   row* live(const storage::caller& c, std::string_view key);
   void write(const storage::caller& c, std::string_view key, std::string value,

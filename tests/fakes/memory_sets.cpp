@@ -16,23 +16,6 @@ kv_result wrong_type() {
 }
 }  // namespace
 
-memory_keyspace::row* memory_keyspace::set_row(const storage::caller& c, std::string_view key,
-                                               bool create, bool& wrong) {
-  wrong = false;
-  row* x = live(c, key);
-  if (x != nullptr && !x->is_set) {
-    wrong = true;
-    return nullptr;
-  }
-  if (x == nullptr && create) {
-    x = &rows_[id{std::string(c.tenant), std::string(key)}];
-    *x = row{};
-    x->is_set = true;
-  }
-  if (x != nullptr && create) x->version = next_version_++;
-  return x;
-}
-
 void memory_keyspace::sadd(const storage::caller& c, std::string_view key,
                            std::span<const std::string_view> members, kv_callback cb) {
   bool wrong = false;
