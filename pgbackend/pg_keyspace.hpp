@@ -20,6 +20,7 @@ class pg_keyspace final : public storage::keyspace,
                           public storage::function_store,
                           public storage::hash_store,
                           public storage::set_store,
+                          public storage::list_store,
                           public storage::maintenance {
  public:
   /// `connections` PostgreSQL connections on `executor`, plus one for heavy statements; a client
@@ -36,6 +37,7 @@ class pg_keyspace final : public storage::keyspace,
   storage::function_store& functions() override { return *this; }
   storage::hash_store& hashes() override { return *this; }
   storage::set_store& sets() override { return *this; }
+  storage::list_store& lists() override { return *this; }
   storage::maintenance& maintenance() override { return *this; }
 
   void get(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
@@ -147,6 +149,33 @@ class pg_keyspace final : public storage::keyspace,
                     storage::kv_callback cb) override;
   void sscan_page(const storage::caller& c, std::string_view key, std::string_view from,
                   std::size_t limit, storage::kv_callback cb) override;
+
+  // Lists (pg_lists.cpp).
+  void push(const storage::caller& c, std::string_view key, storage::list_end end,
+            std::span<const std::string_view> elements, bool only_existing,
+            storage::kv_callback cb) override;
+  void pop(const storage::caller& c, std::span<const std::string_view> keys,
+           storage::list_end end, std::int64_t count, storage::kv_callback cb) override;
+  void length(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+  void range(const storage::caller& c, std::string_view key, std::int64_t start,
+             std::int64_t stop, std::size_t limit, storage::kv_callback cb) override;
+  void element_at(const storage::caller& c, std::string_view key, std::int64_t index,
+                  storage::kv_callback cb) override;
+  void set_at(const storage::caller& c, std::string_view key, std::int64_t index,
+              std::string_view element, storage::kv_callback cb) override;
+  void insert_element(const storage::caller& c, std::string_view key, bool after,
+                      std::string_view pivot, std::string_view element,
+                      storage::kv_callback cb) override;
+  void remove_elements(const storage::caller& c, std::string_view key, std::int64_t count,
+                       std::string_view element, storage::kv_callback cb) override;
+  void trim(const storage::caller& c, std::string_view key, std::int64_t start,
+            std::int64_t stop, storage::kv_callback cb) override;
+  void positions(const storage::caller& c, std::string_view key, std::string_view element,
+                 std::int64_t rank, std::int64_t count, std::int64_t maxlen,
+                 storage::kv_callback cb) override;
+  void move_element(const storage::caller& c, std::string_view from, std::string_view to,
+                    storage::list_end from_end, storage::list_end to_end,
+                    storage::kv_callback cb) override;
 
   void list_function_libraries(const storage::caller& c, storage::kv_callback cb) override;
   void save_function_library(const storage::caller& c, std::string_view name,

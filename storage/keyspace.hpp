@@ -10,6 +10,7 @@
 #include "storage/function_store.hpp"
 #include "storage/hash_store.hpp"
 #include "storage/key_store.hpp"
+#include "storage/list_store.hpp"
 #include "storage/maintenance.hpp"
 #include "storage/set_store.hpp"
 #include "storage/string_store.hpp"
@@ -31,6 +32,7 @@ class keyspace {
   virtual function_store& functions() = 0;
   virtual hash_store& hashes() = 0;
   virtual set_store& sets() = 0;
+  virtual list_store& lists() = 0;
   virtual class maintenance& maintenance() = 0;
 };
 

@@ -56,7 +56,19 @@ table_objects table_objects_for(const std::string& schema, const std::string& ta
                        qs + config::quote_identifier(table + "_smove"),
                        qs + config::quote_identifier(table + "_combine_sets"),
                        qs + config::quote_identifier(table + "_sadd_each"),
-                       qs + config::quote_identifier(table + "_hset_each")};
+                       qs + config::quote_identifier(table + "_hset_each"),
+                       qs + config::quote_identifier(table + "_list"),
+                       config::quote_identifier(table + "_list_pos"),
+                       qs + config::quote_identifier(table + "_list_lock"),
+                       qs + config::quote_identifier(table + "_lpush"),
+                       qs + config::quote_identifier(table + "_lpop"),
+                       qs + config::quote_identifier(table + "_lslice"),
+                       qs + config::quote_identifier(table + "_lset"),
+                       qs + config::quote_identifier(table + "_linsert"),
+                       qs + config::quote_identifier(table + "_lrem"),
+                       qs + config::quote_identifier(table + "_ltrim"),
+                       qs + config::quote_identifier(table + "_lpos"),
+                       qs + config::quote_identifier(table + "_lmove")};
 }
 
 namespace {
@@ -491,6 +503,7 @@ statement_set::statement_set(const table_objects& objects) {
   define_function_statements(objects, def);
   define_hash_statements(objects, def);
   define_set_statements(objects, def);
+  define_list_statements(objects, def);
   // Transaction control goes as plain text: a prepared BEGIN or COMMIT gains nothing.
   for (statement s : {statement::begin, statement::commit, statement::rollback,
                       statement::begin_read_committed, statement::functions_list,

@@ -102,6 +102,17 @@ enum class statement : int {
   combine_sets,  ///< $1 tenant, $2 op, $3 bytea[] keys, $4 mode, $5 destination, $6 limit ->
                  ///< (status, member) per member
   sscan_page,  ///< $1 tenant, $2 key, $3 from, $4 limit -> (type, member) from $3 on
+  // Lists (list_statements.cpp), as the hashes.
+  lpush,    ///< $1 tenant, $2 key, $3 bytea[] elements, $4 left, $5 only existing -> length
+  lpop,     ///< $1 tenant, $2 bytea[] keys, $3 left, $4 count -> (status, key, element) rows
+  llen,     ///< $1 tenant, $2 key -> (type, length)
+  lrange,   ///< $1 tenant, $2 key, $3 start, $4 stop, $5 limit -> (type, element) rows
+  lset,     ///< $1 tenant, $2 key, $3 index, $4 element -> list_set_status (codes)
+  linsert,  ///< $1 tenant, $2 key, $3 after, $4 pivot, $5 element -> length, -1, 0 or -2
+  lrem,     ///< $1 tenant, $2 key, $3 count, $4 element -> removed
+  ltrim,    ///< $1 tenant, $2 key, $3 start, $4 stop -> 0 or -1
+  lpos,     ///< $1 tenant, $2 key, $3 element, $4 rank, $5 count, $6 maxlen -> (status, index)
+  lmove,    ///< $1 tenant, $2 from, $3 to, $4 from left, $5 to left -> (status, element)
   count_,
 };
 
@@ -153,6 +164,9 @@ enum class statement : int {
     case statement::srandmember_distinct:
     case statement::srandmember_repeat:
     case statement::sscan_page:
+    case statement::llen:
+    case statement::lrange:
+    case statement::lpos:
       return true;
     default:
       return false;
@@ -194,6 +208,18 @@ struct table_objects {
   std::string combine_sets;    // "schema"."table_combine_sets"(...): SINTER/SUNION/SDIFF
   std::string sadd_each;       // "schema"."table_sadd_each"(...): merged SADDs
   std::string hset_each;       // "schema"."table_hset_each"(...): merged HSETs
+  std::string lists;           // "schema"."table_list": one row per list element, by position
+  std::string list_index;      // "table_list_pos": its (tenant, key, pos) index (schema implied)
+  std::string list_lock;       // "schema"."table_list_lock"(...): a list's key row, locked
+  std::string lpush;           // "schema"."table_lpush"(...)
+  std::string lpop;            // "schema"."table_lpop"(...): LPOP/RPOP/LMPOP and the blocking pops
+  std::string lslice;          // "schema"."table_lslice"(...): elements by index, from the nearer end
+  std::string lset;            // "schema"."table_lset"(...)
+  std::string linsert;         // "schema"."table_linsert"(...)
+  std::string lrem;            // "schema"."table_lrem"(...)
+  std::string ltrim;           // "schema"."table_ltrim"(...)
+  std::string lpos;            // "schema"."table_lpos"(...)
+  std::string lmove;           // "schema"."table_lmove"(...): LMOVE/RPOPLPUSH and blocking forms
 };
 [[nodiscard]] table_objects table_objects_for(const std::string& schema, const std::string& table);
 
@@ -207,6 +233,10 @@ void define_hash_statements(const table_objects& objects, const statement_define
 void define_set_statements(const table_objects& objects, const statement_definer& def);
 /// The set family's functions, part of typed_ddl.
 [[nodiscard]] std::vector<std::string> set_ddl(const table_objects& n);
+
+/// The list family's statements and functions (list_statements.cpp).
+void define_list_statements(const table_objects& objects, const statement_definer& def);
+[[nodiscard]] std::vector<std::string> list_ddl(const table_objects& n);
 
 /// The statements for one table.
 class statement_set {

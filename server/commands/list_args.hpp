@@ -1,0 +1,36 @@
+// Arguments the list commands share: LEFT/RIGHT, LMPOP's numkeys/keys/COUNT, blocking timeouts;
+// and the [key, [elements]] reply of LMPOP and BLMPOP.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/dispatch/command_call.hpp"
+#include "storage/list_store.hpp"
+
+namespace fpc::server::handlers {
+
+/// LEFT or RIGHT, any case.
+[[nodiscard]] bool parse_list_end(std::string_view arg, storage::list_end& end);
+
+/// LMPOP's numkeys key [key ...] LEFT|RIGHT [COUNT count].
+struct pop_args {
+  std::vector<std::string_view> keys;
+  storage::list_end end = storage::list_end::left;
+  std::int64_t count = 1;
+};
+/// Parses from args[numkeys_at] on; false with Redis's error text. A COUNT above `limit`
+/// (max-collection-reply) is refused.
+[[nodiscard]] bool parse_pop_args(std::span<const std::string_view> args, std::size_t numkeys_at,
+                                  std::size_t limit, pop_args& out, std::string& error);
+
+/// A blocking command's timeout in seconds (fractions allowed): milliseconds, 0 for forever.
+[[nodiscard]] bool parse_timeout(std::string_view arg, std::int64_t& ms, std::string& error);
+
+/// [key, [element ...]], or a null array when nothing was popped.
+kv_callback key_and_elements_reply(command_call& call);
+
+}  // namespace fpc::server::handlers
