@@ -179,6 +179,36 @@ std::optional<std::string> read_kill_option(kill_filter& f, std::string_view opt
 }
 
 // CLIENT KILL: the old `addr:port` form answers OK or an error; the filter form counts.
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends a blocked command of a client the caller may see.
+void client_unblock(command_call& call) {
+  long long id = 0;
+  if (!resp::parse_integer(call.args[2], id)) {
+    call.out.error("ERR value is not an integer or out of range");
+    return;
+  }
+  std::string error;
+  if (call.args.size() > 3) {
+    if (resp::iequals(call.args[3], "error")) {
+      error = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+    } else if (!resp::iequals(call.args[3], "timeout")) {
+      call.out.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  }
+  for_each_visible_client<long long>(
+      call,
+      [id, error](client_connection& s, long long& unblocked) {
+        if (static_cast<long long>(s.id()) != id || !s.unblock) return;
+        auto end = std::exchange(s.unblock, nullptr);
+        end(error);
+        ++unblocked;
+      },
+      [reply = call.defer()](long long unblocked) {
+        reply.writer().integer(unblocked);
+        reply.finish();
+      });
+}
+
 void client_kill(command_call& call) {
   kill_filter f;
   const bool old_form = call.args.size() == 3;
@@ -278,6 +308,8 @@ void client(command_call& call) {
     client_list(call);
   } else if (name == "client|kill") {
     client_kill(call);
+  } else if (name == "client|unblock") {
+    client_unblock(call);
   } else if (name == "client|no-evict" || name == "client|no-touch") {
     const auto v = on_off(call.args[2]);
     if (!v) {

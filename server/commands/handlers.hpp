@@ -72,6 +72,11 @@ void lpos(command_call&);
 void lmove(command_call&);
 void rpoplpush(command_call&);
 void lmpop(command_call&);
+void blpop(command_call&);  // blocking_lists.cpp
+void brpop(command_call&);
+void brpoplpush(command_call&);
+void blmove(command_call&);
+void blmpop(command_call&);
 void sadd(command_call&);
 void srem(command_call&);
 void smembers(command_call&);

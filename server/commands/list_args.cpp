@@ -1,10 +1,13 @@
 // Arguments the list commands share, parsed with Redis 7.0's rules and error texts.
 #include "server/commands/list_args.hpp"
 
+#include <chrono>
+#include <climits>
 #include <cmath>
 #include <string>
 
 #include "resp/numbers.hpp"
+#include "server/dispatch/key_waits.hpp"
 
 namespace fpc::server::handlers {
 
@@ -71,17 +74,36 @@ bool parse_timeout(std::string_view arg, std::int64_t& ms, std::string& error) {
     error = "ERR timeout is not a float or out of range";
     return false;
   }
-  if (seconds < 0) {
+  // Redis converts seconds * 1000 to a long long: infinities and values past its range come
+  // out negative there, so they get its "negative" text too.
+  const long double millis = std::ceil(seconds * 1000);
+  if (seconds < 0 || std::isinf(seconds) || millis >= 9223372036854775807.0L) {
     error = "ERR timeout is negative";
     return false;
   }
-  // Redis refuses a timeout whose milliseconds, added to now, would overflow.
-  if (std::isinf(seconds) || seconds * 1000 > static_cast<long double>(INT64_MAX / 2)) {
+  // Redis refuses a timeout whose deadline (now + it, in Unix milliseconds) would overflow.
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  if (millis > static_cast<long double>(INT64_MAX - now_ms)) {
     error = "ERR timeout is out of range";
     return false;
   }
-  ms = static_cast<std::int64_t>(std::ceil(seconds * 1000));
+  ms = static_cast<std::int64_t>(millis);
   return true;
+}
+
+kv_callback waking(command_call& call, std::string_view key, kv_callback reply) {
+  return [session = call.session.shared_from_this(), key = std::string(key),
+          later = call.in_transaction(), reply = std::move(reply)](kv_result&& r) {
+    if (r.ok() && (r.integer > 0 || r.value)) {
+      if (later)
+        session->wakes_after_commit.emplace_back(session->username(), key);
+      else
+        announce_key_ready(session->loop().shared, session->username(), key);
+    }
+    reply(std::move(r));
+  };
 }
 
 kv_callback key_and_elements_reply(command_call& call) {

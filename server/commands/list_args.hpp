@@ -30,6 +30,10 @@ struct pop_args {
 /// A blocking command's timeout in seconds (fractions allowed): milliseconds, 0 for forever.
 [[nodiscard]] bool parse_timeout(std::string_view arg, std::int64_t& ms, std::string& error);
 
+/// `reply`, after waking the clients blocked on `key` when the write gave it elements (a
+/// positive integer or a value): at once, or inside EXEC or a script once it commits.
+kv_callback waking(command_call& call, std::string_view key, kv_callback reply);
+
 /// [key, [element ...]], or a null array when nothing was popped.
 kv_callback key_and_elements_reply(command_call& call);
 

@@ -29,14 +29,15 @@ bool integer_arg(command_call& call, std::size_t i, long long& out) {
 
 void push(command_call& call, list_end end, bool only_existing) {
   call.store().lists().push(call.session.who(), call.args[1], end, call.args.subspan(2),
-                            only_existing, integer_reply(call));
+                            only_existing, waking(call, call.args[1], integer_reply(call)));
 }
 
 // LPOP/RPOP: one element (nil when absent), or with a count an array (a null array when
 // absent).
 void pop(command_call& call, list_end end) {
   if (call.args.size() > 3) {
-    call.out.error("ERR syntax error");
+    call.out.error("ERR wrong number of arguments for '" + resp::to_lower(call.args[0]) +
+                   "' command");
     return;
   }
   const std::string_view key = call.args[1];
@@ -105,15 +106,34 @@ void lrange(command_call& call) {
                              elements_reply(call, limit));
 }
 
+// LINDEX and LSET look the key up before they read the index: a bad index on a missing key
+// answers as the missing key does, on another type WRONGTYPE.
+static void refuse_index(command_call& call, std::string_view when_absent) {
+  call.store().lists().length(
+      call.session.who(), call.args[1],
+      [reply = call.defer(), when_absent = std::string(when_absent)](kv_result&& r) {
+        auto w = reply.writer();
+        if (!r.ok())
+          w.error(r.error);
+        else if (r.integer > 0)
+          w.error(not_integer);
+        else if (when_absent.empty())
+          w.null();
+        else
+          w.error(when_absent);
+        reply.finish();
+      });
+}
+
 void lindex(command_call& call) {
   long long index = 0;
-  if (!integer_arg(call, 2, index)) return;
+  if (!resp::parse_integer(call.args[2], index)) return refuse_index(call, "");
   call.store().lists().element_at(call.session.who(), call.args[1], index, value_reply(call));
 }
 
 void lset(command_call& call) {
   long long index = 0;
-  if (!integer_arg(call, 2, index)) return;
+  if (!resp::parse_integer(call.args[2], index)) return refuse_index(call, "ERR no such key");
   call.store().lists().set_at(call.session.who(), call.args[1], index, call.args[3],
                               ok_reply(call));
 }
@@ -127,7 +147,8 @@ void linsert(command_call& call) {
     return;
   }
   call.store().lists().insert_element(call.session.who(), call.args[1], after, call.args[3],
-                                      call.args[4], integer_reply(call));
+                                      call.args[4],
+                                      waking(call, call.args[1], integer_reply(call)));
 }
 
 void lrem(command_call& call) {
@@ -214,12 +235,13 @@ void lmove(command_call& call) {
     return;
   }
   call.store().lists().move_element(call.session.who(), call.args[1], call.args[2], from, to,
-                                    value_reply(call));
+                                    waking(call, call.args[2], value_reply(call)));
 }
 
 void rpoplpush(command_call& call) {
   call.store().lists().move_element(call.session.who(), call.args[1], call.args[2],
-                                    list_end::right, list_end::left, value_reply(call));
+                                    list_end::right, list_end::left,
+                                    waking(call, call.args[2], value_reply(call)));
 }
 
 void lmpop(command_call& call) {

@@ -31,6 +31,7 @@ std::vector<std::string_view> flag_names(std::uint32_t flags) {
   if (flags & flag_denyoom) names.push_back("denyoom");
   if (flags & flag_admin) names.push_back("admin");
   if (flags & flag_no_script) names.push_back("noscript");
+  if (flags & flag_blocking) names.push_back("blocking");
   if (flags & flag_no_auth) names.push_back("no_auth");
   if (flags & flag_loading) names.push_back("loading");
   if (flags & flag_stale) names.push_back("stale");
@@ -313,7 +314,11 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
       append_line(out, "connected_clients", mine.connected_clients.load());
     }
     append_line(out, "maxclients", st.live.maxclients.load());
-    append_line(out, "blocked_clients", 0);
+    // Across tenants: an operator's figure only (a tenant's own count is not kept).
+    if (op)
+      append_counter(out, st, "blocked_clients");
+    else
+      append_line(out, "blocked_clients", 0);
   }
   if (wants(sections, "memory")) {
     section("Memory");

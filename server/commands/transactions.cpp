@@ -130,6 +130,8 @@ void submit_commit(command_call::deferred reply, std::shared_ptr<exec_group> gro
   s.loop().store.transactions().commit_transaction(
       s.who(), locked_keys.get(),
       [reply, group, commands, watched, locked_keys, attempt](kv_result&& r) {
+        // Lists pushed inside the transaction wake their waiters only once it is committed.
+        reply.session().transaction_over(r.ok());
         if (!r.ok() && r.conflict && attempt < max_exec_attempts) {
           // Nothing of it happened; this group is dropped unanswered and a fresh attempt answers
           // EXEC. The first retry goes at once; later ones after a random pause that grows with

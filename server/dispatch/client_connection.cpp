@@ -274,3 +274,17 @@ void client_connection::execute(std::span<const std::string_view> args, const co
 }
 
 }  // namespace fpc::server
+
+namespace fpc::server {
+
+void client_connection::transaction_over(bool committed) {
+  auto keys = std::exchange(wakes_after_commit, {});
+  if (!committed) return;
+  for (const auto& [tenant, key] : keys) announce_key_ready(loop_.shared, tenant, key);
+}
+
+void client_connection::on_disconnect() {
+  if (auto end = std::exchange(unblock, nullptr)) end("disconnected");
+}
+
+}  // namespace fpc::server

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -14,6 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "server/dispatch/key_waits.hpp"
 #include "server/dispatch/reply_slot.hpp"
 #include "server/dispatch/server_state.hpp"
 #include "server/state/storage_names.hpp"
@@ -31,6 +33,7 @@ struct loop_context {
   unsigned index;
   boost::asio::any_io_executor executor;  // CLIENT LIST/KILL reach other loops' clients through it
   std::unordered_set<client_connection*> sessions = {};  // live clients of this loop
+  key_waits waits = {};  // clients blocked on list keys (BLPOP, ...)
 };
 
 /// A command queued by MULTI: its arguments (copied) and its entry in the command table.
@@ -116,6 +119,16 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   void close_after_reply() { close_after_flush_ = true; }
   /// Killed or closing: its coroutines may still be finishing, but it is no longer a client.
   [[nodiscard]] bool closing() const { return peer_gone_ || close_after_flush_; }
+
+  /// Set while the client is blocked (BLPOP, ...): ends the wait with a null reply, or with
+  /// `error` when it is not empty (CLIENT UNBLOCK, disconnect).
+  std::function<void(std::string_view error)> unblock;
+  /// Keys pushed inside MULTI or a script: their waiters are woken once the transaction commits.
+  std::vector<std::pair<std::string, std::string>> wakes_after_commit;
+  /// The transaction committed (true) or rolled back: wakes or forgets wakes_after_commit.
+  void transaction_over(bool committed);
+  /// The peer is gone: a blocked wait ends, taking nothing from the list.
+  void on_disconnect();
 
   /// EXEC holds the reader until its transaction is over: nothing after it reaches PostgreSQL
   /// before, so a transaction run again after losing to a concurrent one keeps its place.

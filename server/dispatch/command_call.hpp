@@ -46,6 +46,10 @@ class command_call {
     return {session.shared_from_this(), &slot_};
   }
   [[nodiscard]] bool is_deferred() const { return deferred_; }
+  /// Inside EXEC or a script: what it writes is committed later, and it must not block.
+  [[nodiscard]] bool in_transaction() const {
+    return slot_.group != nullptr || static_cast<bool>(slot_.on_nested_reply);
+  }
   /// CLIENT REPLY: whether this command's own reply is sent.
   void set_silent(bool silent) { slot_.silent = silent; }
   /// HELLO answers in the protocol it switches to.

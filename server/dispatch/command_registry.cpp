@@ -80,9 +80,9 @@ std::vector<std::string_view> command_keys(const command_spec& spec,
                                            std::span<const std::string_view> args) {
   std::vector<std::string_view> keys;
   const int argc = static_cast<int>(args.size());
-  if (spec.flags & (flag_script | flag_numkeys)) {
-    // EVAL script numkeys key...; SINTERCARD numkeys key...
-    const std::size_t count_at = (spec.flags & flag_script) ? 2 : 1;
+  if (spec.flags & (flag_script | flag_numkeys | flag_numkeys_late)) {
+    // EVAL script numkeys key...; SINTERCARD numkeys key...; BLMPOP timeout numkeys key...
+    const std::size_t count_at = (spec.flags & (flag_script | flag_numkeys_late)) ? 2 : 1;
     long long numkeys = 0;
     if (args.size() <= count_at || !resp::parse_integer(args[count_at], numkeys)) return keys;
     for (std::size_t i = count_at + 1; i < args.size() && i - count_at <= static_cast<std::size_t>(std::max(numkeys, 0LL)); ++i) {

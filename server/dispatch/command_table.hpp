@@ -28,6 +28,8 @@ enum command_flag : std::uint32_t {
   flag_no_script = 1u << 10,  ///< refused from a script (MULTI, EVAL, SUBSCRIBE, …), as Redis
   flag_script = 1u << 11,     ///< runs a script (EVAL*, FCALL*): EXEC runs such a queue in order
   flag_numkeys = 1u << 12,    ///< its keys follow a count at argument 1 (SINTERCARD)
+  flag_blocking = 1u << 13,   ///< may block the client (BLPOP, ...)
+  flag_numkeys_late = 1u << 14,  ///< its keys follow a count at argument 2 (BLMPOP)
 };
 
 struct command_spec {

@@ -13,6 +13,7 @@
 #include "server/dispatch/acl.hpp"
 #include "server/dispatch/command_table.hpp"
 #include "storage/backend_counters.hpp"
+#include "storage/key_wakeups.hpp"
 #include "server/dispatch/command_stats.hpp"
 #include "server/dispatch/monitors.hpp"
 #include "server/dispatch/tenant_stats.hpp"
@@ -40,6 +41,7 @@ struct server_counters {
       0};  // EXEC transactions run again after losing to a concurrent one
   std::atomic<std::uint64_t> next_client_id{1};
   std::atomic<std::uint64_t> evicted_clients{0};  // closed by maxmemory-clients
+  std::atomic<std::int64_t> blocked_clients{0};   // waiting in BLPOP and friends
 };
 
 struct loop_context;
@@ -97,6 +99,7 @@ struct server_state {
   command_stats stats{settings.effective_threads()};
   tenant_stats_book tenants{users, command_table().size()};
   std::vector<loop_context*> loops;  // set before serving; each is touched only on its own thread
+  storage::key_wakeups* wakeups = nullptr;  // other servers' list wake-ups (none: one server)
 };
 
 }  // namespace fpc::server

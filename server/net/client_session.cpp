@@ -5,11 +5,15 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <cstring>
+
+#include <sys/socket.h>
 
 #include "resp/writer.hpp"
 #include "server/dispatch/command_table.hpp"
@@ -90,6 +94,7 @@ asio::awaitable<void> client_session::run() {
   asio::co_spawn(
       socket_.get_executor(), [self]() { return self->writer(); }, asio::detached);
   co_await reader();
+  on_disconnect();  // a blocked BLPOP ends without taking anything
   if (!close_after_flush_) {
     // The peer is gone or the read failed: nothing more will be written.
     peer_gone_ = true;
@@ -180,6 +185,23 @@ asio::awaitable<bool> client_session::wait_for_wake() {
   reader_wake_.expires_at(asio::steady_timer::time_point::max());
   co_await reader_wake_.async_wait(use_tuple);
   co_return !peer_gone_ && !close_after_flush_;
+}
+
+asio::awaitable<bool> client_session::wait_for_wake_or_hangup() {
+  using namespace asio::experimental::awaitable_operators;
+  reader_wake_.expires_at(asio::steady_timer::time_point::max());
+  const auto woke = co_await (reader_wake_.async_wait(use_tuple) ||
+                              socket_.async_wait(asio::socket_base::wait_read, use_tuple));
+  if (woke.index() == 0) co_return !peer_gone_ && !close_after_flush_;
+  // Readable: the peer hung up, or sent more commands (they wait for the blocked one).
+  char byte = 0;
+  const auto n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+    peer_gone_ = true;
+    on_disconnect();
+    co_return false;
+  }
+  co_return co_await wait_for_wake();
 }
 
 asio::awaitable<bool> client_session::wait_for_answers() {
@@ -279,7 +301,9 @@ asio::awaitable<std::size_t> client_session::dispatch_parsed(std::size_t filled)
       while (dispatch_held_) {
         wake_writer();
         any = false;
-        if (!co_await wait_for_wake()) co_return start;  // kill / stop_reading woke the writer
+        // kill / stop_reading woke the writer; a blocked BLPOP also watches for a hang-up.
+        const bool go_on = unblock ? co_await wait_for_wake_or_hangup() : co_await wait_for_wake();
+        if (!go_on) co_return start;
       }
     }
     start += result.consumed;

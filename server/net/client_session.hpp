@@ -61,6 +61,8 @@ class client_session final : public client_connection {
   boost::asio::awaitable<void> wait_for_room(std::uint64_t bytes);
   /// Sleeps until wake_reader(); false when the client is gone or closing meanwhile.
   boost::asio::awaitable<bool> wait_for_wake();
+  /// wait_for_wake for a client blocked in BLPOP and friends: also ends when the peer hangs up.
+  boost::asio::awaitable<bool> wait_for_wake_or_hangup();
   /// Sleeps until every dispatched command is answered; false when the client is gone meanwhile.
   boost::asio::awaitable<bool> wait_for_answers();
 

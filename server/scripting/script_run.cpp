@@ -207,7 +207,9 @@ void script_run::settle(bool failed, std::string text) {
   }
   transaction_open_ = false;
   auto self = shared_from_this();
-  auto again_or = [self](const kv_result& r, std::string otherwise) {
+  auto again_or = [self, failed](const kv_result& r, std::string otherwise) {
+    // Lists pushed by the script wake their waiters only once the push is committed.
+    self->session_.transaction_over(!failed && r.ok());
     if (r.conflict && self->attempt_ < max_attempts) {
       ++self->attempt_;
       self->wrote_ = false;
