@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "server/commands/handlers.hpp"
@@ -38,15 +39,23 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
   list_end destination_end = list_end::left;
 
   void start(std::int64_t timeout_ms) {
-    timeout_ms_ = timeout_ms;
-    // As in Redis, the client's next commands wait until this one answers: a pipelined push
-    // after a BLPOP cannot feed it. (The reader still notices a hang-up meanwhile.)
     if (may_block_) {
+      // As in Redis, the client's next commands wait until this one answers: a pipelined push
+      // after a BLPOP cannot feed it. (The reader still notices a hang-up meanwhile.)
       holding_ = true;
       session().hold_dispatch();
-      session().unblock = [self = shared_from_this()](std::string_view error) {
-        self->unblocked(error);
-      };
+      auto self = shared_from_this();
+      session().unblock = [self](std::string_view error) { self->unblocked(error); };
+      // Registered before the first look, so a push that commits after it wakes this waiter.
+      waiting_ = true;
+      ++session().loop().shared.counters.blocked_clients;
+      if (timeout_ms > 0) {
+        timer_.expires_after(std::chrono::milliseconds(timeout_ms));
+        timer_.async_wait([self](boost::system::error_code ec) {
+          if (!ec) self->unblocked("");
+        });
+      }
+      queue_up(false);
     }
     attempt();
   }
@@ -55,7 +64,9 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
   client_connection& session() const { return reply_.session(); }
 
   void attempt() {
+    if (done_) return;
     if (session().closing()) return finish_without_reply();
+    looking_ = true;
     auto self = shared_from_this();
     auto& lists = session().loop().store.lists();
     if (shape_ == reply_shape::element) {
@@ -69,6 +80,7 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
   }
 
   void answered(kv_result&& r) {
+    looking_ = false;
     if (pending_unblock_ && *pending_unblock_ == gone && r.ok() && r.value) {
       // The client left while this pop ran: the elements go back where they came from.
       return give_back(r);
@@ -80,7 +92,10 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
     }
     if (!may_block_) return write_null();
     if (pending_unblock_) return unblocked(*pending_unblock_);
-    wait();
+    // Nothing there. Woken meanwhile (the push may have come after this look): look again.
+    // Otherwise wait; a waiter woken for nothing keeps its place at the front.
+    if (!queued_) queue_up(true);
+    if (std::exchange(woken_while_looking_, false)) attempt();
   }
 
   void give_back(const kv_result& r) {
@@ -111,27 +126,36 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
     }
   }
 
-  void wait() {
-    auto self = shared_from_this();
-    auto& waits = session().loop().waits;
-    if (!waiting_) {
-      waiting_ = true;
-      ++session().loop().shared.counters.blocked_clients;
-      if (timeout_ms_ > 0) {
-        timer_.expires_after(std::chrono::milliseconds(timeout_ms_));
-        timer_.async_wait([self](boost::system::error_code ec) {
-          if (!ec) self->unblocked("");
-        });
+  void queue_up(bool front) {
+    queued_ = true;
+    ticket_ = session().loop().shared.waits.add(
+        session().username(), keys_,
+        [self = shared_from_this(), executor = session().loop().executor] {
+          boost::asio::post(executor, [self] { self->woken(); });
+        },
+        front);
+  }
+
+  // Picked by a push (on this loop's thread; the registry dropped the ticket). Ended meanwhile
+  // (timeout, unblock): the wake-up is not this waiter's to keep, so the next waiter looks.
+  void woken() {
+    queued_ = false;
+    if (done_) {
+      for (const auto& key : keys_) {
+        wake_local_waiters(session().loop().shared, session().username(), key);
       }
+      return;
     }
-    // Woken for nothing (another client took the element): back to the front of the queue.
-    ticket_ = waits.add(session().username(), keys_, [self] { self->attempt(); }, woken_before_);
-    woken_before_ = true;
+    if (looking_) {
+      woken_while_looking_ = true;
+      return;
+    }
+    attempt();
   }
 
   void unblocked(std::string_view error) {
     if (done_) return;
-    if (!waiting_) {
+    if (looking_) {
       // Its pop is running: the answer decides (an element found is still delivered).
       pending_unblock_ = std::string(error);
       return;
@@ -146,7 +170,7 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
     if (!waiting_) return;
     waiting_ = false;
     --session().loop().shared.counters.blocked_clients;
-    session().loop().waits.remove(ticket_);
+    session().loop().shared.waits.remove(ticket_);
     timer_.cancel();
   }
 
@@ -210,8 +234,10 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
   boost::asio::steady_timer timer_;
   std::int64_t timeout_ms_ = 0;
   std::uint64_t ticket_ = 0;
-  bool waiting_ = false;
-  bool woken_before_ = false;
+  bool waiting_ = false;              // counted in blocked_clients
+  bool queued_ = false;               // holds a ticket in the server's key_waits
+  bool looking_ = false;              // a pop is running
+  bool woken_while_looking_ = false;  // a push came while it ran: look again
   bool done_ = false;
   bool holding_ = false;  // this command holds the client's dispatch
   std::optional<std::string> pending_unblock_;  // unblocked while a pop was running

@@ -15,7 +15,6 @@
 #include <unordered_set>
 #include <vector>
 
-#include "server/dispatch/key_waits.hpp"
 #include "server/dispatch/reply_slot.hpp"
 #include "server/dispatch/server_state.hpp"
 #include "server/state/storage_names.hpp"
@@ -33,7 +32,6 @@ struct loop_context {
   unsigned index;
   boost::asio::any_io_executor executor;  // CLIENT LIST/KILL reach other loops' clients through it
   std::unordered_set<client_connection*> sessions = {};  // live clients of this loop
-  key_waits waits = {};  // clients blocked on list keys (BLPOP, ...)
 };
 
 /// A command queued by MULTI: its arguments (copied) and its entry in the command table.

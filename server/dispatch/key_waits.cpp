@@ -3,9 +3,6 @@
 
 #include <algorithm>
 
-#include <boost/asio/post.hpp>
-
-#include "server/dispatch/client_connection.hpp"
 #include "server/dispatch/server_state.hpp"
 
 namespace fpc::server {
@@ -20,6 +17,7 @@ std::string key_waits::queue_name(std::string_view tenant, std::string_view key)
 
 std::uint64_t key_waits::add(std::string_view tenant, const std::vector<std::string>& keys,
                              wake_function wake, bool front) {
+  std::lock_guard guard(lock_);
   const std::uint64_t ticket = next_ticket_++;
   for (const auto& key : keys) {
     auto& queue = queues_[queue_name(tenant, key)];
@@ -34,6 +32,11 @@ std::uint64_t key_waits::add(std::string_view tenant, const std::vector<std::str
 }
 
 void key_waits::remove(std::uint64_t ticket) {
+  std::lock_guard guard(lock_);
+  remove_locked(ticket);
+}
+
+void key_waits::remove_locked(std::uint64_t ticket) {
   const auto it = waiters_.find(ticket);
   if (it == waiters_.end()) return;
   for (const auto& key : it->second.keys) {
@@ -46,29 +49,32 @@ void key_waits::remove(std::uint64_t ticket) {
 }
 
 void key_waits::wake_first(std::string_view tenant, std::string_view key) {
-  const auto q = queues_.find(queue_name(tenant, key));
-  if (q == queues_.end() || q->second.empty()) return;
-  const std::uint64_t ticket = q->second.front();
-  auto wake = std::move(waiters_.at(ticket).wake);
-  remove(ticket);
+  wake_function wake;
+  {
+    std::lock_guard guard(lock_);
+    const auto q = queues_.find(queue_name(tenant, key));
+    if (q == queues_.end() || q->second.empty()) return;
+    const std::uint64_t ticket = q->second.front();
+    wake = std::move(waiters_.at(ticket).wake);
+    remove_locked(ticket);
+  }
   wake();
 }
 
 void key_waits::wake_all() {
   std::vector<wake_function> all;
-  for (auto& [ticket, w] : waiters_) all.push_back(std::move(w.wake));
-  waiters_.clear();
-  queues_.clear();
+  {
+    std::lock_guard guard(lock_);
+    for (auto& [ticket, w] : waiters_) all.push_back(std::move(w.wake));
+    waiters_.clear();
+    queues_.clear();
+  }
   for (auto& wake : all) wake();
 }
 
 void wake_local_waiters(server_state& shared, std::string_view tenant, std::string_view key) {
   if (shared.counters.blocked_clients.load(std::memory_order_relaxed) == 0) return;
-  for (loop_context* loop : shared.loops) {
-    boost::asio::post(loop->executor, [loop, t = std::string(tenant), k = std::string(key)] {
-      loop->waits.wake_first(t, k);
-    });
-  }
+  shared.waits.wake_first(tenant, key);
 }
 
 void announce_key_ready(server_state& shared, std::string_view tenant, std::string_view key) {

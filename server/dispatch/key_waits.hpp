@@ -1,10 +1,11 @@
-// Clients blocked on list keys (BLPOP and friends), per event loop: who waits for which key, in
-// the order they blocked, and the wake-ups that pushes on this server or another one send.
+// Clients blocked on list keys (BLPOP and friends), one registry per server: who waits for which
+// key, in the order they blocked, and the wake-ups that pushes on this server or another send.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -14,9 +15,10 @@ namespace fpc::server {
 
 struct server_state;
 
-/// One loop's blocked clients; touched only on that loop's thread. Fairness: per key, the
-/// first blocked is the first woken; a waiter woken for nothing (another took the element)
-/// goes back to the front of its queues.
+/// The server's blocked clients, from every loop (under a lock: blocking is not the hot path).
+/// Fairness: per key, the first blocked is the first woken, whatever its loop; a waiter woken
+/// for nothing (another took the element) goes back to the front of its queues. A wake
+/// function is called outside the lock and must only post to its waiter's own loop.
 class key_waits {
  public:
   using wake_function = std::function<void()>;
@@ -30,7 +32,10 @@ class key_waits {
   void wake_first(std::string_view tenant, std::string_view key);
   /// Wakes every waiter (wake-ups from other servers may have been lost meanwhile).
   void wake_all();
-  [[nodiscard]] std::size_t size() const { return waiters_.size(); }
+  [[nodiscard]] std::size_t size() const {
+    std::lock_guard guard(lock_);
+    return waiters_.size();
+  }
 
  private:
   struct waiter {
@@ -39,15 +44,18 @@ class key_waits {
     wake_function wake;
   };
   static std::string queue_name(std::string_view tenant, std::string_view key);
+  void remove_locked(std::uint64_t ticket);
+  mutable std::mutex lock_;
   std::unordered_map<std::uint64_t, waiter> waiters_;
   std::unordered_map<std::string, std::deque<std::uint64_t>> queues_;  // tenant '\0' key
   std::uint64_t next_ticket_ = 1;
 };
 
 /// A list at (tenant, key) may have elements now (a push committed): wakes its first waiter on
-/// every loop of this server and tells the other servers on the database.
+/// this server and tells the other servers on the database.
 void announce_key_ready(server_state& shared, std::string_view tenant, std::string_view key);
-/// The same, from another server: the local loops only.
+/// The same, from another server (or a waiter passing the element's company on): this server
+/// only.
 void wake_local_waiters(server_state& shared, std::string_view tenant, std::string_view key);
 
 }  // namespace fpc::server

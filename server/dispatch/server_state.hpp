@@ -15,6 +15,7 @@
 #include "storage/backend_counters.hpp"
 #include "storage/key_wakeups.hpp"
 #include "server/dispatch/command_stats.hpp"
+#include "server/dispatch/key_waits.hpp"
 #include "server/dispatch/monitors.hpp"
 #include "server/dispatch/tenant_stats.hpp"
 #include "server/state/busy_keys.hpp"
@@ -99,6 +100,7 @@ struct server_state {
   command_stats stats{settings.effective_threads()};
   tenant_stats_book tenants{users, command_table().size()};
   std::vector<loop_context*> loops;  // set before serving; each is touched only on its own thread
+  key_waits waits;  // clients blocked on list keys, from every loop
   storage::key_wakeups* wakeups = nullptr;  // other servers' list wake-ups (none: one server)
 };
 

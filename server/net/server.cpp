@@ -169,7 +169,7 @@ asio::awaitable<void> shut_down(std::vector<tcp::acceptor*> acceptors,
 }  // namespace
 
 void run_server(const config::settings& settings, auth::user_table users,
-                const storage::keyspace_factory& make_keyspace) {
+                const storage::keyspace_factory& make_keyspace, storage::key_wakeups* wakeups) {
   install_commands(all_commands());  // before the state: its statistics have a row per command
   server_state state(settings, std::move(users));
   if (state.users.default_autologin() && state.acls.find("default")->is_operator()) {
@@ -191,6 +191,14 @@ void run_server(const config::settings& settings, auth::user_table users,
     loops.push_back(std::move(loop));
   }
   for (auto& loop : loops) state.loops.push_back(loop->context.get());
+  if (wakeups != nullptr) {
+    state.wakeups = wakeups;
+    wakeups->start(
+        [&state](std::string_view tenant, std::string_view key) {
+          wake_local_waiters(state, tenant, key);
+        },
+        [&state] { state.waits.wake_all(); });
+  }
 
   asio::io_context& main_io = loops[0]->io;
   boost::system::error_code ec;
@@ -249,6 +257,7 @@ void run_server(const config::settings& settings, auth::user_table users,
     workers.emplace_back([&io = loops[i]->io] { io.run(); });
   main_io.run();
   for (auto& w : workers) w.join();
+  if (wakeups != nullptr) wakeups->stop();
   spdlog::info("stopped");
 }
 

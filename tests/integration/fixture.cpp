@@ -229,6 +229,13 @@ void client::append(const std::vector<std::string>& args) {
   redisAppendCommandArgv(ctx_, static_cast<int>(args.size()), argv.data(), lens.data());
 }
 
+void client::flush() {
+  int done = 0;
+  while (done == 0) {
+    if (redisBufferWrite(ctx_, &done) != REDIS_OK) throw std::runtime_error("write failed");
+  }
+}
+
 reply client::next_reply() {
   void* raw = nullptr;
   if (redisGetReply(ctx_, &raw) != REDIS_OK) return copy_reply(nullptr);

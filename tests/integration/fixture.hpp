@@ -87,6 +87,8 @@ class client {
   reply cmd(const std::vector<std::string>& args);
   /// Queues a command without waiting (pipelining); read replies with next_reply().
   void append(const std::vector<std::string>& args);
+  /// Sends what append() queued without reading (a command that blocks, answered later).
+  void flush();
   reply next_reply();
 
  private:
