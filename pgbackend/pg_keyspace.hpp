@@ -21,6 +21,7 @@ class pg_keyspace final : public storage::keyspace,
                           public storage::hash_store,
                           public storage::set_store,
                           public storage::list_store,
+                          public storage::zset_store,
                           public storage::maintenance {
  public:
   /// `connections` PostgreSQL connections on `executor`, plus one for heavy statements; a client
@@ -38,6 +39,7 @@ class pg_keyspace final : public storage::keyspace,
   storage::hash_store& hashes() override { return *this; }
   storage::set_store& sets() override { return *this; }
   storage::list_store& lists() override { return *this; }
+  storage::zset_store& zsets() override { return *this; }
   storage::maintenance& maintenance() override { return *this; }
 
   void get(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
@@ -176,6 +178,26 @@ class pg_keyspace final : public storage::keyspace,
   void move_element(const storage::caller& c, std::string_view from, std::string_view to,
                     storage::list_end from_end, storage::list_end to_end,
                     storage::kv_callback cb) override;
+
+  // Sorted sets (pg_zsets.cpp).
+  void zadd(const storage::caller& c, std::string_view key, unsigned flags,
+            std::span<const double> scores, std::span<const std::string_view> members,
+            storage::kv_callback cb) override;
+  void zrem(const storage::caller& c, std::string_view key,
+            std::span<const std::string_view> members, storage::kv_callback cb) override;
+  void zcard(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+  void zscores(const storage::caller& c, std::string_view key,
+               std::span<const std::string_view> members, storage::kv_callback cb) override;
+  void zrank(const storage::caller& c, std::string_view key, std::string_view member,
+             bool reverse, storage::kv_callback cb) override;
+  void zrange(const storage::caller& c, std::string_view key, const storage::zrange_spec& spec,
+              std::size_t limit, storage::kv_callback cb) override;
+  void zcount(const storage::caller& c, std::string_view key, const storage::zrange_spec& spec,
+              storage::kv_callback cb) override;
+  void zremrange(const storage::caller& c, std::string_view key,
+                 const storage::zrange_spec& spec, storage::kv_callback cb) override;
+  void zpop(const storage::caller& c, std::span<const std::string_view> keys, bool highest,
+            std::int64_t count, storage::kv_callback cb) override;
 
   void list_function_libraries(const storage::caller& c, storage::kv_callback cb) override;
   void save_function_library(const storage::caller& c, std::string_view name,

@@ -15,6 +15,7 @@
 #include "storage/set_store.hpp"
 #include "storage/string_store.hpp"
 #include "storage/transaction_store.hpp"
+#include "storage/zset_store.hpp"
 
 namespace fpc::storage {
 
@@ -33,6 +34,7 @@ class keyspace {
   virtual hash_store& hashes() = 0;
   virtual set_store& sets() = 0;
   virtual list_store& lists() = 0;
+  virtual zset_store& zsets() = 0;
   virtual class maintenance& maintenance() = 0;
 };
 

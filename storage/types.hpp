@@ -65,6 +65,7 @@ struct kv_result {
   std::optional<std::string_view> value;
   std::vector<std::optional<std::string_view>> values;  // MGET; same lifetime as `value`
   std::vector<std::int64_t> integers;                   // WATCH's versions
+  std::vector<double> doubles;                          // sorted set scores
   bool conflict =
       false;  // EXEC's transaction lost to a concurrent one: running it again may succeed
 

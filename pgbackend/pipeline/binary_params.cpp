@@ -75,6 +75,21 @@ void param_pack::add_bytea_array(std::span<const std::string_view> items) {
   end_array();
 }
 
+void param_pack::add_float8_array(std::span<const double> items) {
+  begin_array(701, items.size(), false);  // float8
+  for (double v : items) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &v, sizeof bits);
+    char be[8];
+    for (int i = 7; i >= 0; --i) {
+      be[i] = static_cast<char>(bits & 0xff);
+      bits >>= 8;
+    }
+    array_item(std::string_view(be, sizeof be));
+  }
+  end_array();
+}
+
 void param_pack::begin_array(std::int32_t element_oid, std::size_t n, bool may_have_nulls) {
   begin_param();
   put_int32(1);
@@ -117,6 +132,13 @@ std::int64_t decode_int8(const char* p) {
   std::uint64_t u = 0;
   for (int i = 0; i < 8; ++i) u = (u << 8) | static_cast<unsigned char>(p[i]);
   return static_cast<std::int64_t>(u);
+}
+
+double decode_float8(const char* p) {
+  const auto bits = static_cast<std::uint64_t>(decode_int8(p));
+  double v = 0;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
 }
 
 namespace {

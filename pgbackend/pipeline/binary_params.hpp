@@ -13,7 +13,7 @@ namespace fpc::pg {
 /// Up to eight binary parameters stored back to back in one string: one allocation per request.
 class param_pack {
  public:
-  static constexpr std::size_t max_params = 8;
+  static constexpr std::size_t max_params = 20;  // a sorted set range takes 17
 
   void add_bytes(std::string_view bytes);  ///< bytea or text
   void add_int8(std::int64_t v);
@@ -21,6 +21,7 @@ class param_pack {
   void add_float8(double v);
   void add_null();
   void add_bytea_array(std::span<const std::string_view> items);  ///< bytea[] (one dimension)
+  void add_float8_array(std::span<const double> items);  ///< float8[] (one dimension)
 
   /// A one-dimensional array built element by element: begin, then exactly `n` items, then end.
   void begin_array(std::int32_t element_oid, std::size_t n, bool may_have_nulls);
@@ -60,6 +61,7 @@ class param_pack {
 
 /// Decoders for binary result columns.
 [[nodiscard]] std::int64_t decode_int8(const char* p);
+[[nodiscard]] double decode_float8(const char* p);
 /// The elements of a one-dimensional binary array (as add_bytea_array packs it); NULLs skipped.
 [[nodiscard]] std::vector<std::string_view> decode_array_items(std::string_view packed);
 

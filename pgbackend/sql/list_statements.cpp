@@ -5,7 +5,7 @@
 // (tenant, key, pos). A push takes the position one past the current head or tail (an index
 // probe), so LPUSH/RPUSH/LPOP/RPOP are O(1) statements whatever the length; removals leave gaps,
 // which cost nothing since elements are found by order, never by arithmetic on positions. The
-// key row keeps the length (list_length), so LLEN is one row and an index from the tail is
+// key row keeps the length (length), so LLEN is one row and an index from the tail is
 // turned into a walk from whichever end is nearer (lslice). LINSERT shifts the positions on the
 // shorter side of the pivot by one: O(min(rank, length - rank)) rows.
 #include "pgbackend/sql/oids.hpp"
@@ -32,7 +32,7 @@ std::string of_list(const std::string& key) {
 std::string after_removal(const table_objects& n, const std::string& key,
                           const std::string& remaining) {
   return "IF " + remaining + " <= 0 THEN DELETE FROM " + n.table + of_list(key) +
-         "; ELSE UPDATE " + n.table + " SET list_length = " + remaining +
+         "; ELSE UPDATE " + n.table + " SET length = " + remaining +
          ", accessed_at = now()" + of_list(key) + "; END IF; ";
 }
 
@@ -41,11 +41,11 @@ std::string list_lock_ddl(const table_objects& n) {
   const std::string body =
       "DECLARE r record; "
       "BEGIN "
-      "SELECT type, list_length INTO r FROM " + n.table + of_list("p_key") + " AND " + live +
+      "SELECT type, length INTO r FROM " + n.table + of_list("p_key") + " AND " + live +
       " FOR UPDATE; "
       "IF NOT FOUND THEN RETURN -2; END IF; "
       "IF r.type <> 3 THEN RETURN -1; END IF; "
-      "RETURN coalesce(r.list_length, 0); "
+      "RETURN coalesce(r.length, 0); "
       "END";
   return plpgsql_function(n.list_lock, "p_tenant text, p_key bytea", "int8", body);
 }
@@ -71,12 +71,12 @@ std::string lpush_ddl(const table_objects& n) {
       "s := " + n.typed_key + "(p_tenant, p_key, 3::int2); "
       "IF s < 0 THEN RETURN -1; END IF; "
       "IF s = 0 THEN len := 0; ELSE "
-      "SELECT coalesce(list_length, 0) INTO len FROM " + n.table + of_list("p_key") + "; "
+      "SELECT coalesce(length, 0) INTO len FROM " + n.table + of_list("p_key") + "; "
       "END IF; "
       "END IF; "
       "IF p_left THEN " + push("", "0", "-") + "ELSE " + push("DESC", "-1", "+") + "END IF; "
       "len := len + cardinality(p_values); "
-      "UPDATE " + n.table + " SET list_length = len, accessed_at = now()" + of_list("p_key") + "; "
+      "UPDATE " + n.table + " SET length = len, accessed_at = now()" + of_list("p_key") + "; "
       "RETURN len; "
       "END";
   return plpgsql_function(n.lpush,
@@ -193,7 +193,7 @@ std::string linsert_ddl(const table_objects& n) {
       "END IF; "
       "END IF; "
       "INSERT INTO " + l + " (tenant, key, pos, value) VALUES (p_tenant, p_key, np, p_value); "
-      "UPDATE " + n.table + " SET list_length = len + 1, accessed_at = now()" +
+      "UPDATE " + n.table + " SET length = len + 1, accessed_at = now()" +
       of_list("p_key") + "; "
       "RETURN len + 1; "
       "END";
@@ -249,7 +249,7 @@ std::string ltrim_ddl(const table_objects& n) {
       "IF head >= len THEN DELETE FROM " + n.table + of_list("p_key") + "; RETURN 0; END IF; "
       "IF head > 0 THEN " + cut("", "head") + "END IF; "
       "IF tail > 0 THEN " + cut("DESC", "tail") + "END IF; "
-      "UPDATE " + n.table + " SET list_length = len - head - tail, accessed_at = now()" +
+      "UPDATE " + n.table + " SET length = len - head - tail, accessed_at = now()" +
       of_list("p_key") + "; "
       "RETURN 0; "
       "END";
@@ -272,12 +272,12 @@ std::string lpos_ddl(const table_objects& n) {
   const std::string body =
       "DECLARE r record; "
       "BEGIN "
-      "SELECT type, list_length INTO r FROM " + n.table + of_list("p_key") + " AND " + live + "; "
+      "SELECT type, length INTO r FROM " + n.table + of_list("p_key") + " AND " + live + "; "
       "IF NOT FOUND THEN status := 0; matches := '{}'; RETURN; END IF; "
       "IF r.type <> 3 THEN status := -1; RETURN; END IF; "
       "status := 1; "
       "IF p_rank > 0 THEN " + scan("", "q.rn - 1") + "ELSE " +
-      scan("DESC", "coalesce(r.list_length, 0) - q.rn") + "END IF; "
+      scan("DESC", "coalesce(r.length, 0) - q.rn") + "END IF; "
       "matches := coalesce(matches, '{}'); "
       "END";
   return "CREATE OR REPLACE FUNCTION " + n.lpos +
@@ -329,7 +329,7 @@ std::string lmove_ddl(const table_objects& n) {
 }  // namespace
 
 std::vector<std::string> list_ddl(const table_objects& n) {
-  return {"ALTER TABLE " + n.table + " ADD COLUMN IF NOT EXISTS list_length int8",
+  return {"ALTER TABLE " + n.table + " ADD COLUMN IF NOT EXISTS length int8",
           // No unique constraint on pos: LINSERT shifts a run of positions in one UPDATE, which a
           // unique index would check row by row; every writer holds the key row's lock.
           "CREATE UNLOGGED TABLE IF NOT EXISTS " + n.lists +
@@ -359,11 +359,11 @@ void define_list_statements(const table_objects& n, const statement_definer& def
           "ORDINALITY AS u(v, i) ON true ORDER BY u.i",
       {text_oid, bytea_array_oid, bool_oid, int8_oid});
   def(statement::llen, "fpc_llen",
-      "SELECT k.type::int8, coalesce(k.list_length, 0) FROM " + t + " k" + live_key_condition,
+      "SELECT k.type::int8, coalesce(k.length, 0) FROM " + t + " k" + live_key_condition,
       {text_oid, bytea_oid});
   def(statement::lrange, "fpc_lrange",
       "SELECT k.type::int8, s.o_value FROM " + t + " k LEFT JOIN LATERAL " + n.lslice +
-          "(k.tenant, k.key, CASE WHEN k.type = 3 THEN coalesce(k.list_length, 0) ELSE 0 END, "
+          "(k.tenant, k.key, CASE WHEN k.type = 3 THEN coalesce(k.length, 0) ELSE 0 END, "
           "$3, $4, $5) AS s ON true" + live_key_condition + " ORDER BY s.o_pos",
       {text_oid, bytea_oid, int8_oid, int8_oid, int8_oid});
   def(statement::lset, "fpc_lset", "SELECT " + n.lset + "($1, $2, $3, $4)",

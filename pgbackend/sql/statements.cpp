@@ -68,7 +68,14 @@ table_objects table_objects_for(const std::string& schema, const std::string& ta
                        qs + config::quote_identifier(table + "_lrem"),
                        qs + config::quote_identifier(table + "_ltrim"),
                        qs + config::quote_identifier(table + "_lpos"),
-                       qs + config::quote_identifier(table + "_lmove")};
+                       qs + config::quote_identifier(table + "_lmove"),
+                       qs + config::quote_identifier(table + "_zset"),
+                       config::quote_identifier(table + "_zset_order"),
+                       qs + config::quote_identifier(table + "_zadd"),
+                       qs + config::quote_identifier(table + "_zrem"),
+                       qs + config::quote_identifier(table + "_zrange_rows"),
+                       qs + config::quote_identifier(table + "_zremrange"),
+                       qs + config::quote_identifier(table + "_zpop")};
 }
 
 namespace {
@@ -504,6 +511,7 @@ statement_set::statement_set(const table_objects& objects) {
   define_hash_statements(objects, def);
   define_set_statements(objects, def);
   define_list_statements(objects, def);
+  define_zset_statements(objects, def);
   // Transaction control goes as plain text: a prepared BEGIN or COMMIT gains nothing.
   for (statement s : {statement::begin, statement::commit, statement::rollback,
                       statement::begin_read_committed, statement::functions_list,

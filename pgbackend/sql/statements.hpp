@@ -113,6 +113,17 @@ enum class statement : int {
   ltrim,    ///< $1 tenant, $2 key, $3 start, $4 stop -> 0 or -1
   lpos,     ///< $1 tenant, $2 key, $3 element, $4 rank, $5 count, $6 maxlen -> (status, index)
   lmove,    ///< $1 tenant, $2 from, $3 to, $4 from left, $5 to left -> (status, element)
+  // Sorted sets (zset_statements.cpp). A range is storage::zrange_spec as $3..$16.
+  zadd,       ///< $1 tenant, $2 key, $3 bytea[] members, $4 float8[] scores, $5 flags ->
+              ///< (status, new score)
+  zrem,       ///< $1 tenant, $2 key, $3 bytea[] members -> removed
+  zcard,      ///< $1 tenant, $2 key -> (type, length)
+  zscores,    ///< $1 tenant, $2 key, $3 bytea[] members -> (type, ordinal, score) per member
+  zrank,      ///< $1 tenant, $2 key, $3 member, $4 reverse -> (type, found, rank)
+  zrange,     ///< $1 tenant, $2 key, range, $17 limit -> (type, member, score) in order
+  zcount,     ///< $1 tenant, $2 key, range, $17 limit -> (type, count)
+  zremrange,  ///< $1 tenant, $2 key, range -> removed
+  zpop,       ///< $1 tenant, $2 bytea[] keys, $3 highest, $4 count -> (status, key, member, score)
   count_,
 };
 
@@ -167,6 +178,11 @@ enum class statement : int {
     case statement::llen:
     case statement::lrange:
     case statement::lpos:
+    case statement::zcard:
+    case statement::zscores:
+    case statement::zrank:
+    case statement::zrange:
+    case statement::zcount:
       return true;
     default:
       return false;
@@ -220,6 +236,13 @@ struct table_objects {
   std::string ltrim;           // "schema"."table_ltrim"(...)
   std::string lpos;            // "schema"."table_lpos"(...)
   std::string lmove;           // "schema"."table_lmove"(...): LMOVE/RPOPLPUSH and blocking forms
+  std::string zsets;           // "schema"."table_zset": one row per sorted set member
+  std::string zset_index;      // "table_zset_order": its (tenant, key, score, member) index
+  std::string zadd;            // "schema"."table_zadd"(...): ZADD and ZINCRBY
+  std::string zrem;            // "schema"."table_zrem"(...)
+  std::string zrange_rows;     // "schema"."table_zrange_rows"(...): the members a range selects
+  std::string zremrange;       // "schema"."table_zremrange"(...)
+  std::string zpop;            // "schema"."table_zpop"(...): ZPOPMIN/MAX and BZPOPMIN/MAX
 };
 [[nodiscard]] table_objects table_objects_for(const std::string& schema, const std::string& table);
 
@@ -237,6 +260,10 @@ void define_set_statements(const table_objects& objects, const statement_definer
 /// The list family's statements and functions (list_statements.cpp).
 void define_list_statements(const table_objects& objects, const statement_definer& def);
 [[nodiscard]] std::vector<std::string> list_ddl(const table_objects& n);
+
+/// The sorted set family's statements and functions (zset_statements.cpp).
+void define_zset_statements(const table_objects& objects, const statement_definer& def);
+[[nodiscard]] std::vector<std::string> zset_ddl(const table_objects& n);
 
 /// The statements for one table.
 class statement_set {

@@ -50,9 +50,10 @@ std::string typed_key_ddl(const table_objects& n) {
       "IF r.type = 1 THEN DELETE FROM " + n.hashes + " WHERE tenant = p_tenant AND key = p_key; "
       "ELSIF r.type = 2 THEN DELETE FROM " + n.sets + " WHERE tenant = p_tenant AND key = p_key; "
       "ELSIF r.type = 3 THEN DELETE FROM " + n.lists + " WHERE tenant = p_tenant AND key = p_key; "
+      "ELSIF r.type = 4 THEN DELETE FROM " + n.zsets + " WHERE tenant = p_tenant AND key = p_key; "
       "END IF; "
       "UPDATE " + n.table +
-      " SET type = p_type, value = NULL, expires_at = NULL, list_length = NULL, "
+      " SET type = p_type, value = NULL, expires_at = NULL, length = NULL, "
       "accessed_at = now() "
       "WHERE tenant = p_tenant AND key = p_key; "
       "RETURN 0; "
@@ -171,6 +172,7 @@ std::string members_to(const table_objects& n, bool move) {
   };
   return "IF r.type = 1 THEN " + one(n.hashes, "field, value") + "ELSIF r.type = 2 THEN " +
          one(n.sets, "member") + "ELSIF r.type = 3 THEN " + one(n.lists, "pos, value") +
+         "ELSIF r.type = 4 THEN " + one(n.zsets, "member, score") +
          "END IF; ";
 }
 
@@ -201,14 +203,14 @@ std::string copy_ddl(const table_objects& n) {
   const std::string body =
       "DECLARE r record; "
       "BEGIN "
-      "SELECT value, type, expires_at, list_length INTO r FROM " + n.table +
+      "SELECT value, type, expires_at, length INTO r FROM " + n.table +
       " WHERE tenant = p_tenant AND key = p_from AND " + live + "; "
       "IF NOT FOUND THEN RETURN 0; END IF; "
       "IF NOT p_replace AND EXISTS (SELECT 1 FROM " + n.table +
       " WHERE tenant = p_tenant AND key = p_to AND " + live + ") THEN RETURN 0; END IF; "
       "DELETE FROM " + n.table + " WHERE tenant = p_tenant AND key = p_to; "
-      "INSERT INTO " + n.table + " (tenant, key, value, type, expires_at, list_length) "
-      "VALUES (p_tenant, p_to, r.value, r.type, r.expires_at, r.list_length); " +
+      "INSERT INTO " + n.table + " (tenant, key, value, type, expires_at, length) "
+      "VALUES (p_tenant, p_to, r.value, r.type, r.expires_at, r.length); " +
       members_to(n, false) +
       "RETURN 1; "
       "END";
@@ -231,6 +233,7 @@ std::vector<std::string> typed_ddl(const table_objects& n) {
           "PRIMARY KEY (tenant, key, member))",
   };
   for (auto& f : list_ddl(n)) ddl.push_back(std::move(f));
+  for (auto& f : zset_ddl(n)) ddl.push_back(std::move(f));
   ddl.push_back(
       function(n.drop_members, "", "trigger",
                "BEGIN "
@@ -239,6 +242,8 @@ std::vector<std::string> typed_ddl(const table_objects& n) {
                    "ELSIF OLD.type = 2 THEN DELETE FROM " + n.sets +
                    " WHERE tenant = OLD.tenant AND key = OLD.key; "
                    "ELSIF OLD.type = 3 THEN DELETE FROM " + n.lists +
+                   " WHERE tenant = OLD.tenant AND key = OLD.key; "
+                   "ELSIF OLD.type = 4 THEN DELETE FROM " + n.zsets +
                    " WHERE tenant = OLD.tenant AND key = OLD.key; "
                    "END IF; RETURN NULL; END"));
   const std::string del_trigger = config::quote_identifier(n.trigger_prefix + "members_del");
@@ -253,7 +258,8 @@ std::vector<std::string> typed_ddl(const table_objects& n) {
   for (auto& part :
        {member_usage_triggers(n, n.hashes, "hash", "octet_length(field) + octet_length(value)"),
         member_usage_triggers(n, n.sets, "set", "octet_length(member)"),
-        member_usage_triggers(n, n.lists, "list", "octet_length(value) + 8")}) {
+        member_usage_triggers(n, n.lists, "list", "octet_length(value) + 8"),
+        member_usage_triggers(n, n.zsets, "zset", "octet_length(member) + 8")}) {
     ddl.insert(ddl.end(), part.begin(), part.end());
   }
   ddl.push_back(typed_key_ddl(n));
@@ -293,11 +299,12 @@ void define_hash_statements(const table_objects& n, const statement_definer& def
       "CASE k.type WHEN 0 THEN octet_length(k.value)::int8 "
       "WHEN 1 THEN (SELECT count(*)" + sample(h, "1") + ") "
       "WHEN 2 THEN (SELECT count(*)" + sample(n.sets, "1") + ") "
-      "WHEN 3 THEN coalesce(k.list_length, 0) END, "
+      "WHEN 3 THEN coalesce(k.length, 0) WHEN 4 THEN coalesce(k.length, 0) END, "
       "coalesce(CASE k.type WHEN 1 THEN (SELECT max(greatest(octet_length(m.a), "
       "octet_length(m.b)))" + sample(h, "field AS a, value AS b") + ") "
       "WHEN 2 THEN (SELECT max(octet_length(m.a))" + sample(n.sets, "member AS a") + ") "
-      "WHEN 3 THEN (SELECT max(octet_length(m.a))" + sample(n.lists, "value AS a") + ") END, 0)::int8, "
+      "WHEN 3 THEN (SELECT max(octet_length(m.a))" + sample(n.lists, "value AS a") + ") "
+      "WHEN 4 THEN (SELECT max(octet_length(m.a))" + sample(n.zsets, "member AS a") + ") END, 0)::int8, "
       "coalesce(CASE k.type WHEN 2 THEN (SELECT bool_and(" + integer_member + ")" +
           sample(n.sets, "member AS a") + ") END, false)::int::int8, "
       "coalesce(extract(epoch FROM now() - k.accessed_at), 0)::int8, "
@@ -311,7 +318,7 @@ void define_hash_statements(const table_objects& n, const statement_definer& def
   };
   def(statement::memory_usage, "fpc_memory_usage",
       "SELECT (pg_column_size(k.*) + CASE k.type WHEN 1 THEN " + member_bytes(h) +
-          " WHEN 2 THEN " + member_bytes(n.sets) + " WHEN 3 THEN " + member_bytes(n.lists) +
+          " WHEN 2 THEN " + member_bytes(n.sets) + " WHEN 3 THEN " + member_bytes(n.lists) + " WHEN 4 THEN " + member_bytes(n.zsets) +
           " ELSE 0 END)::int8 FROM " + t + live_key,
       {text_oid, bytea_oid, int8_oid});
   def(statement::hget, "fpc_hget",

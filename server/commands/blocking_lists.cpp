@@ -19,7 +19,7 @@ namespace {
 
 using storage::list_end;
 
-enum class reply_shape { key_and_element, key_and_elements, element };
+enum class reply_shape { key_and_element, key_and_elements, element, key_member_score };
 
 constexpr std::string_view gone = "disconnected";  // client_connection::on_disconnect's reason
 
@@ -69,11 +69,14 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
     looking_ = true;
     auto self = shared_from_this();
     auto& lists = session().loop().store.lists();
+    std::vector<std::string_view> keys(keys_.begin(), keys_.end());
     if (shape_ == reply_shape::element) {
       lists.move_element(session().who(), keys_[0], destination, end, destination_end,
                          [self](kv_result&& r) { self->answered(std::move(r)); });
+    } else if (shape_ == reply_shape::key_member_score) {
+      session().loop().store.zsets().zpop(session().who(), keys, end == list_end::right, 1,
+                                          [self](kv_result&& r) { self->answered(std::move(r)); });
     } else {
-      std::vector<std::string_view> keys(keys_.begin(), keys_.end());
       lists.pop(session().who(), keys, end, count,
                 [self](kv_result&& r) { self->answered(std::move(r)); });
     }
@@ -81,7 +84,8 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
 
   void answered(kv_result&& r) {
     looking_ = false;
-    if (pending_unblock_ && *pending_unblock_ == gone && r.ok() && r.value) {
+    if (pending_unblock_ && *pending_unblock_ == gone && r.ok() && r.value &&
+        shape_ != reply_shape::key_member_score) {
       // The client left while this pop ran: the elements go back where they came from.
       return give_back(r);
     }
@@ -193,6 +197,11 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
       w.array(2);
       w.bulk(*r.value);
       w.bulk(*r.values.at(0));
+    } else if (shape_ == reply_shape::key_member_score) {
+      w.array(3);
+      w.bulk(*r.value);
+      w.bulk(*r.values.at(0));
+      w.floating(r.doubles.at(0));
     } else {
       w.array(2);
       w.bulk(*r.value);
@@ -271,6 +280,16 @@ void blocking_move(command_call& call, list_end from, list_end to, std::string_v
   move->start(ms);
 }
 
+// BZPOPMIN / BZPOPMAX key [key ...] timeout ("end" right means the highest score).
+void blocking_zpop(command_call& call, list_end end) {
+  std::int64_t ms = 0;
+  if (!timeout_arg(call, call.args.back(), ms)) return;
+  std::vector<std::string> keys(call.args.begin() + 1, call.args.end() - 1);
+  auto pop = std::make_shared<blocked_pop>(call, std::move(keys), reply_shape::key_member_score);
+  pop->end = end;
+  pop->start(ms);
+}
+
 }  // namespace
 
 void blpop(command_call& call) { blocking_pop(call, list_end::left); }
@@ -288,6 +307,9 @@ void blmove(command_call& call) {
   }
   blocking_move(call, from, to, call.args[5]);
 }
+
+void bzpopmin(command_call& call) { blocking_zpop(call, list_end::left); }
+void bzpopmax(command_call& call) { blocking_zpop(call, list_end::right); }
 
 void blmpop(command_call& call) {
   std::int64_t ms = 0;

@@ -77,6 +77,20 @@ void brpop(command_call&);
 void brpoplpush(command_call&);
 void blmove(command_call&);
 void blmpop(command_call&);
+void zadd(command_call&);  // zsets.cpp
+void zincrby(command_call&);
+void zrem(command_call&);
+void zcard(command_call&);
+void zscore(command_call&);
+void zmscore(command_call&);
+void zrank(command_call&);       // ZRANK and ZREVRANK
+void zrange(command_call&);      // the ZRANGE family
+void zcount(command_call&);      // ZCOUNT and ZLEXCOUNT
+void zremrange(command_call&);   // ZREMRANGEBYRANK/SCORE/LEX
+void zpopmin(command_call&);
+void zpopmax(command_call&);
+void bzpopmin(command_call&);  // blocking_lists.cpp
+void bzpopmax(command_call&);
 void sadd(command_call&);
 void srem(command_call&);
 void smembers(command_call&);

@@ -122,10 +122,21 @@ try:
 except redis.exceptions.ResponseError as e:
     assert str(e).startswith("WRONGTYPE")
 
+# A job queue: producers push, a worker pops (blocking), the queue drains.
+r.delete("jobs")
+assert r.lpush("jobs", "j1", "j2") == 2
+assert r.rpush("jobs", "j0") == 3
+assert r.lrange("jobs", 0, -1) == [b"j2", b"j1", b"j0"]
+assert r.brpop(["empty", "jobs"], timeout=1) == (b"jobs", b"j0")
+assert r.blpop("jobs", timeout=1) == (b"jobs", b"j2")
+assert r.llen("jobs") == 1 and r.lmove("jobs", "done", "LEFT", "RIGHT") == b"j1"
+assert r.blpop("jobs", timeout=0.1) is None
+assert r.lpos("done", "j1") == 0
+
 # Unsupported commands fail loudly, never with a fake success.
 try:
-    r.execute_command("LPUSH", "list", "x")
-    raise AssertionError("LPUSH is not implemented and must say so")
+    r.execute_command("XADD", "stream", "*", "f", "v")
+    raise AssertionError("XADD is not implemented and must say so")
 except redis.exceptions.ResponseError as e:
     assert "unknown command" in str(e)
 

@@ -46,6 +46,8 @@ void memory_keyspace::write(const storage::caller& c, std::string_view key, std:
   r.members.clear();
   r.is_list = false;
   r.items.clear();
+  r.is_zset = false;
+  r.scores.clear();
   r.value = std::move(value);
   r.expires_ms = expires_ms;
   r.version = next_version_++;
@@ -61,7 +63,7 @@ std::int64_t memory_keyspace::when_ms(const storage::expiry& e) const {
 void memory_keyspace::get(const storage::caller& c, std::string_view key, kv_callback cb) {
   kv_result r;
   if (row* x = live(c, key)) {
-    if (x->is_hash || x->is_set || x->is_list)
+    if (x->is_hash || x->is_set || x->is_list || x->is_zset)
       r.error = storage::wrong_type_error;
     else
       r.value = x->value;
@@ -284,7 +286,7 @@ void memory_keyspace::key_range(const storage::caller& c, std::string_view from,
     if (below && it->first.second >= *below) break;
     if (it->second.expires_ms >= 0 && it->second.expires_ms <= now_ms_) continue;
     r.values.emplace_back(it->first.second);
-    r.integers.push_back(it->second.is_hash ? 1 : it->second.is_set ? 2 : it->second.is_list ? 3 : 0);
+    r.integers.push_back(it->second.is_hash ? 1 : it->second.is_set ? 2 : it->second.is_list ? 3 : it->second.is_zset ? 4 : 0);
     if (limit > 0 && r.values.size() >= limit) break;
   }
   cb(std::move(r));
@@ -381,6 +383,7 @@ void memory_keyspace::key_type(const storage::caller& c, std::string_view key, k
   if (row* x = live(c, key)) r.value = x->is_hash  ? "hash"
                                       : x->is_set ? "set"
                                       : x->is_list ? "list"
+                                      : x->is_zset ? "zset"
                                                    : "string";
   cb(std::move(r));
 }
@@ -439,6 +442,10 @@ void memory_keyspace::describe(const storage::caller& c, std::string_view key, k
       longest = std::max(longest, m.size());
       integers = integers && !m.empty() && m.find_first_not_of("-0123456789") == std::string::npos;
     }
+  } else if (x->is_zset) {
+    r.integer = 4;
+    r.integer2 = static_cast<std::int64_t>(x->scores.size());
+    for (const auto& [m, v] : x->scores) longest = std::max(longest, m.size());
   } else if (x->is_list) {
     r.integer = 3;
     r.integer2 = static_cast<std::int64_t>(x->items.size());
@@ -461,6 +468,7 @@ void memory_keyspace::memory_usage(const storage::caller& c, std::string_view ke
     for (const auto& [f, v] : x->fields) r.integer += static_cast<std::int64_t>(f.size() + v.size());
     for (const auto& m : x->members) r.integer += static_cast<std::int64_t>(m.size());
     for (const auto& m : x->items) r.integer += static_cast<std::int64_t>(m.size());
+    for (const auto& [m, v] : x->scores) r.integer += static_cast<std::int64_t>(m.size() + 8);
   }
   cb(std::move(r));
 }

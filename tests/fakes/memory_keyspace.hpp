@@ -22,6 +22,7 @@ class memory_keyspace final : public storage::keyspace,
                               public storage::hash_store,
                               public storage::set_store,
                               public storage::list_store,
+                              public storage::zset_store,
                               public storage::maintenance {
  public:
   void start() override {}
@@ -33,6 +34,7 @@ class memory_keyspace final : public storage::keyspace,
   storage::hash_store& hashes() override { return *this; }
   storage::set_store& sets() override { return *this; }
   storage::list_store& lists() override { return *this; }
+  storage::zset_store& zsets() override { return *this; }
   storage::maintenance& maintenance() override { return *this; }
 
   /// Deletes up to `limit` expired rows; integer: rows deleted.
@@ -185,6 +187,26 @@ class memory_keyspace final : public storage::keyspace,
                     storage::list_end from_end, storage::list_end to_end,
                     storage::kv_callback cb) override;
 
+  // Sorted sets (memory_zsets.cpp).
+  void zadd(const storage::caller& c, std::string_view key, unsigned flags,
+            std::span<const double> scores, std::span<const std::string_view> members,
+            storage::kv_callback cb) override;
+  void zrem(const storage::caller& c, std::string_view key,
+            std::span<const std::string_view> members, storage::kv_callback cb) override;
+  void zcard(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+  void zscores(const storage::caller& c, std::string_view key,
+               std::span<const std::string_view> members, storage::kv_callback cb) override;
+  void zrank(const storage::caller& c, std::string_view key, std::string_view member,
+             bool reverse, storage::kv_callback cb) override;
+  void zrange(const storage::caller& c, std::string_view key, const storage::zrange_spec& spec,
+              std::size_t limit, storage::kv_callback cb) override;
+  void zcount(const storage::caller& c, std::string_view key, const storage::zrange_spec& spec,
+              storage::kv_callback cb) override;
+  void zremrange(const storage::caller& c, std::string_view key,
+                 const storage::zrange_spec& spec, storage::kv_callback cb) override;
+  void zpop(const storage::caller& c, std::span<const std::string_view> keys, bool highest,
+            std::int64_t count, storage::kv_callback cb) override;
+
   void clear() { rows_.clear(); }
 
   void list_function_libraries(const storage::caller& c, storage::kv_callback cb) override {
@@ -241,7 +263,17 @@ class memory_keyspace final : public storage::keyspace,
     std::set<std::string> members;  // a set's
     bool is_list = false;
     std::deque<std::string> items;  // a list's
+    bool is_zset = false;
+    std::map<std::string, double> scores;  // a sorted set's
   };
+  /// The live row at `key` if it holds a sorted set (else nullptr, `wrong` set when it holds
+  /// another type); made fresh when absent and `create`.
+  row* zset_row(const storage::caller& c, std::string_view key, bool create, bool& wrong);
+  /// The members of `x` in (score, member) order.
+  static std::vector<std::pair<double, std::string>> ordered(const row& x);
+  /// The members `spec` selects, in its order.
+  static std::vector<std::pair<double, std::string>> select(const row& x,
+                                                            const storage::zrange_spec& spec);
   /// The live row at `key` if it holds a list (else nullptr, `wrong` set when it holds another
   /// type); made fresh when absent and `create`.
   row* list_row(const storage::caller& c, std::string_view key, bool create, bool& wrong);

@@ -72,6 +72,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     w.io.restart();
     w.io.poll();  // CLIENT LIST/KILL hop through the loop's executor
   }
+  // The client leaves: a blocking pop still waiting (BLPOP ... 0) ends, as at a hang-up.
+  session->on_disconnect();
+  w.io.restart();
+  w.io.poll();
   if (!session->all_answered()) std::abort();  // a command left without a reply
   session->take_replies();
   return 0;

@@ -213,3 +213,19 @@ TEST_CASE("tenants never wake or feed each other's blocked clients") {
   CHECK(alice.next_reply().is_nil());                      // alice saw nothing of it
   CHECK(bob.cmd({"LRANGE", "jobs", "0", "-1"}).render() == "[\"bobs\"]");
 }
+
+TEST_CASE("BZPOPMIN and BZPOPMAX wait for a ZADD through another server") {
+  server_process a;
+  server_process b({}, false, a.schema());
+  client admin(a.port()), waiter(a.port()), writer(b.port());
+  waiter.append({"BZPOPMAX", "board", "other", "10"});
+  waiter.flush();
+  wait_blocked(admin, 1);
+  CHECK(writer.cmd({"ZADD", "board", "5", "low", "9", "high"}).integer == 2);
+  CHECK(waiter.next_reply().render() == "[\"board\", \"high\", \"9\"]");
+  waiter.append({"BZPOPMIN", "board", "10"});
+  waiter.flush();
+  CHECK(waiter.next_reply().render() == "[\"board\", \"low\", \"5\"]");
+  CHECK(writer.cmd({"EXISTS", "board"}).integer == 0);
+  CHECK(waiter.cmd({"BZPOPMIN", "board", "0.05"}).is_nil());
+}
