@@ -7,7 +7,9 @@ medians, spread, p50/p99 latency, FastPgCache's resident memory and CPU time, an
 Then the typed keyspace: HSET, HGET, SADD, SISMEMBER at 1 and 50 clients, each against pgbench
 running the statement FastPgCache runs for it, and once more on one hash / set that already holds
 BENCH_BIG_MEMBERS (default 1,000,000) members, to show a member's cost does not grow with its
-collection.
+collection. Then lists and sorted sets: LPUSH and RPOP over 100,000 lists, ZADD into and ZRANGE
+(10 members from a random score, BYSCORE LIMIT 0 10) of one sorted set of ZSET_MEMBERS (100,000)
+members, at 1 and 50 clients, against pgbench running the same statements.
 Environment: BENCH_RUNS (default 3), BENCH_SECONDS (target seconds per run, default 4),
 BENCH_OUT (markdown file to write the table to), BENCH_WORKLOADS (comma-separated names, default
 all).
@@ -163,6 +165,30 @@ PG_WORKLOADS = {
     "SADD big": PG_SADD % (KEYS - 1, literal("bigset"), PG_FIELD),
     "SISMEMBER big": PG_SISMEMBER % (KEYS - 1, PG_FIELD, literal("bigset")),
 }
+ZSET_MEMBERS = 100_000
+PG_LPUSH = ("\\set k random(0, %d)\nSELECT fastpgcache.cache_lpush('default', %s, "
+            "ARRAY[convert_to('%s', 'UTF8')], true, false);\n"
+            % (KEYS - 1, PG_KEY.replace("'key:'", "'l:'"), VALUE))
+PG_RPOP = ("\\set k random(0, %d)\nSELECT f.status, f.popped_key, u.v FROM "
+           "fastpgcache.cache_lpop('default', ARRAY[%s], false, 1) AS f LEFT JOIN LATERAL "
+           "unnest(f.items) WITH ORDINALITY AS u(v, i) ON true ORDER BY u.i;\n"
+           % (KEYS - 1, PG_KEY.replace("'key:'", "'l:'")))
+PG_ZADD = ("\\set k random(0, %d)\nSELECT status, result FROM fastpgcache.cache_zadd('default', "
+           "convert_to('zbig', 'UTF8'), ARRAY[%s], ARRAY[:k::float8], 0);\n"
+           % (ZSET_MEMBERS - 1, PG_KEY.replace("'key:'", "'m:'")))
+PG_ZRANGE = ("\\set k random(0, %d)\nSELECT k.type, r.o_member, r.o_score FROM fastpgcache.cache k "
+             "LEFT JOIN LATERAL fastpgcache.cache_zrange_rows(k.tenant, k.key, coalesce(k.length, 0), 1, "
+             "false, 0, -1, :k::float8, false, 'Infinity', false, NULL, 2, NULL, 3, 0, 10, 1000001) "
+             "WITH ORDINALITY AS r(o_member, o_score, i) ON true WHERE k.tenant = 'default' AND "
+             "k.key = convert_to('zbig', 'UTF8') AND (k.expires_at IS NULL OR k.expires_at > now()) "
+             "ORDER BY r.i;\n" % (ZSET_MEMBERS - 1))
+WORKLOADS.update({
+    "LPUSH": ["LPUSH", "l:__rand_int__", VALUE],
+    "RPOP": ["RPOP", "l:__rand_int__"],
+    "ZADD": ["ZADD", "zbig", "__rand_int__", "m:__rand_int__"],
+    "ZRANGE": ["ZRANGE", "zbig", "__rand_int__", "+inf", "BYSCORE", "LIMIT", "0", "10"],
+})
+PG_WORKLOADS.update({"LPUSH": PG_LPUSH, "RPOP": PG_RPOP, "ZADD": PG_ZADD, "ZRANGE": PG_ZRANGE})
 TYPED_CLIENTS = [1, 50]
 SELECTED = [w for w in os.environ.get("BENCH_WORKLOADS", ",".join(WORKLOADS)).split(",") if w]
 
@@ -211,6 +237,25 @@ def main():
             if any(w not in ("SET EX", "GET") for w in SELECTED):
                 for name in ("HSET", "SADD", "HSET big", "SADD big"):
                     redis_benchmark(port, WORKLOADS[name], 50, 16, KEYS * 2)
+        if any(w in ("RPOP", "ZRANGE", "ZADD", "LPUSH") for w in SELECTED):
+            # Lists to pop from (RPOP pops what LPUSH runs push), and the sorted set ZRANGE
+            # reads: ZSET_MEMBERS members with their index as score, on both servers (SQL for
+            # FastPgCache, a Lua loop for Redis).
+            for port in (fpc_port, redis_port):
+                redis_benchmark(port, WORKLOADS["LPUSH"], 50, 16, KEYS * 20)
+            body = ("for i=0,%d do redis.call('ZADD', KEYS[1], i, 'm:'..string.format("
+                    "'%%012d', i)) end" % (ZSET_MEMBERS - 1))
+            subprocess.run(["redis-cli", "-p", str(redis_port), "EVAL", body, "1", "zbig"],
+                           check=True, capture_output=True)
+            for statement in (
+                    "INSERT INTO fastpgcache.cache (tenant, key, value, type, length) VALUES "
+                    "('default', 'zbig', NULL, 4, %d) ON CONFLICT DO NOTHING" % ZSET_MEMBERS,
+                    "INSERT INTO fastpgcache.cache_zset SELECT 'default', 'zbig', "
+                    "convert_to('m:' || lpad(g::text, 12, '0'), 'UTF8'), g FROM "
+                    "generate_series(0, %d) g ON CONFLICT DO NOTHING" % (ZSET_MEMBERS - 1),
+                    "VACUUM ANALYZE fastpgcache.cache_zset"):
+                subprocess.run([f"{PG_BIN}/psql", "-XAtq", uri, "-c", statement], check=True,
+                               capture_output=True)
         if any(w.endswith(" big") for w in SELECTED):
             load_big_collections(uri)
             redis_fill = ["redis-cli", "-p", str(redis_port)]

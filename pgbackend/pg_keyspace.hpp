@@ -198,6 +198,23 @@ class pg_keyspace final : public storage::keyspace,
                  const storage::zrange_spec& spec, storage::kv_callback cb) override;
   void zpop(const storage::caller& c, std::span<const std::string_view> keys, bool highest,
             std::int64_t count, storage::kv_callback cb) override;
+  void zcombine(const storage::caller& c, storage::zset_operation op,
+                std::span<const std::string_view> keys, std::span<const double> weights,
+                storage::zset_aggregate aggregate, std::size_t limit,
+                storage::kv_callback cb) override;
+  void zcombine_into(const storage::caller& c, storage::zset_operation op,
+                     std::string_view destination, std::span<const std::string_view> keys,
+                     std::span<const double> weights, storage::zset_aggregate aggregate,
+                     storage::kv_callback cb) override;
+  void zintercard(const storage::caller& c, std::span<const std::string_view> keys,
+                  std::int64_t limit, storage::kv_callback cb) override;
+  void zrangestore(const storage::caller& c, std::string_view destination,
+                   std::string_view source, const storage::zrange_spec& spec,
+                   storage::kv_callback cb) override;
+  void zrandmember(const storage::caller& c, std::string_view key, std::int64_t count,
+                   storage::kv_callback cb) override;
+  void zscan_page(const storage::caller& c, std::string_view key, std::string_view from,
+                  std::size_t limit, storage::kv_callback cb) override;
 
   void list_function_libraries(const storage::caller& c, storage::kv_callback cb) override;
   void save_function_library(const storage::caller& c, std::string_view name,

@@ -39,6 +39,11 @@ struct zrange_spec {
   std::int64_t count = -1;     ///< LIMIT count, negative: all
 };
 
+/// ZINTER, ZUNION, ZDIFF (the zcombine function tests the same numbers).
+enum class zset_operation { intersection = 0, zset_union = 1, difference = 2 };
+/// AGGREGATE SUM, MIN, MAX.
+enum class zset_aggregate { sum = 0, min = 1, max = 2 };
+
 /// Every operation answers wrong_type_error when a key it reads holds another type. Scores come
 /// back in kv_result::doubles, one per member in values.
 class zset_store {
@@ -73,6 +78,30 @@ class zset_store {
   /// values/doubles up to `count` lowest (or `highest`) members and scores, removed.
   virtual void zpop(const caller& c, std::span<const std::string_view> keys, bool highest,
                     std::int64_t count, kv_callback cb) = 0;
+  /// values/doubles: the result of `op` over `keys` (sorted sets, or sets whose members score 1)
+  /// with `weights` (one per key) and `aggregate`, in (score, member) order, at most `limit` + 1.
+  virtual void zcombine(const caller& c, zset_operation op, std::span<const std::string_view> keys,
+                        std::span<const double> weights, zset_aggregate aggregate,
+                        std::size_t limit, kv_callback cb) = 0;
+  /// integer: the size of the result, stored at `destination` (replacing any type; an empty
+  /// result deletes it).
+  virtual void zcombine_into(const caller& c, zset_operation op, std::string_view destination,
+                             std::span<const std::string_view> keys,
+                             std::span<const double> weights, zset_aggregate aggregate,
+                             kv_callback cb) = 0;
+  /// integer: the size of the intersection, counting stops at `limit` (0: no limit).
+  virtual void zintercard(const caller& c, std::span<const std::string_view> keys,
+                          std::int64_t limit, kv_callback cb) = 0;
+  /// integer: members of `source`'s range stored at `destination` (ZRANGESTORE).
+  virtual void zrangestore(const caller& c, std::string_view destination,
+                           std::string_view source, const zrange_spec& spec, kv_callback cb) = 0;
+  /// values/doubles: `count` > 0 distinct random members (all when fewer), `count` < 0 that many
+  /// with repeats.
+  virtual void zrandmember(const caller& c, std::string_view key, std::int64_t count,
+                           kv_callback cb) = 0;
+  /// values/doubles: up to `limit` members from `from` on, in member byte order (ZSCAN).
+  virtual void zscan_page(const caller& c, std::string_view key, std::string_view from,
+                          std::size_t limit, kv_callback cb) = 0;
 };
 
 }  // namespace fpc::storage

@@ -75,7 +75,9 @@ table_objects table_objects_for(const std::string& schema, const std::string& ta
                        qs + config::quote_identifier(table + "_zrem"),
                        qs + config::quote_identifier(table + "_zrange_rows"),
                        qs + config::quote_identifier(table + "_zremrange"),
-                       qs + config::quote_identifier(table + "_zpop")};
+                       qs + config::quote_identifier(table + "_zpop"),
+                       qs + config::quote_identifier(table + "_zcombine"),
+                       qs + config::quote_identifier(table + "_zrangestore")};
 }
 
 namespace {

@@ -124,6 +124,12 @@ enum class statement : int {
   zcount,     ///< $1 tenant, $2 key, range, $17 limit -> (type, count)
   zremrange,  ///< $1 tenant, $2 key, range -> removed
   zpop,       ///< $1 tenant, $2 bytea[] keys, $3 highest, $4 count -> (status, key, member, score)
+  zcombine,   ///< $1 tenant, $2 op, $3 bytea[] keys, $4 float8[] weights, $5 aggregate, $6 mode,
+              ///< $7 destination, $8 limit -> (status, member, score)
+  zrangestore,  ///< $1 tenant, $2 destination, $3 source, range as $4..$17 -> stored
+  zrandmember_distinct,  ///< $1 tenant, $2 key, $3 count -> (type, member, score), distinct
+  zrandmember_repeat,    ///< $1 tenant, $2 key, $3 count -> (type, member, score), repeats
+  zscan_page,  ///< $1 tenant, $2 key, $3 from, $4 limit -> (type, member, score) from $3 on
   count_,
 };
 
@@ -183,6 +189,9 @@ enum class statement : int {
     case statement::zrank:
     case statement::zrange:
     case statement::zcount:
+    case statement::zrandmember_distinct:
+    case statement::zrandmember_repeat:
+    case statement::zscan_page:
       return true;
     default:
       return false;
@@ -243,6 +252,8 @@ struct table_objects {
   std::string zrange_rows;     // "schema"."table_zrange_rows"(...): the members a range selects
   std::string zremrange;       // "schema"."table_zremrange"(...)
   std::string zpop;            // "schema"."table_zpop"(...): ZPOPMIN/MAX and BZPOPMIN/MAX
+  std::string zcombine;        // "schema"."table_zcombine"(...): ZUNION/ZINTER/ZDIFF and forms
+  std::string zrangestore;     // "schema"."table_zrangestore"(...)
 };
 [[nodiscard]] table_objects table_objects_for(const std::string& schema, const std::string& table);
 

@@ -212,6 +212,82 @@ std::string zpop_ddl(const table_objects& n) {
                           "record", body);
 }
 
+// Replaces p_dest with the members and scores in `members`/`scores` (a key of any type; none
+// when the arrays are empty), as a STORE command does.
+std::string store_into_dest(const table_objects& n) {
+  return "DELETE FROM " + n.table + of_zset("p_dest") + "; "
+         "IF coalesce(cardinality(members), 0) > 0 THEN "
+         "INSERT INTO " + n.table + " (tenant, key, value, type, length) VALUES (p_tenant, p_dest, "
+         "NULL, 4, cardinality(members)); "
+         "INSERT INTO " + n.zsets + " (tenant, key, member, score) SELECT p_tenant, p_dest, m, sc "
+         "FROM unnest(members, scores) AS u(m, sc); "
+         "END IF; ";
+}
+
+// ZUNION / ZINTER / ZDIFF (p_op 1 / 0 / 2) over sorted sets and plain sets (a set member scores
+// 1), weighted, aggregated by SUM / MIN / MAX (p_agg 0 / 1 / 2; a NaN becomes 0, as Redis does).
+// p_mode 0 answers the members and scores in (score, member) order (at most p_limit), 1 their
+// number (counting stops at p_limit, 0 for none), 2 stores them at p_dest and answers their
+// number. status -1: a key holds another type (every key is checked first).
+std::string zcombine_ddl(const table_objects& n) {
+  const std::string live_k = "(k.expires_at IS NULL OR k.expires_at > now())";
+  const std::string body =
+      "DECLARE inputs int := cardinality(p_keys); "
+      "BEGIN "
+      "IF EXISTS (SELECT 1 FROM " + n.table + " WHERE tenant = p_tenant AND key = ANY(p_keys) "
+      "AND " + live + " AND type NOT IN (2, 4)) THEN status := -1; RETURN; END IF; "
+      "WITH inputs AS (SELECT q.k, q.w, q.i FROM unnest(p_keys, p_weights) WITH ORDINALITY "
+      "AS q(k, w, i)), "
+      "src AS (SELECT q.i, z.member, z.score * q.w AS s FROM inputs q JOIN " + n.table +
+      " k ON k.tenant = p_tenant AND k.key = q.k AND k.type = 4 AND " + live_k + " JOIN " +
+      n.zsets + " z ON z.tenant = p_tenant AND z.key = q.k "
+      "UNION ALL SELECT q.i, m.member, q.w FROM inputs q JOIN " + n.table +
+      " k ON k.tenant = p_tenant AND k.key = q.k AND k.type = 2 AND " + live_k + " JOIN " +
+      n.sets + " m ON m.tenant = p_tenant AND m.key = q.k), "
+      "fixed AS (SELECT i, member, CASE WHEN s = 'NaN'::float8 THEN 0 ELSE s END AS s FROM src), "
+      "result AS (SELECT member, CASE p_agg WHEN 0 THEN sum(s) WHEN 1 THEN min(s) ELSE max(s) END "
+      "AS s FROM fixed GROUP BY member HAVING CASE p_op WHEN 0 THEN count(*) = inputs "
+      "WHEN 1 THEN true ELSE bool_and(i = 1) END), "
+      "picked AS (SELECT member, CASE WHEN s = 'NaN'::float8 THEN 0 ELSE s END AS s FROM result "
+      "ORDER BY 2, 1 LIMIT CASE WHEN p_mode = 2 OR p_limit = 0 THEN NULL ELSE p_limit END) "
+      "SELECT array_agg(member ORDER BY s, member), array_agg(s ORDER BY s, member) "
+      "INTO members, scores FROM picked; "
+      "status := coalesce(cardinality(members), 0); "
+      "IF p_mode = 2 THEN " + store_into_dest(n) + "END IF; "
+      "IF p_mode <> 0 THEN members := NULL; scores := NULL; END IF; "
+      "END";
+  return plpgsql_function(n.zcombine,
+                          "p_tenant text, p_op int8, p_keys bytea[], p_weights float8[], "
+                          "p_agg int8, p_mode int8, p_dest bytea, p_limit int8, "
+                          "OUT status int8, OUT members bytea[], OUT scores float8[]",
+                          "record", body);
+}
+
+// ZRANGESTORE: the members a range of p_src selects, stored at p_dest; -1 when p_src holds
+// another type.
+std::string zrangestore_ddl(const table_objects& n) {
+  const std::string body =
+      "DECLARE r record; members bytea[]; scores float8[]; "
+      "BEGIN "
+      "SELECT type, length INTO r FROM " + n.table + of_zset("p_src") + " AND " + live + "; "
+      "IF FOUND AND r.type <> 4 THEN RETURN -1; END IF; "
+      "IF FOUND THEN "
+      "SELECT array_agg(q.o_member ORDER BY q.i), array_agg(q.o_score ORDER BY q.i) "
+      "INTO members, scores FROM " + n.zrange_rows +
+      "(p_tenant, p_src, coalesce(r.length, 0), p_kind, p_rev, p_start, p_stop, p_min, p_min_ex, "
+      "p_max, p_max_ex, p_lmin, p_lmin_k, p_lmax, p_lmax_k, p_offset, p_count, NULL) "
+      "WITH ORDINALITY AS q(o_member, o_score, i); "
+      "END IF; " + store_into_dest(n) +
+      "RETURN coalesce(cardinality(members), 0); "
+      "END";
+  return plpgsql_function(
+      n.zrangestore,
+      "p_tenant text, p_dest bytea, p_src bytea, p_kind int8, p_rev bool, p_start int8, "
+      "p_stop int8, p_min float8, p_min_ex bool, p_max float8, p_max_ex bool, p_lmin bytea, "
+      "p_lmin_k int8, p_lmax bytea, p_lmax_k int8, p_offset int8, p_count int8",
+      "int8", body);
+}
+
 }  // namespace
 
 std::vector<std::string> zset_ddl(const table_objects& n) {
@@ -224,7 +300,9 @@ std::vector<std::string> zset_ddl(const table_objects& n) {
           zrem_ddl(n),
           zrange_rows_ddl(n),
           zremrange_ddl(n),
-          zpop_ddl(n)};
+          zpop_ddl(n),
+          zcombine_ddl(n),
+          zrangestore_ddl(n)};
 }
 
 void define_zset_statements(const table_objects& n, const statement_definer& def) {
@@ -270,6 +348,34 @@ void define_zset_statements(const table_objects& n, const statement_definer& def
   write_types.insert(write_types.end(), spec_types.begin(), spec_types.end());
   def(statement::zremrange, "fpc_zremrange",
       "SELECT " + n.zremrange + "($1, $2, " + spec_args + ")", write_types);
+  def(statement::zcombine, "fpc_zcombine",
+      "SELECT f.status, u.m, u.s FROM " + n.zcombine +
+          "($1, $2, $3::bytea[], $4::float8[], $5, $6, $7, $8) AS f LEFT JOIN LATERAL "
+          "unnest(f.members, f.scores) WITH ORDINALITY AS u(m, s, i) ON true ORDER BY u.i",
+      {text_oid, int8_oid, bytea_array_oid, float8_array_oid, int8_oid, int8_oid, bytea_oid,
+       int8_oid});
+  std::vector<Oid> store_types = {text_oid, bytea_oid, bytea_oid};
+  store_types.insert(store_types.end(), spec_types.begin(), spec_types.end());
+  def(statement::zrangestore, "fpc_zrangestore",
+      "SELECT " + n.zrangestore +
+          "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+      store_types);
+  const std::string member = " z ON z.tenant = k.tenant AND z.key = k.key";
+  def(statement::zrandmember_distinct, "fpc_zrandmember_distinct",
+      "SELECT k.type::int8, z.member, z.score FROM " + t + " k LEFT JOIN " + z + member +
+          live_key_condition + " ORDER BY random() LIMIT $3",
+      {text_oid, bytea_oid, int8_oid});
+  def(statement::zrandmember_repeat, "fpc_zrandmember_repeat",
+      "SELECT k.type::int8, a.m[a.i], a.s[a.i] FROM " + t +
+          " k CROSS JOIN LATERAL (SELECT m, s, 1 + floor(random() * cardinality(m))::int AS i "
+          "FROM (SELECT array_agg(x.member) AS m, array_agg(x.score) AS s FROM " + z +
+          " x WHERE x.tenant = k.tenant AND x.key = k.key) AS all_members, "
+          "generate_series(1, $3)) AS a" + live_key_condition + " AND cardinality(a.m) > 0",
+      {text_oid, bytea_oid, int8_oid});
+  def(statement::zscan_page, "fpc_zscan_page",
+      "SELECT k.type::int8, z.member, z.score FROM " + t + " k LEFT JOIN " + z + member +
+          " AND z.member >= $3" + live_key_condition + " ORDER BY z.member LIMIT $4",
+      {text_oid, bytea_oid, bytea_oid, int8_oid});
   def(statement::zpop, "fpc_zpop",
       "SELECT f.status, f.popped_key, u.m, u.s FROM " + n.zpop +
           "($1, $2::bytea[], $3::bool, $4::int8) AS f LEFT JOIN LATERAL unnest(f.members, "

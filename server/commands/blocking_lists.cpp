@@ -11,6 +11,7 @@
 
 #include "server/commands/handlers.hpp"
 #include "server/commands/list_args.hpp"
+#include "server/commands/zset_args.hpp"
 #include "server/dispatch/command_call.hpp"
 #include "server/dispatch/key_waits.hpp"
 
@@ -19,7 +20,13 @@ namespace {
 
 using storage::list_end;
 
-enum class reply_shape { key_and_element, key_and_elements, element, key_member_score };
+enum class reply_shape {
+  key_and_element,   // BLPOP, BRPOP: [key, element]
+  key_and_elements,  // BLMPOP: [key, [element ...]]
+  element,           // BLMOVE, BRPOPLPUSH: the element
+  key_member_score,  // BZPOPMIN, BZPOPMAX: [key, member, score]
+  key_and_pairs,     // BZMPOP: [key, [[member, score] ...]]
+};
 
 constexpr std::string_view gone = "disconnected";  // client_connection::on_disconnect's reason
 
@@ -73,8 +80,8 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
     if (shape_ == reply_shape::element) {
       lists.move_element(session().who(), keys_[0], destination, end, destination_end,
                          [self](kv_result&& r) { self->answered(std::move(r)); });
-    } else if (shape_ == reply_shape::key_member_score) {
-      session().loop().store.zsets().zpop(session().who(), keys, end == list_end::right, 1,
+    } else if (shape_ == reply_shape::key_member_score || shape_ == reply_shape::key_and_pairs) {
+      session().loop().store.zsets().zpop(session().who(), keys, end == list_end::right, count,
                                           [self](kv_result&& r) { self->answered(std::move(r)); });
     } else {
       lists.pop(session().who(), keys, end, count,
@@ -85,7 +92,7 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
   void answered(kv_result&& r) {
     looking_ = false;
     if (pending_unblock_ && *pending_unblock_ == gone && r.ok() && r.value &&
-        shape_ != reply_shape::key_member_score) {
+        shape_ != reply_shape::key_member_score && shape_ != reply_shape::key_and_pairs) {
       // The client left while this pop ran: the elements go back where they came from.
       return give_back(r);
     }
@@ -202,6 +209,15 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
       w.bulk(*r.value);
       w.bulk(*r.values.at(0));
       w.floating(r.doubles.at(0));
+    } else if (shape_ == reply_shape::key_and_pairs) {
+      w.array(2);
+      w.bulk(*r.value);
+      w.array(r.values.size());
+      for (std::size_t i = 0; i < r.values.size(); ++i) {
+        w.array(2);
+        w.bulk(*r.values[i]);
+        w.floating(r.doubles[i]);
+      }
     } else {
       w.array(2);
       w.bulk(*r.value);
@@ -310,6 +326,22 @@ void blmove(command_call& call) {
 
 void bzpopmin(command_call& call) { blocking_zpop(call, list_end::left); }
 void bzpopmax(command_call& call) { blocking_zpop(call, list_end::right); }
+
+void bzmpop(command_call& call) {
+  std::int64_t ms = 0;
+  if (!timeout_arg(call, call.args[1], ms)) return;
+  zmpop_args a;
+  std::string error;
+  if (!parse_zmpop_args(call.args, 2, call.shared().settings.max_collection_reply, a, error)) {
+    call.out.error(error);
+    return;
+  }
+  auto pop = std::make_shared<blocked_pop>(
+      call, std::vector<std::string>(a.keys.begin(), a.keys.end()), reply_shape::key_and_pairs);
+  pop->end = a.highest ? list_end::right : list_end::left;
+  pop->count = a.count;
+  pop->start(ms);
+}
 
 void blmpop(command_call& call) {
   std::int64_t ms = 0;

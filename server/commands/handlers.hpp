@@ -89,6 +89,11 @@ void zcount(command_call&);      // ZCOUNT and ZLEXCOUNT
 void zremrange(command_call&);   // ZREMRANGEBYRANK/SCORE/LEX
 void zpopmin(command_call&);
 void zpopmax(command_call&);
+void zmpop(command_call&);
+void zcombine(command_call&);  // ZUNION/ZINTER/ZDIFF, their STORE forms, ZINTERCARD
+void zrangestore(command_call&);
+void zrandmember(command_call&);
+void bzmpop(command_call&);  // blocking_lists.cpp
 void bzpopmin(command_call&);  // blocking_lists.cpp
 void bzpopmax(command_call&);
 void sadd(command_call&);

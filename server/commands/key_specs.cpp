@@ -16,6 +16,12 @@ const std::vector<key_spec>& key_specs_of(std::string_view command) {
   };
   static const std::map<std::string_view, std::vector<key_spec>> table = {
       {"append", one("RW insert")},
+      {"zunionstore", {{"OW update", 1, 0, 1}, {"RO access", 2, 0, 1, {}, true}}},
+      {"zinterstore", {{"OW update", 1, 0, 1}, {"RO access", 2, 0, 1, {}, true}}},
+      {"zdiffstore", {{"OW update", 1, 0, 1}, {"RO access", 2, 0, 1, {}, true}}},
+      {"zrangestore", {{"OW update", 1, 0, 1}, {"RO access", 2, 0, 1}}},
+      {"zrandmember", one("RO access")},
+      {"zscan", one("RO access")},
       {"blmove", {{"RW access delete", 1, 0, 1}, {"RW insert", 2, 0, 1}}},
       {"blpop", {{"RW access delete", 1, -2, 1}}},
       {"brpop", {{"RW access delete", 1, -2, 1}}},

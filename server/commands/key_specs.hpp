@@ -13,6 +13,9 @@ struct key_spec {
   int last_key;            ///< find_keys range: relative to begin_index; -1: the last argument
   int key_step;
   std::string_view notes = {};  ///< Redis's explanation, where it gives one
+  /// find_keys is a keynum (a count at begin_index, the keys after it: ZUNIONSTORE's sources)
+  /// rather than a range; last_key and key_step are then unused.
+  bool keynum = false;
 };
 
 /// The key specs of a command (lower-case name), as redis-server 7.0 reports them; empty for a

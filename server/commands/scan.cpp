@@ -2,6 +2,8 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <charconv>
 #include <functional>
 #include <memory>
@@ -41,6 +43,14 @@ std::optional<std::string> prefix_end(std::string prefix) {
 // Character comparisons a loop may spend on one command's glob (about a millisecond); past it the
 // matching (at worst pattern length x key bytes) moves to the worker thread.
 constexpr std::size_t glob_budget_on_loop = 1 << 20;
+
+// A score as Redis prints it in RESP2: %.17g, and inf / -inf.
+std::string score_text(double d) {
+  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+  char buf[64];
+  const int n = std::snprintf(buf, sizeof buf, "%.17g", d);
+  return std::string(buf, static_cast<std::size_t>(n));
+}
 
 bool matches_everything(std::string_view pattern) {
   return pattern.find_first_not_of('*') == std::string_view::npos;
@@ -217,7 +227,9 @@ void scan(command_call& call) {
 // as Redis answers for its compact encodings.
 void member_scan(command_call& call) {
   const auto& args = call.args;
-  const bool hash = resp::iequals(args[0], "hscan");
+  // A sorted set's page comes as (member, score) pairs, like a hash's (field, value).
+  const bool zset = resp::iequals(args[0], "zscan");
+  const bool hash = zset || resp::iequals(args[0], "hscan");
   std::uint64_t cursor = 0;
   std::string pattern;
   long long count = 0;
@@ -279,7 +291,22 @@ void member_scan(command_call& call) {
                  reply.finish();
                });
   };
-  if (hash) {
+  if (zset) {
+    // Scores as Redis prints them (%.17g, inf), interleaved with the members.
+    call.store().zsets().zscan_page(
+        call.session.who(), args[1], from, page + 1, [done = std::move(done)](kv_result&& r) {
+          if (!r.ok()) return done(std::move(r));
+          std::vector<std::string> owned;
+          owned.reserve(r.values.size() * 2);
+          for (std::size_t i = 0; i < r.values.size(); ++i) {
+            owned.emplace_back(*r.values[i]);
+            owned.push_back(score_text(r.doubles[i]));
+          }
+          kv_result pairs;
+          for (const auto& text : owned) pairs.values.emplace_back(text);
+          done(std::move(pairs));  // copies what it keeps while `owned` is alive
+        });
+  } else if (hash) {
     call.store().hashes().hscan_page(call.session.who(), args[1], from, page + 1, std::move(done));
   } else {
     call.store().sets().sscan_page(call.session.who(), args[1], from, page + 1, std::move(done));

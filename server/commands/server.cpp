@@ -68,6 +68,18 @@ void write_key_specs(resp::reply_writer& w, const command_spec& c) {
     w.bulk("find_keys");
     w.map(2);
     w.bulk("type");
+    if (k.keynum) {
+      w.bulk("keynum");
+      w.bulk("spec");
+      w.map(3);
+      w.bulk("keynumidx");
+      w.integer(0);
+      w.bulk("firstkey");
+      w.integer(1);
+      w.bulk("keystep");
+      w.integer(1);
+      continue;
+    }
     w.bulk("range");
     w.bulk("spec");
     w.map(3);
@@ -402,6 +414,10 @@ std::string_view flags_of_key(const command_spec& c, std::span<const std::string
     const long long end = k.last_key < 0 ? static_cast<long long>(argc) + k.last_key
                                          : begin + k.last_key;
     const auto i = static_cast<long long>(index);
+    if (k.keynum) {
+      if (i > begin) return k.flags;  // the keys after the count
+      continue;
+    }
     if (i >= begin && i <= end && (i - begin) % std::max(k.key_step, 1) == 0) return k.flags;
   }
   return (c.flags & flag_write) ? "RW" : "RO";

@@ -61,14 +61,16 @@ bool parse_zrange(std::string_view command, std::span<const std::string_view> ar
   const std::string name = resp::to_lower(command);
   // What the name fixes; ZRANGE leaves kind and direction to its options (Redis's AUTO).
   bool kind_open = false, direction_open = false;
-  if (name == "zrange") {
+  const bool store = name == "zrangestore";  // ZRANGESTORE: ZRANGE's options but WITHSCORES
+  if (name == "zrange" || store) {
     kind_open = direction_open = true;
   } else {
     if (name.find("byscore") != std::string::npos || name == "zcount") spec.kind = by::score;
     if (name.find("bylex") != std::string::npos || name == "zlexcount") spec.kind = by::lex;
     spec.reverse = name.starts_with("zrev");
   }
-  const bool takes_options = name.starts_with("zrange") || name.starts_with("zrevrange");
+  const bool takes_options =
+      name.starts_with("zrange") || name.starts_with("zrevrange");  // zrangestore too
   if (!takes_options && args.size() > 4) {
     error = "ERR syntax error";
     return false;
@@ -76,7 +78,7 @@ bool parse_zrange(std::string_view command, std::span<const std::string_view> ar
   bool limited = false;
   for (std::size_t i = 4; takes_options && i < args.size(); ++i) {
     const auto opt = args[i];
-    if (resp::iequals(opt, "withscores")) {
+    if (!store && resp::iequals(opt, "withscores")) {
       out.with_scores = true;
     } else if (resp::iequals(opt, "limit") && i + 2 < args.size()) {
       long long offset = 0, count = 0;
@@ -136,6 +138,143 @@ bool parse_zrange(std::string_view command, std::span<const std::string_view> ar
   // A negative offset selects nothing, as in Redis.
   if (spec.offset < 0) spec.count = 0, spec.offset = 0;
   return true;
+}
+
+bool parse_zmpop_args(std::span<const std::string_view> args, std::size_t numkeys_at,
+                      std::size_t limit, zmpop_args& out, std::string& error) {
+  long long numkeys = 0;
+  if (!resp::parse_integer(args[numkeys_at], numkeys) || numkeys <= 0) {
+    error = "ERR numkeys should be greater than 0";
+    return false;
+  }
+  const std::size_t first_key = numkeys_at + 1;
+  if (static_cast<unsigned long long>(numkeys) >= args.size() - first_key) {
+    error = "ERR syntax error";
+    return false;
+  }
+  const auto n = static_cast<std::size_t>(numkeys);
+  out.keys.assign(args.begin() + static_cast<std::ptrdiff_t>(first_key),
+                  args.begin() + static_cast<std::ptrdiff_t>(first_key + n));
+  std::size_t i = first_key + n;
+  if (resp::iequals(args[i], "min")) {
+    out.highest = false;
+  } else if (resp::iequals(args[i], "max")) {
+    out.highest = true;
+  } else {
+    error = "ERR syntax error";
+    return false;
+  }
+  ++i;
+  bool counted = false;
+  while (i < args.size()) {
+    if (!counted && resp::iequals(args[i], "count") && i + 1 < args.size()) {
+      long long count = 0;
+      if (!resp::parse_integer(args[i + 1], count) || count <= 0) {
+        error = "ERR count should be greater than 0";
+        return false;
+      }
+      if (static_cast<unsigned long long>(count) > limit) {
+        error = "ERR the reply would have more than " + std::to_string(limit) +
+                " members (max-collection-reply); pop with a smaller COUNT";
+        return false;
+      }
+      out.count = count;
+      counted = true;
+      i += 2;
+    } else {
+      error = "ERR syntax error";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool parse_zcombine_args(const std::string& name, std::span<const std::string_view> args,
+                         zcombine_args& out, std::string& error) {
+  using op = storage::zset_operation;
+  const bool store = name.ends_with("store");
+  const bool card = name == "zintercard";
+  out.operation = name.starts_with("zinter") ? op::intersection
+                  : name.starts_with("zdiff") ? op::difference
+                                              : op::zset_union;
+  const std::size_t numkeys_at = store ? 2 : 1;
+  if (store) out.destination = args[1];
+  long long numkeys = 0;
+  if (!resp::parse_integer(args[numkeys_at], numkeys)) {
+    error = not_integer;
+    return false;
+  }
+  if (numkeys < 1) {
+    error = "ERR at least 1 input key is needed for '" + name + "' command";
+    return false;
+  }
+  if (static_cast<unsigned long long>(numkeys) > args.size() - numkeys_at - 1) {
+    error = "ERR syntax error";
+    return false;
+  }
+  const auto n = static_cast<std::size_t>(numkeys);
+  out.keys.assign(args.begin() + static_cast<std::ptrdiff_t>(numkeys_at + 1),
+                  args.begin() + static_cast<std::ptrdiff_t>(numkeys_at + 1 + n));
+  out.weights.assign(n, 1.0);
+  const bool diff = out.operation == op::difference;
+  for (std::size_t j = numkeys_at + 1 + n; j < args.size();) {
+    const std::size_t remaining = args.size() - j;
+    if (!diff && !card && remaining >= n + 1 && resp::iequals(args[j], "weights")) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!parse_score(args[j + 1 + i], out.weights[i])) {
+          error = "ERR weight value is not a float";
+          return false;
+        }
+      }
+      j += n + 1;
+    } else if (!diff && !card && remaining >= 2 && resp::iequals(args[j], "aggregate")) {
+      const auto how = args[j + 1];
+      if (resp::iequals(how, "sum")) out.aggregate = storage::zset_aggregate::sum;
+      else if (resp::iequals(how, "min")) out.aggregate = storage::zset_aggregate::min;
+      else if (resp::iequals(how, "max")) out.aggregate = storage::zset_aggregate::max;
+      else {
+        error = "ERR syntax error";
+        return false;
+      }
+      j += 2;
+    } else if (!store && !card && resp::iequals(args[j], "withscores")) {
+      out.with_scores = true;
+      ++j;
+    } else if (card && remaining >= 2 && resp::iequals(args[j], "limit")) {
+      long long limit = 0;
+      if (!resp::parse_integer(args[j + 1], limit) || limit < 0) {
+        error = "ERR LIMIT can't be negative";
+        return false;
+      }
+      out.limit = limit;
+      j += 2;
+    } else {
+      error = "ERR syntax error";
+      return false;
+    }
+  }
+  return true;
+}
+
+kv_callback key_and_pairs_reply(command_call& call) {
+  return [reply = call.defer()](kv_result&& r) {
+    auto w = reply.writer();
+    if (!r.ok()) {
+      w.error(r.error);
+    } else if (!r.value) {
+      w.null_array();
+    } else {
+      w.array(2);
+      w.bulk(*r.value);
+      w.array(r.values.size());
+      for (std::size_t i = 0; i < r.values.size(); ++i) {
+        w.array(2);
+        w.bulk(*r.values[i]);
+        w.floating(r.doubles[i]);
+      }
+    }
+    reply.finish();
+  };
 }
 
 }  // namespace fpc::server::handlers

@@ -2,9 +2,14 @@
 // scores, score and lexicographic bounds, and the options of the ZRANGE family.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "server/dispatch/command_call.hpp"
 
 #include "storage/zset_store.hpp"
 
@@ -28,5 +33,33 @@ struct zrange_request {
 /// False with Redis's error text.
 [[nodiscard]] bool parse_zrange(std::string_view command, std::span<const std::string_view> args,
                                 zrange_request& out, std::string& error);
+
+/// ZMPOP's (and BZMPOP's) numkeys key [key ...] MIN|MAX [COUNT count], from args[numkeys_at].
+struct zmpop_args {
+  std::vector<std::string_view> keys;
+  bool highest = false;
+  std::int64_t count = 1;
+};
+[[nodiscard]] bool parse_zmpop_args(std::span<const std::string_view> args,
+                                    std::size_t numkeys_at, std::size_t limit, zmpop_args& out,
+                                    std::string& error);
+
+/// ZUNION/ZINTER/ZDIFF, their STORE forms and ZINTERCARD.
+struct zcombine_args {
+  storage::zset_operation operation = storage::zset_operation::zset_union;
+  std::optional<std::string_view> destination;
+  std::vector<std::string_view> keys;
+  std::vector<double> weights;  // one per key, 1 unless WEIGHTS
+  storage::zset_aggregate aggregate = storage::zset_aggregate::sum;
+  bool with_scores = false;
+  std::int64_t limit = 0;  // ZINTERCARD's LIMIT (0: none)
+};
+/// `name` is the command in lower case.
+[[nodiscard]] bool parse_zcombine_args(const std::string& name,
+                                       std::span<const std::string_view> args,
+                                       zcombine_args& out, std::string& error);
+
+/// [key, [[member, score] ...]] (ZMPOP, BZMPOP), or a null array when nothing was popped.
+kv_callback key_and_pairs_reply(command_call& call);
 
 }  // namespace fpc::server::handlers

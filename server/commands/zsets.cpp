@@ -1,5 +1,6 @@
 // Sorted set commands: ZADD and the rest of the family, over storage::zset_store (BZPOPMIN and
 // BZPOPMAX are in blocking_lists.cpp).
+#include <climits>
 #include <string>
 #include <vector>
 
@@ -260,5 +261,88 @@ void zremrange(command_call& call) {
 
 void zpopmin(command_call& call) { zpop(call, false); }
 void zpopmax(command_call& call) { zpop(call, true); }
+
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].
+void zmpop(command_call& call) {
+  zmpop_args a;
+  std::string error;
+  if (!parse_zmpop_args(call.args, 1, call.shared().settings.max_collection_reply, a, error)) {
+    call.out.error(error);
+    return;
+  }
+  call.store().zsets().zpop(call.session.who(), a.keys, a.highest, a.count,
+                            key_and_pairs_reply(call));
+}
+
+// ZUNION/ZINTER/ZDIFF numkeys key ... [WEIGHTS ...] [AGGREGATE ...] [WITHSCORES], their STORE
+// forms (destination first) and ZINTERCARD numkeys key ... [LIMIT limit].
+void zcombine(command_call& call) {
+  const std::string name = resp::to_lower(call.args[0]);
+  zcombine_args a;
+  std::string error;
+  if (!parse_zcombine_args(name, call.args, a, error)) {
+    call.out.error(error);
+    return;
+  }
+  auto& zsets = call.store().zsets();
+  if (name == "zintercard") {
+    zsets.zintercard(call.session.who(), a.keys, a.limit, integer_reply(call));
+  } else if (a.destination) {
+    zsets.zcombine_into(call.session.who(), a.operation, *a.destination, a.keys, a.weights,
+                        a.aggregate, integer_reply(call));
+  } else {
+    zsets.zcombine(call.session.who(), a.operation, a.keys, a.weights, a.aggregate,
+                   call.shared().settings.max_collection_reply,
+                   members_reply(call, a.with_scores));
+  }
+}
+
+// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count].
+void zrangestore(command_call& call) {
+  zrange_request request;
+  std::string error;
+  if (!parse_zrange("zrangestore", call.args.subspan(1), request, error)) {
+    call.out.error(error);
+    return;
+  }
+  call.store().zsets().zrangestore(call.session.who(), call.args[1], call.args[2], request.spec,
+                                   integer_reply(call));
+}
+
+// ZRANDMEMBER key [count [WITHSCORES]].
+void zrandmember(command_call& call) {
+  const auto& args = call.args;
+  if (args.size() == 2) {
+    call.store().zsets().zrandmember(call.session.who(), args[1], 1, first_value_reply(call));
+    return;
+  }
+  long long count = 0;
+  if (!resp::parse_integer(args[2], count)) {
+    call.out.error("ERR value is not an integer or out of range");
+    return;
+  }
+  if (count == LLONG_MIN) {
+    call.out.error(
+        "ERR value is out of range, value must between -9223372036854775807 and "
+        "9223372036854775807");
+    return;
+  }
+  if (args.size() > 4 || (args.size() == 4 && !resp::iequals(args[3], "withscores"))) {
+    call.out.error("ERR syntax error");
+    return;
+  }
+  const bool with_scores = args.size() == 4;
+  if (with_scores && (count < -LLONG_MAX / 2 || count > LLONG_MAX / 2)) {
+    call.out.error("ERR value is out of range");
+    return;
+  }
+  const auto limit = static_cast<long long>(call.shared().settings.max_collection_reply);
+  if (count > limit || -count > limit) {
+    call.out.error(too_big(static_cast<std::size_t>(limit)));
+    return;
+  }
+  call.store().zsets().zrandmember(call.session.who(), args[1], count,
+                                   members_reply(call, with_scores));
+}
 
 }  // namespace fpc::server::handlers

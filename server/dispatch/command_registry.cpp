@@ -84,6 +84,10 @@ std::vector<std::string_view> command_keys(const command_spec& spec,
     // EVAL script numkeys key...; SINTERCARD numkeys key...; BLMPOP timeout numkeys key...
     const std::size_t count_at = (spec.flags & (flag_script | flag_numkeys_late)) ? 2 : 1;
     long long numkeys = 0;
+    // ZUNIONSTORE destination numkeys key ...: the destination is a key too.
+    if ((spec.flags & flag_numkeys_late) && spec.first_key == 1 && args.size() > 1) {
+      keys.push_back(args[1]);
+    }
     if (args.size() <= count_at || !resp::parse_integer(args[count_at], numkeys)) return keys;
     for (std::size_t i = count_at + 1; i < args.size() && i - count_at <= static_cast<std::size_t>(std::max(numkeys, 0LL)); ++i) {
       keys.push_back(args[i]);

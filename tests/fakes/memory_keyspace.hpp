@@ -206,6 +206,23 @@ class memory_keyspace final : public storage::keyspace,
                  const storage::zrange_spec& spec, storage::kv_callback cb) override;
   void zpop(const storage::caller& c, std::span<const std::string_view> keys, bool highest,
             std::int64_t count, storage::kv_callback cb) override;
+  void zcombine(const storage::caller& c, storage::zset_operation op,
+                std::span<const std::string_view> keys, std::span<const double> weights,
+                storage::zset_aggregate aggregate, std::size_t limit,
+                storage::kv_callback cb) override;
+  void zcombine_into(const storage::caller& c, storage::zset_operation op,
+                     std::string_view destination, std::span<const std::string_view> keys,
+                     std::span<const double> weights, storage::zset_aggregate aggregate,
+                     storage::kv_callback cb) override;
+  void zintercard(const storage::caller& c, std::span<const std::string_view> keys,
+                  std::int64_t limit, storage::kv_callback cb) override;
+  void zrangestore(const storage::caller& c, std::string_view destination,
+                   std::string_view source, const storage::zrange_spec& spec,
+                   storage::kv_callback cb) override;
+  void zrandmember(const storage::caller& c, std::string_view key, std::int64_t count,
+                   storage::kv_callback cb) override;
+  void zscan_page(const storage::caller& c, std::string_view key, std::string_view from,
+                  std::size_t limit, storage::kv_callback cb) override;
 
   void clear() { rows_.clear(); }
 
@@ -271,6 +288,11 @@ class memory_keyspace final : public storage::keyspace,
   row* zset_row(const storage::caller& c, std::string_view key, bool create, bool& wrong);
   /// The members of `x` in (score, member) order.
   static std::vector<std::pair<double, std::string>> ordered(const row& x);
+  /// The result of ZUNION/ZINTER/ZDIFF, or nothing (WRONGTYPE).
+  std::optional<std::map<std::string, double>> zcombined(
+      const storage::caller& c, storage::zset_operation op,
+      std::span<const std::string_view> keys, std::span<const double> weights,
+      storage::zset_aggregate aggregate);
   /// The members `spec` selects, in its order.
   static std::vector<std::pair<double, std::string>> select(const row& x,
                                                             const storage::zrange_spec& spec);

@@ -2,6 +2,8 @@
 // demand (simple, not fast).
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <optional>
 #include <string>
 
 #include "tests/fakes/memory_keyspace.hpp"
@@ -250,6 +252,174 @@ void memory_keyspace::zpop(const storage::caller& c, std::span<const std::string
     return cb(std::move(r));
   }
   cb({});
+}
+
+}  // namespace fpc::test
+
+namespace fpc::test {
+
+namespace {
+using storage::zset_aggregate;
+using storage::zset_operation;
+
+double aggregated(zset_aggregate how, double a, double b) {
+  double r = how == zset_aggregate::sum ? a + b
+             : how == zset_aggregate::min ? std::min(a, b)
+                                          : std::max(a, b);
+  return std::isnan(r) ? 0 : r;
+}
+}  // namespace
+
+void memory_keyspace::zcombine(const storage::caller& c, zset_operation op,
+                               std::span<const std::string_view> keys,
+                               std::span<const double> weights, zset_aggregate aggregate,
+                               std::size_t limit, kv_callback cb) {
+  auto result = zcombined(c, op, keys, weights, aggregate);
+  if (!result) return cb(wrong_type());
+  std::vector<std::pair<double, std::string>> order;
+  for (const auto& [m, s] : *result) order.emplace_back(s, m);
+  std::sort(order.begin(), order.end());
+  if (order.size() > limit + 1) order.resize(limit + 1);
+  kv_result r;
+  for (const auto& [s, m] : order) {
+    r.values.emplace_back(m);
+    r.doubles.push_back(s);
+  }
+  cb(std::move(r));
+}
+
+std::optional<std::map<std::string, double>> memory_keyspace::zcombined(
+    const storage::caller& c, zset_operation op, std::span<const std::string_view> keys,
+    std::span<const double> weights, zset_aggregate aggregate) {
+  std::vector<std::map<std::string, double>> inputs;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    std::map<std::string, double> in;
+    if (row* x = live(c, keys[i])) {
+      if (x->is_zset) {
+        for (const auto& [m, s] : x->scores) in[m] = s * weights[i];
+      } else if (x->is_set) {
+        for (const auto& m : x->members) in[m] = weights[i];
+      } else {
+        return std::nullopt;
+      }
+    }
+    for (auto& [m, s] : in) {
+      if (std::isnan(s)) s = 0;
+    }
+    inputs.push_back(std::move(in));
+  }
+  std::map<std::string, double> out;
+  if (inputs.empty()) return out;
+  if (op == zset_operation::difference) {
+    for (const auto& [m, s] : inputs[0]) {
+      bool elsewhere = false;
+      for (std::size_t i = 1; i < inputs.size(); ++i) elsewhere = elsewhere || inputs[i].count(m);
+      if (!elsewhere) out[m] = s;
+    }
+    return out;
+  }
+  std::map<std::string, int> seen;
+  for (const auto& in : inputs) {
+    for (const auto& [m, s] : in) {
+      const auto it = out.find(m);
+      out[m] = it == out.end() ? s : aggregated(aggregate, it->second, s);
+      ++seen[m];
+    }
+  }
+  if (op == zset_operation::intersection) {
+    for (auto it = out.begin(); it != out.end();) {
+      it = seen[it->first] == static_cast<int>(inputs.size()) ? std::next(it) : out.erase(it);
+    }
+  }
+  return out;
+}
+
+void memory_keyspace::zcombine_into(const storage::caller& c, zset_operation op,
+                                    std::string_view destination,
+                                    std::span<const std::string_view> keys,
+                                    std::span<const double> weights, zset_aggregate aggregate,
+                                    kv_callback cb) {
+  auto result = zcombined(c, op, keys, weights, aggregate);
+  if (!result) return cb(wrong_type());
+  rows_.erase(id{std::string(c.tenant), std::string(destination)});
+  kv_result r;
+  r.integer = static_cast<std::int64_t>(result->size());
+  if (!result->empty()) {
+    row& x = rows_[id{std::string(c.tenant), std::string(destination)}];
+    x = row{};
+    x.is_zset = true;
+    x.scores = std::move(*result);
+  }
+  cb(std::move(r));
+}
+
+void memory_keyspace::zintercard(const storage::caller& c, std::span<const std::string_view> keys,
+                                 std::int64_t limit, kv_callback cb) {
+  const std::vector<double> ones(keys.size(), 1.0);
+  auto result = zcombined(c, zset_operation::intersection, keys, ones, zset_aggregate::sum);
+  if (!result) return cb(wrong_type());
+  kv_result r;
+  r.integer = static_cast<std::int64_t>(result->size());
+  if (limit > 0) r.integer = std::min(r.integer, limit);
+  cb(std::move(r));
+}
+
+void memory_keyspace::zrangestore(const storage::caller& c, std::string_view destination,
+                                  std::string_view source, const zrange_spec& spec,
+                                  kv_callback cb) {
+  bool wrong = false;
+  row* x = zset_row(c, source, false, wrong);
+  if (wrong) return cb(wrong_type());
+  std::vector<std::pair<double, std::string>> picked;
+  if (x != nullptr) picked = select(*x, spec);
+  rows_.erase(id{std::string(c.tenant), std::string(destination)});
+  kv_result r;
+  r.integer = static_cast<std::int64_t>(picked.size());
+  if (!picked.empty()) {
+    row& d = rows_[id{std::string(c.tenant), std::string(destination)}];
+    d = row{};
+    d.is_zset = true;
+    for (const auto& [s, m] : picked) d.scores[m] = s;
+  }
+  cb(std::move(r));
+}
+
+void memory_keyspace::zrandmember(const storage::caller& c, std::string_view key,
+                                  std::int64_t count, kv_callback cb) {
+  bool wrong = false;
+  row* x = zset_row(c, key, false, wrong);
+  if (wrong) return cb(wrong_type());
+  kv_result r;
+  if (x == nullptr) return cb(std::move(r));
+  std::vector<std::pair<std::string, double>> all(x->scores.begin(), x->scores.end());
+  const auto n = static_cast<std::int64_t>(all.size());
+  static std::vector<std::pair<std::string, double>> picked;  // outlives the views below
+  picked.clear();
+  if (count >= 0) {
+    for (std::int64_t i = 0; i < std::min(count, n); ++i) picked.push_back(all[static_cast<std::size_t>(i)]);
+  } else {
+    for (std::int64_t i = 0; i < -count; ++i) picked.push_back(all[static_cast<std::size_t>(i % n)]);
+  }
+  for (const auto& [m, s] : picked) {
+    r.values.emplace_back(m);
+    r.doubles.push_back(s);
+  }
+  cb(std::move(r));
+}
+
+void memory_keyspace::zscan_page(const storage::caller& c, std::string_view key,
+                                 std::string_view from, std::size_t limit, kv_callback cb) {
+  bool wrong = false;
+  row* x = zset_row(c, key, false, wrong);
+  if (wrong) return cb(wrong_type());
+  kv_result r;
+  if (x == nullptr) return cb(std::move(r));
+  for (auto it = x->scores.lower_bound(std::string(from));
+       it != x->scores.end() && r.values.size() < limit; ++it) {
+    r.values.emplace_back(it->first);
+    r.doubles.push_back(it->second);
+  }
+  cb(std::move(r));
 }
 
 }  // namespace fpc::test

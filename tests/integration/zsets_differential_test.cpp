@@ -163,6 +163,82 @@ const std::vector<command> zset_sequence = {
     {"BZPOPMAX", "b", "x"},
     {"BZPOPMAX", "nokey", "b", "0"},
     {"BZPOPMIN", "b", "0"},
+    // ZMPOP, set algebra, ZRANGESTORE, ZRANDMEMBER, ZSCAN.
+    {"FLUSHALL"},
+    {"ZADD", "z1", "1", "a", "2", "b", "3", "c"},
+    {"ZADD", "z2", "5", "b", "6", "d", "-1", "a"},
+    {"SADD", "s", "a", "x"},
+    {"SET", "str", "v"},
+    {"ZMPOP", "2", "nokey", "z1", "MIN", "COUNT", "2"},
+    {"ZMPOP", "1", "z1", "MAX"},
+    {"ZMPOP", "1", "z1", "MAX"},
+    {"ZMPOP", "0", "z1", "MAX"},
+    {"ZMPOP", "1", "z1", "UP"},
+    {"ZMPOP", "1", "z1", "MIN", "COUNT", "0"},
+    {"ZMPOP", "2", "z1", "MIN"},
+    {"ZMPOP", "1", "str", "MIN"},
+    {"ZADD", "z1", "1", "a", "2", "b", "3", "c"},
+    {"ZUNION", "2", "z1", "z2", "WITHSCORES"},
+    {"ZUNION", "3", "z1", "z2", "s", "WEIGHTS", "1", "2", "3", "AGGREGATE", "MAX", "WITHSCORES"},
+    {"ZUNION", "2", "z1", "z2", "AGGREGATE", "MIN"},
+    {"ZINTER", "2", "z1", "z2", "WITHSCORES"},
+    {"ZINTER", "2", "z1", "s", "WEIGHTS", "2", "-1", "WITHSCORES"},
+    {"ZINTER", "2", "z1", "nokey"},
+    {"ZDIFF", "2", "z1", "z2", "WITHSCORES"},
+    {"ZDIFF", "1", "z1"},
+    {"ZDIFF", "2", "z1", "z2", "WEIGHTS", "1", "1"},
+    {"ZUNION", "0", "z1"},
+    {"ZUNION", "3", "z1"},
+    {"ZUNION", "x", "z1"},
+    {"ZUNION", "2", "z1", "z2", "WEIGHTS", "1"},
+    {"ZUNION", "2", "z1", "z2", "WEIGHTS", "1", "x"},
+    {"ZUNION", "2", "z1", "z2", "AGGREGATE", "AVG"},
+    {"ZUNION", "2", "z1", "str"},
+    {"ZUNIONSTORE", "dst", "2", "z1", "z2"},
+    {"ZRANGE", "dst", "0", "-1", "WITHSCORES"},
+    {"ZINTERSTORE", "dst", "2", "z1", "z2", "WEIGHTS", "2", "3"},
+    {"ZRANGE", "dst", "0", "-1", "WITHSCORES"},
+    {"ZDIFFSTORE", "dst", "2", "z1", "z2"},
+    {"ZRANGE", "dst", "0", "-1", "WITHSCORES"},
+    {"ZINTERSTORE", "dst", "2", "z1", "nokey"},
+    {"EXISTS", "dst"},
+    {"ZUNIONSTORE", "str", "1", "z1"},
+    {"TYPE", "str"},
+    {"ZUNIONSTORE", "z1", "2", "z1", "z2"},
+    {"ZRANGE", "z1", "0", "-1", "WITHSCORES"},
+    {"ZUNIONSTORE", "dst", "1", "z1", "WITHSCORES"},
+    {"ZINTERCARD", "2", "z1", "z2"},
+    {"ZINTERCARD", "2", "z1", "z2", "LIMIT", "1"},
+    {"ZINTERCARD", "2", "z1", "z2", "LIMIT", "-1"},
+    {"ZINTERCARD", "0", "z1"},
+    {"ZINTERCARD", "3", "z1", "z2"},
+    {"ZINTERCARD", "1", "str"},
+    {"ZRANGESTORE", "dst", "z1", "0", "1"},
+    {"ZRANGE", "dst", "0", "-1", "WITHSCORES"},
+    {"ZRANGESTORE", "dst", "z1", "(1", "+inf", "BYSCORE", "REV", "LIMIT", "0", "2"},
+    {"ZRANGE", "dst", "0", "-1", "WITHSCORES"},
+    {"ZRANGESTORE", "dst", "nokey", "0", "-1"},
+    {"EXISTS", "dst"},
+    {"ZRANGESTORE", "dst", "str", "0", "-1"},
+    {"ZRANGESTORE", "dst", "z1", "0", "-1", "WITHSCORES"},
+    {"ZADD", "one", "7", "only"},
+    {"ZRANDMEMBER", "one"},
+    {"ZRANDMEMBER", "one", "3"},
+    {"ZRANDMEMBER", "one", "-2", "WITHSCORES"},
+    {"ZRANDMEMBER", "one", "0"},
+    {"ZRANDMEMBER", "nokey"},
+    {"ZRANDMEMBER", "nokey", "2"},
+    {"ZRANDMEMBER", "one", "x"},
+    {"ZRANDMEMBER", "one", "1", "FOO"},
+    {"ZRANDMEMBER", "s"},
+    {"ZSCAN", "one", "0"},
+    {"ZSCAN", "z2", "0", "MATCH", "b*"},
+    {"ZSCAN", "nokey", "0"},
+    {"ZSCAN", "s", "0"},
+    {"BZMPOP", "0", "1", "one", "MAX"},
+    {"BZMPOP", "0.01", "1", "one", "MAX"},
+    {"BZMPOP", "-1", "1", "one", "MAX"},
+    {"BZMPOP", "0", "1", "z2", "MIN", "COUNT", "5"},
 };
 
 }  // namespace
@@ -198,6 +274,13 @@ TEST_CASE("sorted set replies in RESP3 are Redis's (doubles, pairs, null)") {
       {"BZPOPMAX", "z", "0"},
       {"BZPOPMIN", "nokey", "0.01"},
       {"ZRANK", "nokey", "a"},
+      {"ZADD", "z", "1", "a", "2", "b"},
+      {"ZMPOP", "1", "z", "MIN"},
+      {"ZUNION", "1", "z", "WITHSCORES"},
+      {"ZRANDMEMBER", "z", "1", "WITHSCORES"},
+      {"ZSCAN", "z", "0"},
+      {"BZMPOP", "0", "1", "z", "MAX"},
+      {"ZMPOP", "1", "nokey", "MIN"},
   };
   const std::string diffs = compare_each(pair.ours, pair.theirs, resp3);
   CHECK(diffs.empty());
@@ -225,7 +308,7 @@ TEST_CASE("seeded random sorted set commands, pipelined, among other types, give
     const int n = 1 + static_cast<int>(rng() % 25);
     for (int i = 0; i < n; ++i) {
       const std::string k = pick(keys), m = pick(members), m2 = pick(members);
-      switch (rng() % 22) {
+      switch (rng() % 25) {
         case 0: batch.push_back({"ZADD", k, pick(scores), m, pick(scores), m2}); break;
         case 1: batch.push_back({"ZADD", k, rng() % 2 ? "GT" : "LT", "CH", pick(scores), m}); break;
         case 2: batch.push_back({"ZADD", k, rng() % 2 ? "NX" : "XX", pick(scores), m}); break;
@@ -247,6 +330,10 @@ TEST_CASE("seeded random sorted set commands, pipelined, among other types, give
         case 18: batch.push_back({"TYPE", k}); break;
         case 19: batch.push_back({"DEL", k}); break;
         case 20: batch.push_back({"ZREVRANGE", k, pick(ranks), pick(ranks)}); break;
+        case 21: batch.push_back({rng() % 2 ? "ZUNIONSTORE" : "ZINTERSTORE", pick(keys), "2", k,
+                                  pick(keys), "WEIGHTS", "2", "1"}); break;
+        case 22: batch.push_back({"ZDIFF", "2", k, pick(keys), "WITHSCORES"}); break;
+        case 23: batch.push_back({"ZMPOP", "2", k, pick(keys), rng() % 2 ? "MIN" : "MAX"}); break;
         default: batch.push_back({"ZRANGE", k, "0", "-1", "WITHSCORES"}); break;
       }
     }

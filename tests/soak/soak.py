@@ -3,7 +3,9 @@
 values from 0 bytes to 1 MB, each checking every reply against its own model of its own keys,
 plus MULTI/EXEC blocks that all increment one shared counter (contended transactions: the total
 must come out exact, with no EXEC failing), and hash and set commands (HSET/HGET/HDEL/HGETALL,
-SADD/SISMEMBER/SREM/SMEMBERS/SCARD, DEL) checked against a model of each client's hashes and sets.
+SADD/SISMEMBER/SREM/SMEMBERS/SCARD, DEL) checked against a model of each client's hashes and sets,
+and list and sorted set commands (LPUSH/RPUSH/LPOP/RPOP/LRANGE/LINDEX/LREM/BLPOP, ZADD/ZINCRBY/
+ZREM/ZRANGE WITHSCORES/ZRANK/ZPOPMIN) checked against a model of each client's lists and sorted sets.
 Fails (exit 1) on any wrong reply or error, or when resident memory keeps growing after warm-up.
 Run by `make soak` (scripts/soak.sh); needs Debian's python3-redis."""
 import argparse
@@ -39,6 +41,8 @@ class Worker(threading.Thread):
         self.model = {}  # key -> value; only keys without an expiry or with a long one
         self.hashes = {}  # key -> {field: value}
         self.sets = {}  # key -> set of members
+        self.lists = {}  # key -> list of elements
+        self.zsets = {}  # key -> {member: score}
         self.shared_increments = 0
         self.rng = random.Random(index)
 
@@ -98,6 +102,100 @@ class Worker(threading.Thread):
             self.hashes.pop(h, None)
             self.sets.pop(st, None)
 
+    def ordered(self, z):
+        return sorted(z.items(), key=lambda kv: (kv[1], kv[0]))
+
+    def list_zset_step(self):
+        """One list or sorted set command, checked against this client's model of them."""
+        lk = f"soak:{self.index}:l{self.rng.randrange(20)}"
+        zk = f"soak:{self.index}:z{self.rng.randrange(20)}"
+        e = f"e{self.rng.randrange(30)}".encode()
+        items = self.lists.get(lk, [])
+        z = self.zsets.get(zk, {})
+        op = self.rng.random()
+        if op < 0.15:
+            left = self.rng.random() < 0.5
+            n = (self.r.lpush if left else self.r.rpush)(lk, e)
+            self.lists.setdefault(lk, []).insert(0 if left else len(items), e)
+            if n != len(self.lists[lk]):
+                self.fail(f"{'LPUSH' if left else 'RPUSH'} {lk} answered {n}")
+        elif op < 0.25:
+            left = self.rng.random() < 0.5
+            got = (self.r.lpop if left else self.r.rpop)(lk)
+            want = (items.pop(0) if left else items.pop()) if items else None
+            if got != want:
+                self.fail(f"{'LPOP' if left else 'RPOP'} {lk} differs")
+            if not items:
+                self.lists.pop(lk, None)
+        elif op < 0.32:
+            got = self.r.blpop([lk], timeout=0.01)
+            want = (lk.encode(), items.pop(0)) if items else None
+            if got != want:
+                self.fail(f"BLPOP {lk} answered {got!r}, expected {want!r}")
+            if not items:
+                self.lists.pop(lk, None)
+        elif op < 0.4:
+            a, b = self.rng.randint(-5, 5), self.rng.randint(-5, 5)
+            if self.r.lrange(lk, a, b) != self.slice(items, a, b):
+                self.fail(f"LRANGE {lk} {a} {b} differs")
+            i = self.rng.randint(-4, 4)
+            want = items[i] if -len(items) <= i < len(items) else None
+            if self.r.lindex(lk, i) != want:
+                self.fail(f"LINDEX {lk} {i} differs")
+        elif op < 0.45:
+            n = self.r.lrem(lk, 0, e)
+            if n != items.count(e):
+                self.fail(f"LREM {lk} 0 {e!r} answered {n}")
+            items[:] = [x for x in items if x != e]
+            if not items:
+                self.lists.pop(lk, None)
+        elif op < 0.65:
+            score = float(self.rng.randint(-20, 20)) / 2
+            added = self.r.zadd(zk, {e: score})
+            if added != (0 if e in z else 1):
+                self.fail(f"ZADD {zk} answered {added}")
+            self.zsets.setdefault(zk, {})[e] = score
+        elif op < 0.72:
+            got = self.r.zincrby(zk, 1.5, e)
+            self.zsets.setdefault(zk, {})[e] = z.get(e, 0) + 1.5
+            if got != self.zsets[zk][e]:
+                self.fail(f"ZINCRBY {zk} answered {got}")
+        elif op < 0.8:
+            n = self.r.zrem(zk, e)
+            if n != (1 if e in z else 0):
+                self.fail(f"ZREM {zk} answered {n}")
+            z.pop(e, None)
+            if not z:
+                self.zsets.pop(zk, None)
+        elif op < 0.92:
+            got = self.r.zrange(zk, 0, -1, withscores=True)
+            if got != self.ordered(z):
+                self.fail(f"ZRANGE {zk} WITHSCORES differs")
+            rank = self.r.zrank(zk, e)
+            want = [m for m, _ in self.ordered(z)].index(e) if e in z else None
+            if rank != want:
+                self.fail(f"ZRANK {zk} {e!r} answered {rank}, expected {want}")
+        else:
+            got = self.r.zpopmin(zk)
+            order = self.ordered(z)
+            want = [order[0]] if order else []
+            if got != want:
+                self.fail(f"ZPOPMIN {zk} answered {got!r}")
+            if order:
+                z.pop(order[0][0])
+            if not z:
+                self.zsets.pop(zk, None)
+
+    @staticmethod
+    def slice(items, a, b):
+        n = len(items)
+        a = a + n if a < 0 else a
+        b = b + n if b < 0 else b
+        a = max(a, 0)
+        if a > b or a >= n:
+            return []
+        return items[a:min(b, n - 1) + 1]
+
     def run(self):
         keys = [f"soak:{self.index}:{i}" for i in range(200)]
         done = 0
@@ -105,8 +203,10 @@ class Worker(threading.Thread):
             while time.time() < self.deadline and not self.failures:
                 k = self.rng.choice(keys)
                 op = self.rng.random()
-                if op < 0.2:
+                if op < 0.1:
                     self.typed_step()
+                elif op < 0.2:
+                    self.list_zset_step()
                 elif op < 0.35:
                     v = self.rng.randbytes(sizes(self.rng))
                     if self.r.set(k, v) is not True:

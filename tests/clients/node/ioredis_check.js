@@ -68,8 +68,18 @@ async function main() {
   assert.strictEqual(members.size, 600);
   await assert.rejects(redis.hget("s:1", "x"), /WRONGTYPE/);
 
+  // Queue-style calls (BullMQ and Sidekiq-like): a delayed set, a wait list, a blocking move.
+  await redis.del("q:wait", "q:active", "q:delayed");
+  await redis.zadd("q:delayed", 200, "job2", 100, "job1");
+  assert.deepStrictEqual(await redis.zrangebyscore("q:delayed", "-inf", 150), ["job1"]);
+  assert.deepStrictEqual(await redis.zpopmin("q:delayed"), ["job1", "100"]);
+  await redis.lpush("q:wait", "job1");
+  assert.strictEqual(await redis.brpoplpush("q:wait", "q:active", 1), "job1");
+  assert.deepStrictEqual(await redis.lrange("q:active", 0, -1), ["job1"]);
+  assert.deepStrictEqual(await redis.bzpopmin("q:delayed", 1), ["q:delayed", "job2", "200"]);
+
   // An unsupported command is an error, never a fake success.
-  await assert.rejects(redis.call("LPUSH", "list", "x"), /unknown command/);
+  await assert.rejects(redis.call("XADD", "stream", "*", "f", "v"), /unknown command/);
   await redis.quit();
   console.log("ioredis: ok");
 }
