@@ -9,10 +9,6 @@ namespace {
 
 constexpr std::int64_t list_type = static_cast<std::int64_t>(key_type::list);
 
-std::string_view view(const PGresult* res, int row, int column) {
-  return {PQgetvalue(res, row, column), static_cast<std::size_t>(PQgetlength(res, row, column))};
-}
-
 // (type, element) rows of the live key: none is a missing key, another type WRONGTYPE.
 kv_result typed_elements(const pg_outcome& o) {
   if (!o.error.empty()) return failed(o);
@@ -21,7 +17,7 @@ kv_result typed_elements(const pg_outcome& o) {
   }
   kv_result r;
   for (int row = 0; row < PQntuples(o.result); ++row) {
-    if (!PQgetisnull(o.result, row, 1)) r.values.emplace_back(view(o.result, row, 1));
+    if (!PQgetisnull(o.result, row, 1)) r.values.emplace_back(cell_view(o.result, row, 1));
   }
   return r;
 }
@@ -51,9 +47,9 @@ void pg_keyspace::pop(const storage::caller& c, std::span<const std::string_view
     const auto status = decode_int8(PQgetvalue(o.result, 0, 0));
     if (status < 0) return wrong_type();
     if (status == 0) return r;
-    r.value = view(o.result, 0, 1);
+    r.value = cell_view(o.result, 0, 1);
     for (int row = 0; row < PQntuples(o.result); ++row) {
-      if (!PQgetisnull(o.result, row, 2)) r.values.emplace_back(view(o.result, row, 2));
+      if (!PQgetisnull(o.result, row, 2)) r.values.emplace_back(cell_view(o.result, row, 2));
     }
     return r;
   });
@@ -173,7 +169,7 @@ void pg_keyspace::move_element(const storage::caller& c, std::string_view from,
     if (PQntuples(o.result) == 0) return r;
     const auto status = decode_int8(PQgetvalue(o.result, 0, 0));
     if (status < 0) return wrong_type();
-    if (status > 0 && !PQgetisnull(o.result, 0, 1)) r.value = view(o.result, 0, 1);
+    if (status > 0 && !PQgetisnull(o.result, 0, 1)) r.value = cell_view(o.result, 0, 1);
     return r;
   });
   req.params.add_bytes(to);

@@ -28,6 +28,11 @@ inline void add_expiry(param_pack& p, const storage::expiry& e) {
     p.add_null();
 }
 
+/// A binary cell of a result as bytes (valid while the result lives).
+inline std::string_view cell_view(const PGresult* res, int row, int column) {
+  return {PQgetvalue(res, row, column), static_cast<std::size_t>(PQgetlength(res, row, column))};
+}
+
 // Each decoder turns a finished statement into the kv_result its operation promises.
 inline kv_result failed(const pg_outcome& o) {
   kv_result r;

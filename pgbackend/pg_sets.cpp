@@ -14,17 +14,13 @@ bool holds_other_type(const pg_outcome& o) {
   return PQntuples(o.result) > 0 && decode_int8(PQgetvalue(o.result, 0, 0)) != set_type;
 }
 
-std::string_view view(const PGresult* res, int row, int column) {
-  return {PQgetvalue(res, row, column), static_cast<std::size_t>(PQgetlength(res, row, column))};
-}
-
 // (type, member) rows: the members; a row without a member adds nothing.
 kv_result typed_members(const pg_outcome& o) {
   if (!o.error.empty()) return failed(o);
   if (holds_other_type(o)) return wrong_type();
   kv_result r;
   for (int row = 0; row < PQntuples(o.result); ++row) {
-    if (!PQgetisnull(o.result, row, 1)) r.values.emplace_back(view(o.result, row, 1));
+    if (!PQgetisnull(o.result, row, 1)) r.values.emplace_back(cell_view(o.result, row, 1));
   }
   return r;
 }
@@ -37,7 +33,7 @@ kv_result status_and_members(const pg_outcome& o) {
   r.integer = decode_int8(PQgetvalue(o.result, 0, 0));
   if (r.integer < 0) return wrong_type();
   for (int row = 0; row < PQntuples(o.result); ++row) {
-    if (!PQgetisnull(o.result, row, 1)) r.values.emplace_back(view(o.result, row, 1));
+    if (!PQgetisnull(o.result, row, 1)) r.values.emplace_back(cell_view(o.result, row, 1));
   }
   return r;
 }

@@ -12,10 +12,6 @@ namespace {
 
 constexpr std::int64_t zset_type = static_cast<std::int64_t>(key_type::zset);
 
-std::string_view view(const PGresult* res, int row, int column) {
-  return {PQgetvalue(res, row, column), static_cast<std::size_t>(PQgetlength(res, row, column))};
-}
-
 bool holds_other_type(const pg_outcome& o) {
   return PQntuples(o.result) > 0 && decode_int8(PQgetvalue(o.result, 0, 0)) != zset_type;
 }
@@ -129,7 +125,7 @@ void pg_keyspace::zrange(const storage::caller& c, std::string_view key,
     kv_result r;
     for (int row = 0; row < PQntuples(o.result); ++row) {
       if (PQgetisnull(o.result, row, 1)) continue;
-      r.values.emplace_back(view(o.result, row, 1));
+      r.values.emplace_back(cell_view(o.result, row, 1));
       r.doubles.push_back(decode_float8(PQgetvalue(o.result, row, 2)));
     }
     return r;
@@ -169,10 +165,10 @@ void pg_keyspace::zpop(const storage::caller& c, std::span<const std::string_vie
     const auto status = decode_int8(PQgetvalue(o.result, 0, 0));
     if (status < 0) return wrong_type();
     if (status == 0) return r;
-    r.value = view(o.result, 0, 1);
+    r.value = cell_view(o.result, 0, 1);
     for (int row = 0; row < PQntuples(o.result); ++row) {
       if (PQgetisnull(o.result, row, 2)) continue;
-      r.values.emplace_back(view(o.result, row, 2));
+      r.values.emplace_back(cell_view(o.result, row, 2));
       r.doubles.push_back(decode_float8(PQgetvalue(o.result, row, 3)));
     }
     return r;
@@ -198,8 +194,7 @@ kv_result status_members_scores(const pg_outcome& o) {
   if (r.integer < 0) return wrong_type();
   for (int row = 0; row < PQntuples(o.result); ++row) {
     if (PQgetisnull(o.result, row, 1)) continue;
-    r.values.emplace_back(std::string_view(
-        PQgetvalue(o.result, row, 1), static_cast<std::size_t>(PQgetlength(o.result, row, 1))));
+    r.values.emplace_back(cell_view(o.result, row, 1));
     r.doubles.push_back(decode_float8(PQgetvalue(o.result, row, 2)));
   }
   return r;
@@ -215,8 +210,7 @@ kv_result typed_members_scores(const pg_outcome& o) {
   kv_result r;
   for (int row = 0; row < PQntuples(o.result); ++row) {
     if (PQgetisnull(o.result, row, 1)) continue;
-    r.values.emplace_back(std::string_view(
-        PQgetvalue(o.result, row, 1), static_cast<std::size_t>(PQgetlength(o.result, row, 1))));
+    r.values.emplace_back(cell_view(o.result, row, 1));
     r.doubles.push_back(decode_float8(PQgetvalue(o.result, row, 2)));
   }
   return r;

@@ -257,7 +257,6 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
   reply_shape shape_;
   bool may_block_;
   boost::asio::steady_timer timer_;
-  std::int64_t timeout_ms_ = 0;
   std::uint64_t ticket_ = 0;
   bool waiting_ = false;              // counted in blocked_clients
   bool queued_ = false;               // holds a ticket in the server's key_waits
@@ -330,15 +329,16 @@ void bzpopmax(command_call& call) { blocking_zpop(call, list_end::right); }
 void bzmpop(command_call& call) {
   std::int64_t ms = 0;
   if (!timeout_arg(call, call.args[1], ms)) return;
-  zmpop_args a;
+  pop_args a;
   std::string error;
-  if (!parse_zmpop_args(call.args, 2, call.shared().settings.max_collection_reply, a, error)) {
+  if (!parse_pop_args(call.args, 2, call.shared().settings.max_collection_reply, "min", "max", a,
+                      error)) {
     call.out.error(error);
     return;
   }
   auto pop = std::make_shared<blocked_pop>(
       call, std::vector<std::string>(a.keys.begin(), a.keys.end()), reply_shape::key_and_pairs);
-  pop->end = a.highest ? list_end::right : list_end::left;
+  pop->end = a.end();  // right: the highest scores
   pop->count = a.count;
   pop->start(ms);
 }
@@ -348,13 +348,14 @@ void blmpop(command_call& call) {
   if (!timeout_arg(call, call.args[1], ms)) return;
   pop_args a;
   std::string error;
-  if (!parse_pop_args(call.args, 2, call.shared().settings.max_collection_reply, a, error)) {
+  if (!parse_pop_args(call.args, 2, call.shared().settings.max_collection_reply, "left", "right",
+                      a, error)) {
     call.out.error(error);
     return;
   }
   auto pop = std::make_shared<blocked_pop>(
       call, std::vector<std::string>(a.keys.begin(), a.keys.end()), reply_shape::key_and_elements);
-  pop->end = a.end;
+  pop->end = a.end();
   pop->count = a.count;
   pop->start(ms);
 }

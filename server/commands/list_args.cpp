@@ -24,7 +24,8 @@ bool parse_list_end(std::string_view arg, storage::list_end& end) {
 }
 
 bool parse_pop_args(std::span<const std::string_view> args, std::size_t numkeys_at,
-                    std::size_t limit, pop_args& out, std::string& error) {
+                    std::size_t limit, std::string_view first_end, std::string_view second_end,
+                    pop_args& out, std::string& error) {
   long long numkeys = 0;
   if (!resp::parse_integer(args[numkeys_at], numkeys) || numkeys <= 0) {
     error = "ERR numkeys should be greater than 0";
@@ -40,10 +41,12 @@ bool parse_pop_args(std::span<const std::string_view> args, std::size_t numkeys_
   out.keys.assign(args.begin() + static_cast<std::ptrdiff_t>(first_key),
                   args.begin() + static_cast<std::ptrdiff_t>(first_key + n));
   std::size_t i = first_key + n;
-  if (!parse_list_end(args[i++], out.end)) {
+  out.second_end = resp::iequals(args[i], second_end);
+  if (!out.second_end && !resp::iequals(args[i], first_end)) {
     error = "ERR syntax error";
     return false;
   }
+  ++i;
   bool counted = false;
   while (i < args.size()) {
     if (!counted && resp::iequals(args[i], "count") && i + 1 < args.size()) {
@@ -54,7 +57,7 @@ bool parse_pop_args(std::span<const std::string_view> args, std::size_t numkeys_
       }
       if (static_cast<unsigned long long>(count) > limit) {
         error = "ERR the reply would have more than " + std::to_string(limit) +
-                " elements (max-collection-reply); pop with a smaller COUNT";
+                " members (max-collection-reply); pop with a smaller COUNT";
         return false;
       }
       out.count = count;

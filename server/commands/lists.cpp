@@ -247,12 +247,13 @@ void rpoplpush(command_call& call) {
 void lmpop(command_call& call) {
   pop_args a;
   std::string error;
-  if (!parse_pop_args(call.args, 1, call.shared().settings.max_collection_reply, a,
-                      error)) {
+  if (!parse_pop_args(call.args, 1, call.shared().settings.max_collection_reply, "left", "right",
+                      a, error)) {
     call.out.error(error);
     return;
   }
-  call.store().lists().pop(call.session.who(), a.keys, a.end, a.count, key_and_elements_reply(call));
+  call.store().lists().pop(call.session.who(), a.keys, a.end(), a.count,
+                           key_and_elements_reply(call));
 }
 
 }  // namespace fpc::server::handlers

@@ -140,55 +140,6 @@ bool parse_zrange(std::string_view command, std::span<const std::string_view> ar
   return true;
 }
 
-bool parse_zmpop_args(std::span<const std::string_view> args, std::size_t numkeys_at,
-                      std::size_t limit, zmpop_args& out, std::string& error) {
-  long long numkeys = 0;
-  if (!resp::parse_integer(args[numkeys_at], numkeys) || numkeys <= 0) {
-    error = "ERR numkeys should be greater than 0";
-    return false;
-  }
-  const std::size_t first_key = numkeys_at + 1;
-  if (static_cast<unsigned long long>(numkeys) >= args.size() - first_key) {
-    error = "ERR syntax error";
-    return false;
-  }
-  const auto n = static_cast<std::size_t>(numkeys);
-  out.keys.assign(args.begin() + static_cast<std::ptrdiff_t>(first_key),
-                  args.begin() + static_cast<std::ptrdiff_t>(first_key + n));
-  std::size_t i = first_key + n;
-  if (resp::iequals(args[i], "min")) {
-    out.highest = false;
-  } else if (resp::iequals(args[i], "max")) {
-    out.highest = true;
-  } else {
-    error = "ERR syntax error";
-    return false;
-  }
-  ++i;
-  bool counted = false;
-  while (i < args.size()) {
-    if (!counted && resp::iequals(args[i], "count") && i + 1 < args.size()) {
-      long long count = 0;
-      if (!resp::parse_integer(args[i + 1], count) || count <= 0) {
-        error = "ERR count should be greater than 0";
-        return false;
-      }
-      if (static_cast<unsigned long long>(count) > limit) {
-        error = "ERR the reply would have more than " + std::to_string(limit) +
-                " members (max-collection-reply); pop with a smaller COUNT";
-        return false;
-      }
-      out.count = count;
-      counted = true;
-      i += 2;
-    } else {
-      error = "ERR syntax error";
-      return false;
-    }
-  }
-  return true;
-}
-
 bool parse_zcombine_args(const std::string& name, std::span<const std::string_view> args,
                          zcombine_args& out, std::string& error) {
   using op = storage::zset_operation;

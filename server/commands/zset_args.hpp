@@ -34,16 +34,6 @@ struct zrange_request {
 [[nodiscard]] bool parse_zrange(std::string_view command, std::span<const std::string_view> args,
                                 zrange_request& out, std::string& error);
 
-/// ZMPOP's (and BZMPOP's) numkeys key [key ...] MIN|MAX [COUNT count], from args[numkeys_at].
-struct zmpop_args {
-  std::vector<std::string_view> keys;
-  bool highest = false;
-  std::int64_t count = 1;
-};
-[[nodiscard]] bool parse_zmpop_args(std::span<const std::string_view> args,
-                                    std::size_t numkeys_at, std::size_t limit, zmpop_args& out,
-                                    std::string& error);
-
 /// ZUNION/ZINTER/ZDIFF, their STORE forms and ZINTERCARD.
 struct zcombine_args {
   storage::zset_operation operation = storage::zset_operation::zset_union;

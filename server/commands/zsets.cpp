@@ -264,13 +264,14 @@ void zpopmax(command_call& call) { zpop(call, true); }
 
 // ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].
 void zmpop(command_call& call) {
-  zmpop_args a;
+  pop_args a;
   std::string error;
-  if (!parse_zmpop_args(call.args, 1, call.shared().settings.max_collection_reply, a, error)) {
+  if (!parse_pop_args(call.args, 1, call.shared().settings.max_collection_reply, "min", "max", a,
+                      error)) {
     call.out.error(error);
     return;
   }
-  call.store().zsets().zpop(call.session.who(), a.keys, a.highest, a.count,
+  call.store().zsets().zpop(call.session.who(), a.keys, a.second_end, a.count,
                             key_and_pairs_reply(call));
 }
 
