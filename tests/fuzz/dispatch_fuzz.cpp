@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string_view>
+#include <utility>
 
 #include "auth/user_table.hpp"
 #include "config/settings.hpp"
@@ -67,6 +68,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       continue;
     }
     if (result.status != fpc::resp::parse_status::complete) break;
+    // A blocked client sends nothing until it is answered (its dispatch is held): the harness
+    // ends the wait as a CLIENT UNBLOCK would before the next command goes in.
+    if (auto end = std::exchange(session->unblock, nullptr)) {
+      end("");
+      w.io.restart();
+      w.io.poll();
+    }
     if (!skipped(parser.args())) session->run(parser.args());
     input.remove_prefix(result.consumed);
     w.io.restart();
