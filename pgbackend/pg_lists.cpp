@@ -31,7 +31,8 @@ bool is_left(storage::list_end end) { return end == storage::list_end::left; }
 void pg_keyspace::push(const storage::caller& c, std::string_view key, storage::list_end end,
                        std::span<const std::string_view> elements, bool only_existing,
                        kv_callback cb) {
-  auto req = key_request(statement::lpush, c, key, std::move(cb), count_or_wrong_type);
+  // Mergeable (lpush_batch): the length is at the outcome's own cell.
+  auto req = key_request(statement::lpush, c, key, std::move(cb), member_write_count);
   req.params.add_bytea_array(elements);
   req.params.add_bool(is_left(end));
   req.params.add_bool(only_existing);

@@ -143,12 +143,17 @@ pg_request merge_sets(members_ptr members, member_failure failure) {
   return batch;
 }
 
-// SADD (tenant, key, members[]) and HSET (tenant, key, fields[], values[], nx): the members'
-// arrays flattened into one, each member's share starting at its entry of a starts array.
+// SADD (tenant, key, members[]), HSET (tenant, key, fields[], values[], nx) and LPUSH/RPUSH
+// (tenant, key, elements[], left, only existing): the members' arrays flattened into one, each
+// member's share starting at its entry of a starts array; flags as one array each.
 pg_request merge_member_writes(members_ptr members) {
-  const bool hash = members->front().stmt == statement::hset;
-  pg_request batch{hash ? statement::hset_batch : statement::sadd_batch, {}, {},
-                   members->front().queued_at};
+  const statement kind = members->front().stmt;
+  const bool hash = kind == statement::hset;
+  const bool push = kind == statement::lpush;
+  pg_request batch{hash ? statement::hset_batch
+                   : push ? statement::lpush_batch
+                          : statement::sadd_batch,
+                   {}, {}, members->front().queued_at};
   const auto& ms = *members;
   batch.params.begin_array(text_oid, ms.size(), false);
   for (const auto& m : ms) batch.params.array_item(m.params.bytes(p_tenant));
@@ -179,11 +184,17 @@ pg_request merge_member_writes(members_ptr members) {
     batch.params.end_array();
   };
   flat(items);
+  auto flags = [&](std::size_t param) {
+    batch.params.begin_array(bool_oid, ms.size(), false);
+    for (const auto& m : ms) batch.params.array_item(m.params.bytes(param));
+    batch.params.end_array();
+  };
   if (hash) {
     flat(values);
-    batch.params.begin_array(bool_oid, ms.size(), false);
-    for (const auto& m : ms) batch.params.array_item(m.params.bytes(4));
-    batch.params.end_array();
+    flags(4);  // nx
+  } else if (push) {
+    flags(3);  // left
+    flags(4);  // only existing
   }
   batch.on_done = [members](const pg_outcome& o) {
     if (!o.error.empty()) return fail_all(*members, o.error);
@@ -214,7 +225,8 @@ pg_request merge_member_writes(members_ptr members) {
 
 bool mergeable(statement s) {
   return s == statement::get || s == statement::set_plain || s == statement::hget ||
-         s == statement::sismember || s == statement::sadd || s == statement::hset;
+         s == statement::sismember || s == statement::sadd || s == statement::hset ||
+         s == statement::lpush;
 }
 
 pg_request merge_requests(std::vector<pg_request>&& run, member_failure failure) {
@@ -224,7 +236,8 @@ pg_request merge_requests(std::vector<pg_request>&& run, member_failure failure)
   const std::uint64_t owner = members->front().owner;
   const statement kind = members->front().stmt;
   pg_request batch = kind == statement::set_plain ? merge_sets(std::move(members), failure)
-                     : kind == statement::sadd || kind == statement::hset
+                     : kind == statement::sadd || kind == statement::hset ||
+                               kind == statement::lpush
                          ? merge_member_writes(std::move(members))
                          : merge_reads(std::move(members));
   batch.in_transaction = in_transaction;

@@ -338,6 +338,12 @@ std::vector<std::string> list_ddl(const table_objects& n) {
           "CREATE INDEX IF NOT EXISTS " + n.list_index + " ON " + n.lists + " (tenant, key, pos)",
           list_lock_ddl(n),
           lpush_ddl(n),
+          sql_text::write_each_function(
+              n.lpush_each,
+              "p_tenants text[], p_keys bytea[], p_starts int8[], p_items bytea[], p_left bool[], "
+              "p_existing bool[]",
+              n.lpush + "(p_tenants[o], p_keys[o], " + sql_text::member_slice("p_items") +
+                  ", p_left[o], p_existing[o])"),
           lpop_ddl(n),
           lslice_ddl(n),
           lset_ddl(n),
@@ -353,6 +359,10 @@ void define_list_statements(const table_objects& n, const statement_definer& def
   def(statement::lpush, "fpc_lpush",
       "SELECT " + n.lpush + "($1, $2, $3::bytea[], $4::bool, $5::bool)",
       {text_oid, bytea_oid, bytea_array_oid, bool_oid, bool_oid});
+  def(statement::lpush_batch, "fpc_lpush_batch",
+      "SELECT i, result, message FROM " + n.lpush_each + "($1, $2, $3, $4, $5, $6)",
+      {oid::text_array, bytea_array_oid, oid::int8_array, bytea_array_oid, oid::bool_array,
+       oid::bool_array});
   def(statement::lpop, "fpc_lpop",
       "SELECT f.status, f.popped_key, u.v FROM " + n.lpop +
           "($1, $2::bytea[], $3::bool, $4::int8) AS f LEFT JOIN LATERAL unnest(f.items) WITH "

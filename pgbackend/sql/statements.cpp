@@ -61,6 +61,7 @@ table_objects table_objects_for(const std::string& schema, const std::string& ta
                        config::quote_identifier(table + "_list_pos"),
                        qs + config::quote_identifier(table + "_list_lock"),
                        qs + config::quote_identifier(table + "_lpush"),
+                       qs + config::quote_identifier(table + "_lpush_each"),
                        qs + config::quote_identifier(table + "_lpop"),
                        qs + config::quote_identifier(table + "_lslice"),
                        qs + config::quote_identifier(table + "_lset"),

@@ -104,6 +104,8 @@ enum class statement : int {
   sscan_page,  ///< $1 tenant, $2 key, $3 from, $4 limit -> (type, member) from $3 on
   // Lists (list_statements.cpp), as the hashes.
   lpush,    ///< $1 tenant, $2 key, $3 bytea[] elements, $4 left, $5 only existing -> length
+  lpush_batch,  ///< $1 text[], $2 bytea[] keys, $3 int8[] starts, $4 bytea[] elements, $5 bool[]
+                ///< left, $6 bool[] only existing -> (ordinal, length, error) per merged push
   lpop,     ///< $1 tenant, $2 bytea[] keys, $3 left, $4 count -> (status, key, element) rows
   llen,     ///< $1 tenant, $2 key -> (type, length)
   lrange,   ///< $1 tenant, $2 key, $3 start, $4 stop, $5 limit -> (type, element) rows
@@ -237,6 +239,7 @@ struct table_objects {
   std::string list_index;      // "table_list_pos": its (tenant, key, pos) index (schema implied)
   std::string list_lock;       // "schema"."table_list_lock"(...): a list's key row, locked
   std::string lpush;           // "schema"."table_lpush"(...)
+  std::string lpush_each;      // "schema"."table_lpush_each"(...): merged pushes
   std::string lpop;            // "schema"."table_lpop"(...): LPOP/RPOP/LMPOP and the blocking pops
   std::string lslice;          // "schema"."table_lslice"(...): elements by index, from the nearer end
   std::string lset;            // "schema"."table_lset"(...)
