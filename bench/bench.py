@@ -173,9 +173,12 @@ PG_RPOP = ("\\set k random(0, %d)\nSELECT f.status, f.popped_key, u.v FROM "
            "fastpgcache.cache_lpop('default', ARRAY[%s], false, 1) AS f LEFT JOIN LATERAL "
            "unnest(f.items) WITH ORDINALITY AS u(v, i) ON true ORDER BY u.i;\n"
            % (KEYS - 1, PG_KEY.replace("'key:'", "'l:'")))
-PG_ZADD = ("\\set k random(0, %d)\nSELECT status, result FROM fastpgcache.cache_zadd('default', "
-           "convert_to('zbig', 'UTF8'), ARRAY[%s], ARRAY[:k::float8], 0);\n"
-           % (ZSET_MEMBERS - 1, PG_KEY.replace("'key:'", "'m:'")))
+# The score is a random number of its own, as redis-benchmark's second __rand_int__ is: most
+# ZADDs move an existing member.
+PG_ZADD = ("\\set k random(0, %d)\n\\set s random(0, %d)\nSELECT status, result FROM "
+           "fastpgcache.cache_zadd('default', convert_to('zbig', 'UTF8'), ARRAY[%s], "
+           "ARRAY[:s::float8], 0);\n"
+           % (ZSET_MEMBERS - 1, KEYS - 1, PG_KEY.replace("'key:'", "'m:'")))
 PG_ZRANGE = ("\\set k random(0, %d)\nSELECT k.type, r.o_member, r.o_score FROM fastpgcache.cache k "
              "LEFT JOIN LATERAL fastpgcache.cache_zrange_rows(k.tenant, k.key, coalesce(k.length, 0), 1, "
              "false, 0, -1, :k::float8, false, 'Infinity', false, NULL, 2, NULL, 3, 0, 10, 1000001) "
