@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <deque>
 #include <fstream>
 #include <map>
 #include <random>
@@ -326,4 +327,129 @@ TEST_CASE("random hash and set commands by users with hostile names never cross 
   }
   std::printf("typed isolation property: %d commands by %zu users, seed %u, no leak\n", checked,
               hostile_users.size(), seed);
+}
+
+TEST_CASE("random list and sorted set commands by users with hostile names never cross tenants") {
+  const std::string acl = temp_path("hostile-lists.acl");
+  {
+    std::ofstream out(acl);
+    for (const auto& u : hostile_users) {
+      if (u != "default") out << "user " << u << " on >pw\n";
+    }
+  }
+  server_process server({"--acl-file", acl});
+  std::vector<std::unique_ptr<client>> clients;
+  // Per user: its lists (key -> elements) and sorted sets (key -> member -> score).
+  std::vector<std::map<std::string, std::deque<std::string>>> lists(hostile_users.size());
+  std::vector<std::map<std::string, std::map<std::string, long long>>> zsets(hostile_users.size());
+  for (const auto& u : hostile_users) {
+    clients.push_back(std::make_unique<client>(server.port()));
+    if (u != "default") REQUIRE(clients.back()->cmd({"AUTH", u, "pw"}).str == "OK");
+  }
+  const char* fixed = std::getenv("FPC_ISOLATION_SEED");
+  const unsigned seed =
+      fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10)) : std::random_device{}();
+  CAPTURE(seed);
+  std::mt19937 rng(seed);
+  auto pick = [&](const std::vector<std::string>& from) { return from[rng() % from.size()]; };
+  const std::string wrongtype = "WRONGTYPE Operation against a key holding the wrong kind of value";
+  int checked = 0;
+  for (int step = 0; step < 1200; ++step) {
+    const std::size_t u = rng() % hostile_users.size();
+    CAPTURE(step, hostile_users[u]);
+    client& c = *clients[u];
+    auto& ls = lists[u];
+    auto& zs = zsets[u];
+    const std::string k = pick(colliding_keys);
+    const std::string e = pick(colliding_keys) + hostile_users[rng() % hostile_users.size()];
+    switch (rng() % 7) {
+      case 0: {
+        const reply r = c.cmd({"RPUSH", k, e});
+        if (zs.count(k)) {
+          REQUIRE(r.str == wrongtype);
+        } else {
+          ls[k].push_back(e);
+          REQUIRE(r.integer == static_cast<long long>(ls[k].size()));
+        }
+        break;
+      }
+      case 1: {
+        const reply r = c.cmd({"LPOP", k});
+        if (zs.count(k)) {
+          REQUIRE(r.str == wrongtype);
+        } else if (!ls.count(k)) {
+          REQUIRE(r.is_nil());
+        } else {
+          REQUIRE(r.str == ls[k].front());
+          ls[k].pop_front();
+          if (ls[k].empty()) ls.erase(k);
+        }
+        break;
+      }
+      case 2: {
+        const long long score = static_cast<long long>(rng() % 20);
+        const reply r = c.cmd({"ZADD", k, std::to_string(score), e});
+        if (ls.count(k)) {
+          REQUIRE(r.str == wrongtype);
+        } else {
+          REQUIRE(r.integer == (zs[k].count(e) ? 0 : 1));
+          zs[k][e] = score;
+        }
+        break;
+      }
+      case 3: {
+        const reply r = c.cmd({"LRANGE", k, "0", "-1"});
+        if (zs.count(k)) {
+          REQUIRE(r.str == wrongtype);
+          break;
+        }
+        std::vector<std::string> got, want;
+        for (const auto& x : r.elements) got.push_back(x.str);
+        if (ls.count(k)) want.assign(ls[k].begin(), ls[k].end());
+        REQUIRE(got == want);
+        break;
+      }
+      case 4: {
+        const reply r = c.cmd({"ZRANGE", k, "0", "-1", "WITHSCORES"});
+        if (ls.count(k)) {
+          REQUIRE(r.str == wrongtype);
+          break;
+        }
+        std::vector<std::pair<long long, std::string>> want;
+        if (zs.count(k)) {
+          for (const auto& [m, s] : zs[k]) want.emplace_back(s, m);
+        }
+        std::sort(want.begin(), want.end());
+        REQUIRE(r.elements.size() == want.size() * 2);
+        for (std::size_t i = 0; i < want.size(); ++i) {
+          REQUIRE(r.elements[2 * i].str == want[i].second);
+          REQUIRE(r.elements[2 * i + 1].str == std::to_string(want[i].first));
+        }
+        break;
+      }
+      case 5: {
+        const reply r = c.cmd({"DEL", k});
+        REQUIRE(r.integer == static_cast<long long>(ls.erase(k) + zs.erase(k)));
+        break;
+      }
+      default: {
+        std::set<std::string> expected;
+        for (const auto& [key, items] : ls) expected.insert(key);
+        for (const auto& [key, members] : zs) expected.insert(key);
+        REQUIRE(as_set(c.cmd({"KEYS", "*"})) == expected);
+        break;
+      }
+    }
+    ++checked;
+  }
+  for (std::size_t u = 0; u < hostile_users.size(); ++u) {
+    for (const auto& [key, items] : lists[u]) {
+      REQUIRE(clients[u]->cmd({"LLEN", key}).integer == static_cast<long long>(items.size()));
+    }
+    for (const auto& [key, members] : zsets[u]) {
+      REQUIRE(clients[u]->cmd({"ZCARD", key}).integer == static_cast<long long>(members.size()));
+    }
+  }
+  std::printf("list/sorted set isolation property: %d commands by %zu users, seed %u, no leak\n",
+              checked, hostile_users.size(), seed);
 }
