@@ -116,8 +116,9 @@ void check_schema(const std::string& conninfo, const std::optional<std::string>&
   auto functions = exec(c.get(),
                         "SELECT to_regproc($1) IS NOT NULL AND to_regproc($2) IS NOT NULL AND "
                         "to_regproc($3) IS NOT NULL AND to_regproc($4) IS NOT NULL",
+                        // The newest objects: lists' merged pushes, sorted sets' ZRANGESTORE.
                         {objects.set_each.c_str(), objects.lock_keys.c_str(),
-                         objects.hset.c_str(), objects.rename_key.c_str()});
+                         objects.lpush_each.c_str(), objects.zrangestore.c_str()});
   if (PQntuples(column.get()) == 0 || persistence(c.get(), schema, table + "_usage").empty() ||
       std::string(PQgetvalue(functions.get(), 0, 0)) != "t") {
     throw std::runtime_error("table " + schema + "." + table +
