@@ -239,3 +239,24 @@ TEST_CASE("BZPOPMIN and BZPOPMAX wait for a ZADD through another server") {
   CHECK(writer.cmd({"EXISTS", "board"}).integer == 0);
   CHECK(waiter.cmd({"BZPOPMIN", "board", "0.05"}).is_nil());
 }
+
+TEST_CASE("a lost wake-up connection makes blocked clients look again") {
+  server_process a;
+  server_process b({}, false, a.schema());
+  client admin(a.port()), waiter(a.port()), pusher(b.port());
+  waiter.append({"BLPOP", "jobs", "20"});
+  waiter.flush();
+  wait_blocked(admin, 1);
+  // Both servers' wake-up connections go; the push's notification may be lost meanwhile.
+  shell("psql -X -A -t '" + pg_uri() +
+        "' -c \"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name "
+        "= 'fastpgcache-wakeups'\" >/dev/null");
+  REQUIRE(pusher.cmd({"RPUSH", "jobs", "after-the-cut"}).integer == 1);
+  const auto t0 = clock_type::now();
+  CHECK(waiter.next_reply().render() == "[\"jobs\", \"after-the-cut\"]");
+  const auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t0).count();
+  WARN("woken " << took << " ms after the push, across a lost wake-up connection");
+  CHECK(took < 10000);
+  CHECK(a.log().find("wake-ups from other servers may have been lost") != std::string::npos);
+}
