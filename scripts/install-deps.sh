@@ -4,7 +4,7 @@ set -euo pipefail
 
 # Extra package names on the command line are installed too (make bench adds redis-server).
 packages=(build-essential cmake pkg-config python3 libboost1.81-dev libpq-dev libspdlog-dev
-  libcli11-dev catch2 libhiredis-dev libssl-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev postgresql-15 redis-tools redis-server python3-redis clang libclang-rt-14-dev
+  libcli11-dev catch2 libhiredis-dev libssl-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev postgresql-15 redis-tools redis-server python3-redis python3-celery clang libclang-rt-14-dev
   "$@")
 
 # Node.js runs the ioredis client test; this machine kind ships it, a bare Debian gets Debian's.

@@ -123,6 +123,12 @@ TEST_CASE("redis-py: the calls a cache layer makes") {
   check_client_library("/usr/bin/python3", "redis_py_check.py", "redis-py");
 }
 
+TEST_CASE("Celery (Debian's python3-celery): a task sent with delay() runs on a worker") {
+  // The broker side (LPUSH, BRPOP, kombu's unacked hash and sorted set); results go through
+  // SET inside the task, as Celery's Redis result backend needs pub/sub.
+  check_client_library("/usr/bin/python3", "celery_check.py", "celery");
+}
+
 TEST_CASE("redis-py's Lock: acquire, extend, reacquire, release, with lock: (Lua scripts)") {
   check_client_library("/usr/bin/python3", "redis_py_lock_check.py", "redis-py lock");
 }
