@@ -36,6 +36,22 @@ void add_spec(param_pack& p, const storage::zrange_spec& s) {
 
 kv_result count_or_wrong_type(const pg_outcome& o) { return first_int8_or_wrong_type(o, 0); }
 
+// (type, member, score) rows of the live key.
+kv_result typed_members_scores(const pg_outcome& o) {
+  if (!o.error.empty()) return failed(o);
+  if (PQntuples(o.result) > 0 &&
+      decode_int8(PQgetvalue(o.result, 0, 0)) != static_cast<std::int64_t>(key_type::zset)) {
+    return wrong_type();
+  }
+  kv_result r;
+  for (int row = 0; row < PQntuples(o.result); ++row) {
+    if (PQgetisnull(o.result, row, 1)) continue;
+    r.values.emplace_back(cell_view(o.result, row, 1));
+    r.doubles.push_back(decode_float8(PQgetvalue(o.result, row, 2)));
+  }
+  return r;
+}
+
 }  // namespace
 
 void pg_keyspace::zadd(const storage::caller& c, std::string_view key, unsigned flags,
@@ -119,17 +135,7 @@ void pg_keyspace::zrank(const storage::caller& c, std::string_view key, std::str
 
 void pg_keyspace::zrange(const storage::caller& c, std::string_view key,
                          const storage::zrange_spec& spec, std::size_t limit, kv_callback cb) {
-  auto req = key_request(statement::zrange, c, key, std::move(cb), [](const pg_outcome& o) {
-    if (!o.error.empty()) return failed(o);
-    if (holds_other_type(o)) return wrong_type();
-    kv_result r;
-    for (int row = 0; row < PQntuples(o.result); ++row) {
-      if (PQgetisnull(o.result, row, 1)) continue;
-      r.values.emplace_back(cell_view(o.result, row, 1));
-      r.doubles.push_back(decode_float8(PQgetvalue(o.result, row, 2)));
-    }
-    return r;
-  });
+  auto req = key_request(statement::zrange, c, key, std::move(cb), typed_members_scores);
   add_spec(req.params, spec);
   req.params.add_int8(static_cast<std::int64_t>(limit) + 1);
   submit_for(c, std::move(req));
@@ -192,22 +198,6 @@ kv_result status_members_scores(const pg_outcome& o) {
   if (PQntuples(o.result) == 0) return r;
   r.integer = decode_int8(PQgetvalue(o.result, 0, 0));
   if (r.integer < 0) return wrong_type();
-  for (int row = 0; row < PQntuples(o.result); ++row) {
-    if (PQgetisnull(o.result, row, 1)) continue;
-    r.values.emplace_back(cell_view(o.result, row, 1));
-    r.doubles.push_back(decode_float8(PQgetvalue(o.result, row, 2)));
-  }
-  return r;
-}
-
-// (type, member, score) rows of the live key.
-kv_result typed_members_scores(const pg_outcome& o) {
-  if (!o.error.empty()) return failed(o);
-  if (PQntuples(o.result) > 0 &&
-      decode_int8(PQgetvalue(o.result, 0, 0)) != static_cast<std::int64_t>(key_type::zset)) {
-    return wrong_type();
-  }
-  kv_result r;
   for (int row = 0; row < PQntuples(o.result); ++row) {
     if (PQgetisnull(o.result, row, 1)) continue;
     r.values.emplace_back(cell_view(o.result, row, 1));

@@ -141,29 +141,10 @@ void hrandfield(command_call& call) {
     return;
   }
   long long count = 0;
-  if (!resp::parse_integer(args[2], count)) {
-    call.out.error("ERR value is not an integer or out of range");
-    return;
-  }
-  if (count == LLONG_MIN) {
-    call.out.error(
-        "ERR value is out of range, value must between -9223372036854775807 and "
-        "9223372036854775807");
-    return;
-  }
-  if (args.size() > 4 || (args.size() == 4 && !resp::iequals(args[3], "withvalues"))) {
-    call.out.error("ERR syntax error");
-    return;
-  }
-  const bool with_values = args.size() == 4;
-  if (with_values && (count < -LLONG_MAX / 2 || count > LLONG_MAX / 2)) {
-    call.out.error("ERR value is out of range");
-    return;
-  }
-  const auto limit = static_cast<long long>(call.shared().settings.max_collection_reply);
-  if (count > limit || -count > limit) {
-    call.out.error("ERR the reply would have more than " + std::to_string(limit) +
-                   " fields (max-collection-reply); read the hash with HSCAN");
+  bool with_values = false;
+  if (!parse_random_count(call, "withvalues",
+                          "fields (max-collection-reply); read the hash with HSCAN", count,
+                          with_values)) {
     return;
   }
   call.store().hashes().hrandfield(

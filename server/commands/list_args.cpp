@@ -109,19 +109,23 @@ kv_callback waking(command_call& call, std::string_view key, kv_callback reply) 
   };
 }
 
+void write_key_and_elements(resp::reply_writer& w, const kv_result& r) {
+  if (!r.ok()) {
+    w.error(r.error);
+  } else if (!r.value) {
+    w.null_array();
+  } else {
+    w.array(2);
+    w.bulk(*r.value);
+    w.array(r.values.size());
+    for (const auto& v : r.values) w.bulk(*v);
+  }
+}
+
 kv_callback key_and_elements_reply(command_call& call) {
   return [reply = call.defer()](kv_result&& r) {
     auto w = reply.writer();
-    if (!r.ok()) {
-      w.error(r.error);
-    } else if (!r.value) {
-      w.null_array();
-    } else {
-      w.array(2);
-      w.bulk(*r.value);
-      w.array(r.values.size());
-      for (const auto& v : r.values) w.bulk(*v);
-    }
+    write_key_and_elements(w, r);
     reply.finish();
   };
 }

@@ -39,7 +39,8 @@ struct pop_args {
 /// positive integer or a value): at once, or inside EXEC or a script once it commits.
 kv_callback waking(command_call& call, std::string_view key, kv_callback reply);
 
-/// [key, [element ...]], or a null array when nothing was popped.
+/// [key, [element ...]], or a null array when nothing was popped (or the error).
+void write_key_and_elements(resp::reply_writer& w, const kv_result& r);
 kv_callback key_and_elements_reply(command_call& call);
 
 }  // namespace fpc::server::handlers

@@ -85,6 +85,25 @@ kv_callback elements_reply(command_call& call, std::size_t limit) {
   };
 }
 
+// LINDEX and LSET look the key up before they read the index: a bad index on a missing key
+// answers as the missing key does, on another type WRONGTYPE.
+void refuse_index(command_call& call, std::string_view when_absent) {
+  call.store().lists().length(
+      call.session.who(), call.args[1],
+      [reply = call.defer(), when_absent = std::string(when_absent)](kv_result&& r) {
+        auto w = reply.writer();
+        if (!r.ok())
+          w.error(r.error);
+        else if (r.integer > 0)
+          w.error(not_integer);
+        else if (when_absent.empty())
+          w.null();
+        else
+          w.error(when_absent);
+        reply.finish();
+      });
+}
+
 }  // namespace
 
 void lpush(command_call& call) { push(call, list_end::left, false); }
@@ -104,25 +123,6 @@ void lrange(command_call& call) {
   const std::size_t limit = call.shared().settings.max_collection_reply;
   call.store().lists().range(call.session.who(), call.args[1], start, stop, limit,
                              elements_reply(call, limit));
-}
-
-// LINDEX and LSET look the key up before they read the index: a bad index on a missing key
-// answers as the missing key does, on another type WRONGTYPE.
-static void refuse_index(command_call& call, std::string_view when_absent) {
-  call.store().lists().length(
-      call.session.who(), call.args[1],
-      [reply = call.defer(), when_absent = std::string(when_absent)](kv_result&& r) {
-        auto w = reply.writer();
-        if (!r.ok())
-          w.error(r.error);
-        else if (r.integer > 0)
-          w.error(not_integer);
-        else if (when_absent.empty())
-          w.null();
-        else
-          w.error(when_absent);
-        reply.finish();
-      });
 }
 
 void lindex(command_call& call) {

@@ -20,6 +20,12 @@ kv_callback ok_reply(command_call& call);
 /// without a count).
 kv_callback first_value_reply(command_call& call);
 
+/// HRANDFIELD / ZRANDMEMBER key count [WITHVALUES|WITHSCORES]: `count` from args[2] and whether
+/// args[3] is `with_word`; false after answering Redis's error (or the reply bound's, naming
+/// `instead`, what to read a big collection with).
+bool parse_random_count(command_call& call, std::string_view with_word, std::string_view instead,
+                        long long& count, bool& with);
+
 /// The subcommand named by args[1] of the container `parent`, or nullptr after answering Redis's
 /// unknown-subcommand or arity error.
 const command_spec* subcommand_or_error(command_call& call, std::string_view parent,

@@ -207,23 +207,27 @@ bool parse_zcombine_args(const std::string& name, std::span<const std::string_vi
   return true;
 }
 
+void write_key_and_pairs(resp::reply_writer& w, const kv_result& r) {
+  if (!r.ok()) {
+    w.error(r.error);
+  } else if (!r.value) {
+    w.null_array();
+  } else {
+    w.array(2);
+    w.bulk(*r.value);
+    w.array(r.values.size());
+    for (std::size_t i = 0; i < r.values.size(); ++i) {
+      w.array(2);
+      w.bulk(*r.values[i]);
+      w.floating(r.doubles[i]);
+    }
+  }
+}
+
 kv_callback key_and_pairs_reply(command_call& call) {
   return [reply = call.defer()](kv_result&& r) {
     auto w = reply.writer();
-    if (!r.ok()) {
-      w.error(r.error);
-    } else if (!r.value) {
-      w.null_array();
-    } else {
-      w.array(2);
-      w.bulk(*r.value);
-      w.array(r.values.size());
-      for (std::size_t i = 0; i < r.values.size(); ++i) {
-        w.array(2);
-        w.bulk(*r.values[i]);
-        w.floating(r.doubles[i]);
-      }
-    }
+    write_key_and_pairs(w, r);
     reply.finish();
   };
 }

@@ -49,7 +49,9 @@ struct zcombine_args {
                                        std::span<const std::string_view> args,
                                        zcombine_args& out, std::string& error);
 
-/// [key, [[member, score] ...]] (ZMPOP, BZMPOP), or a null array when nothing was popped.
+/// [key, [[member, score] ...]] (ZMPOP, BZMPOP), or a null array when nothing was popped (or
+/// the error).
+void write_key_and_pairs(resp::reply_writer& w, const kv_result& r);
 kv_callback key_and_pairs_reply(command_call& call);
 
 }  // namespace fpc::server::handlers

@@ -1,6 +1,5 @@
 // Sorted set commands: ZADD and the rest of the family, over storage::zset_store (BZPOPMIN and
 // BZPOPMAX are in blocking_lists.cpp).
-#include <climits>
 #include <string>
 #include <vector>
 
@@ -318,28 +317,10 @@ void zrandmember(command_call& call) {
     return;
   }
   long long count = 0;
-  if (!resp::parse_integer(args[2], count)) {
-    call.out.error("ERR value is not an integer or out of range");
-    return;
-  }
-  if (count == LLONG_MIN) {
-    call.out.error(
-        "ERR value is out of range, value must between -9223372036854775807 and "
-        "9223372036854775807");
-    return;
-  }
-  if (args.size() > 4 || (args.size() == 4 && !resp::iequals(args[3], "withscores"))) {
-    call.out.error("ERR syntax error");
-    return;
-  }
-  const bool with_scores = args.size() == 4;
-  if (with_scores && (count < -LLONG_MAX / 2 || count > LLONG_MAX / 2)) {
-    call.out.error("ERR value is out of range");
-    return;
-  }
-  const auto limit = static_cast<long long>(call.shared().settings.max_collection_reply);
-  if (count > limit || -count > limit) {
-    call.out.error(too_big(static_cast<std::size_t>(limit)));
+  bool with_scores = false;
+  if (!parse_random_count(call, "withscores",
+                          "members (max-collection-reply); read the sorted set in ranges", count,
+                          with_scores)) {
     return;
   }
   call.store().zsets().zrandmember(call.session.who(), args[1], count,

@@ -126,4 +126,20 @@ std::string compare_each(client& ours, client& theirs, const std::vector<command
   return diffs;
 }
 
+random_run compare_random(client& ours, client& theirs, int rounds,
+                          const std::function<command(std::mt19937&)>& next) {
+  random_run run;
+  const char* fixed = std::getenv("FPC_DIFF_SEED");
+  run.seed = fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10)) : std::random_device{}();
+  std::mt19937 rng(run.seed);
+  for (int round = 0; round < rounds && run.diff.empty(); ++round) {
+    std::vector<command> batch;
+    const int n = 1 + static_cast<int>(rng() % 25);
+    for (int i = 0; i < n; ++i) batch.push_back(next(rng));
+    run.commands += n;
+    run.diff = compare(ours, theirs, batch);
+  }
+  return run;
+}
+
 }  // namespace fpc::test

@@ -49,23 +49,32 @@ std::set<std::string> full_scan(client& c) {
   return keys;
 }
 
+// An ACL file with every hostile user (password "pw"; "default" needs none).
+std::string hostile_acl(const std::string& stem) {
+  const std::string acl = temp_path(stem);
+  std::ofstream out(acl);
+  for (const auto& u : hostile_users) {
+    if (u != "default") out << "user " << u << " on >pw\n";
+  }
+  return acl;
+}
+
+// One client per hostile user, logged in as that user.
+std::vector<std::unique_ptr<client>> logged_in_clients(int port) {
+  std::vector<std::unique_ptr<client>> clients;
+  for (const auto& u : hostile_users) {
+    clients.push_back(std::make_unique<client>(port));
+    if (u != "default") REQUIRE(clients.back()->cmd({"AUTH", u, "pw"}).str == "OK");
+  }
+  return clients;
+}
+
 }  // namespace
 
 TEST_CASE("random commands by users with hostile names never cross tenants") {
-  const std::string acl = temp_path("hostile.acl");
-  {
-    std::ofstream out(acl);
-    for (const auto& u : hostile_users) {
-      if (u != "default") out << "user " << u << " on >pw\n";
-    }
-  }
-  server_process server({"--acl-file", acl});
-  std::vector<std::unique_ptr<client>> clients;
+  server_process server({"--acl-file", hostile_acl("hostile.acl")});
+  const auto clients = logged_in_clients(server.port());
   std::vector<std::map<std::string, std::string>> models(hostile_users.size());
-  for (const auto& u : hostile_users) {
-    clients.push_back(std::make_unique<client>(server.port()));
-    if (u != "default") REQUIRE(clients.back()->cmd({"AUTH", u, "pw"}).str == "OK");
-  }
   const char* fixed = std::getenv("FPC_ISOLATION_SEED");
   const unsigned seed =
       fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10)) : std::random_device{}();
@@ -194,23 +203,12 @@ TEST_CASE("random commands by users with hostile names never cross tenants") {
 }
 
 TEST_CASE("random hash and set commands by users with hostile names never cross tenants") {
-  const std::string acl = temp_path("hostile-typed.acl");
-  {
-    std::ofstream out(acl);
-    for (const auto& u : hostile_users) {
-      if (u != "default") out << "user " << u << " on >pw\n";
-    }
-  }
-  server_process server({"--acl-file", acl});
-  std::vector<std::unique_ptr<client>> clients;
+  server_process server({"--acl-file", hostile_acl("hostile-typed.acl")});
+  const auto clients = logged_in_clients(server.port());
   // Per user: its hashes (key -> field -> value) and sets (key -> members); a key is in at most
   // one of them, as in Redis.
   std::vector<std::map<std::string, std::map<std::string, std::string>>> hashes(hostile_users.size());
   std::vector<std::map<std::string, std::set<std::string>>> sets(hostile_users.size());
-  for (const auto& u : hostile_users) {
-    clients.push_back(std::make_unique<client>(server.port()));
-    if (u != "default") REQUIRE(clients.back()->cmd({"AUTH", u, "pw"}).str == "OK");
-  }
   const char* fixed = std::getenv("FPC_ISOLATION_SEED");
   const unsigned seed =
       fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10)) : std::random_device{}();
@@ -330,22 +328,11 @@ TEST_CASE("random hash and set commands by users with hostile names never cross 
 }
 
 TEST_CASE("random list and sorted set commands by users with hostile names never cross tenants") {
-  const std::string acl = temp_path("hostile-lists.acl");
-  {
-    std::ofstream out(acl);
-    for (const auto& u : hostile_users) {
-      if (u != "default") out << "user " << u << " on >pw\n";
-    }
-  }
-  server_process server({"--acl-file", acl});
-  std::vector<std::unique_ptr<client>> clients;
+  server_process server({"--acl-file", hostile_acl("hostile-lists.acl")});
+  const auto clients = logged_in_clients(server.port());
   // Per user: its lists (key -> elements) and sorted sets (key -> member -> score).
   std::vector<std::map<std::string, std::deque<std::string>>> lists(hostile_users.size());
   std::vector<std::map<std::string, std::map<std::string, long long>>> zsets(hostile_users.size());
-  for (const auto& u : hostile_users) {
-    clients.push_back(std::make_unique<client>(server.port()));
-    if (u != "default") REQUIRE(clients.back()->cmd({"AUTH", u, "pw"}).str == "OK");
-  }
   const char* fixed = std::getenv("FPC_ISOLATION_SEED");
   const unsigned seed =
       fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10)) : std::random_device{}();

@@ -277,54 +277,67 @@ TEST_CASE("list replies in RESP3 are Redis's (null arrays, empty arrays, LMPOP's
 
 TEST_CASE("seeded random list commands, pipelined, among other types, give Redis's replies") {
   beside_redis pair;
-  const char* fixed = std::getenv("FPC_DIFF_SEED");
-  const unsigned seed =
-      fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10)) : std::random_device{}();
-  CAPTURE(seed);  // replay with FPC_DIFF_SEED=<seed>
-  std::mt19937 rng(seed);
-  auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
   const std::vector<std::string> keys{"k0", "k1", "k2", "k3"};
   const std::vector<std::string> elements{"a", "b", "c", "", "1", "x\0y"s};
   const std::vector<std::string> indexes{"0", "1", "-1", "2", "-3", "5", "-100", "100", "x"};
   const std::vector<std::string> ends{"LEFT", "RIGHT"};
-  std::string diff;
-  int commands = 0;
-  for (int round = 0; round < 150 && diff.empty(); ++round) {
-    std::vector<command> batch;
-    const int n = 1 + static_cast<int>(rng() % 25);
-    for (int i = 0; i < n; ++i) {
-      const std::string k = pick(keys), e = pick(elements), e2 = pick(elements);
-      switch (rng() % 24) {
-        case 0: batch.push_back({"LPUSH", k, e, e2}); break;
-        case 1: batch.push_back({"RPUSH", k, e, e2, pick(elements)}); break;
-        case 2: batch.push_back({"LPOP", k}); break;
-        case 3: batch.push_back({"RPOP", k, pick(indexes)}); break;
-        case 4: batch.push_back({"LRANGE", k, pick(indexes), pick(indexes)}); break;
-        case 5: batch.push_back({"LINDEX", k, pick(indexes)}); break;
-        case 6: batch.push_back({"LSET", k, pick(indexes), e}); break;
-        case 7: batch.push_back({"LINSERT", k, rng() % 2 ? "BEFORE" : "AFTER", e, e2}); break;
-        case 8: batch.push_back({"LREM", k, pick(indexes), e}); break;
-        case 9: batch.push_back({"LTRIM", k, pick(indexes), pick(indexes)}); break;
-        case 10: batch.push_back({"LPOS", k, e, "RANK", pick(indexes), "COUNT", "0"}); break;
-        case 11: batch.push_back({"LMOVE", k, pick(keys), pick(ends), pick(ends)}); break;
-        case 12: batch.push_back({"RPOPLPUSH", k, pick(keys)}); break;
-        case 13: batch.push_back({"LMPOP", "2", k, pick(keys), pick(ends), "COUNT", "2"}); break;
-        case 14: batch.push_back({"LLEN", k}); break;
-        case 15: batch.push_back({"LPUSHX", k, e}); break;
-        case 16: batch.push_back({"RPUSHX", k, e}); break;
-        case 17: batch.push_back({"SADD", k, e}); break;
-        case 18: batch.push_back({"SET", k, e}); break;
-        case 19: batch.push_back({"TYPE", k}); break;
-        case 20: batch.push_back({"DEL", k}); break;
-        case 21: batch.push_back({"LPOS", k, e}); break;
-        case 22: batch.push_back({"BLMPOP", "0.01", "2", k, pick(keys), pick(ends)}); break;
-        default: batch.push_back({"LRANGE", k, "0", "-1"}); break;
-      }
-    }
-    commands += n;
-    diff = compare(pair.ours, pair.theirs, batch);
-  }
-  CHECK(diff.empty());
-  if (!diff.empty()) WARN(diff);
-  WARN(commands << " random list commands compared");
+  const random_run run =
+      compare_random(pair.ours, pair.theirs, 150, [&](std::mt19937& rng) -> command {
+        auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
+        const std::string k = pick(keys), e = pick(elements), e2 = pick(elements);
+        switch (rng() % 24) {
+          case 0:
+            return {"LPUSH", k, e, e2};
+          case 1:
+            return {"RPUSH", k, e, e2, pick(elements)};
+          case 2:
+            return {"LPOP", k};
+          case 3:
+            return {"RPOP", k, pick(indexes)};
+          case 4:
+            return {"LRANGE", k, pick(indexes), pick(indexes)};
+          case 5:
+            return {"LINDEX", k, pick(indexes)};
+          case 6:
+            return {"LSET", k, pick(indexes), e};
+          case 7:
+            return {"LINSERT", k, rng() % 2 ? "BEFORE" : "AFTER", e, e2};
+          case 8:
+            return {"LREM", k, pick(indexes), e};
+          case 9:
+            return {"LTRIM", k, pick(indexes), pick(indexes)};
+          case 10:
+            return {"LPOS", k, e, "RANK", pick(indexes), "COUNT", "0"};
+          case 11:
+            return {"LMOVE", k, pick(keys), pick(ends), pick(ends)};
+          case 12:
+            return {"RPOPLPUSH", k, pick(keys)};
+          case 13:
+            return {"LMPOP", "2", k, pick(keys), pick(ends), "COUNT", "2"};
+          case 14:
+            return {"LLEN", k};
+          case 15:
+            return {"LPUSHX", k, e};
+          case 16:
+            return {"RPUSHX", k, e};
+          case 17:
+            return {"SADD", k, e};
+          case 18:
+            return {"SET", k, e};
+          case 19:
+            return {"TYPE", k};
+          case 20:
+            return {"DEL", k};
+          case 21:
+            return {"LPOS", k, e};
+          case 22:
+            return {"BLMPOP", "0.01", "2", k, pick(keys), pick(ends)};
+          default:
+            return {"LRANGE", k, "0", "-1"};
+        }
+      });
+  CAPTURE(run.seed);  // replay with FPC_DIFF_SEED=<seed>
+  CHECK(run.diff.empty());
+  if (!run.diff.empty()) WARN(run.diff);
+  WARN(run.commands << " random list commands compared");
 }

@@ -289,60 +289,79 @@ TEST_CASE("sorted set replies in RESP3 are Redis's (doubles, pairs, null)") {
 
 TEST_CASE("seeded random sorted set commands, pipelined, among other types, give Redis's replies") {
   beside_redis pair;
-  const char* fixed = std::getenv("FPC_DIFF_SEED");
-  const unsigned seed =
-      fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10)) : std::random_device{}();
-  CAPTURE(seed);  // replay with FPC_DIFF_SEED=<seed>
-  std::mt19937 rng(seed);
-  auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
   const std::vector<std::string> keys{"k0", "k1", "k2"};
   const std::vector<std::string> members{"a", "b", "c", "d", "", "x\0y"s};
   const std::vector<std::string> scores{"0", "1", "-1", "2.5", "1e3", "-inf", "+inf", "3", "x"};
   const std::vector<std::string> bounds{"-inf", "+inf", "0", "(0", "1", "(1", "2.5", "(3", "x"};
-  const std::vector<std::string> lex{"-", "+", "[a", "(a", "[c", "(d", "[", "b"};
   const std::vector<std::string> ranks{"0", "1", "-1", "2", "-3", "10", "x"};
-  std::string diff;
-  int commands = 0;
-  for (int round = 0; round < 150 && diff.empty(); ++round) {
-    std::vector<command> batch;
-    const int n = 1 + static_cast<int>(rng() % 25);
-    for (int i = 0; i < n; ++i) {
-      const std::string k = pick(keys), m = pick(members), m2 = pick(members);
-      switch (rng() % 25) {
-        case 0: batch.push_back({"ZADD", k, pick(scores), m, pick(scores), m2}); break;
-        case 1: batch.push_back({"ZADD", k, rng() % 2 ? "GT" : "LT", "CH", pick(scores), m}); break;
-        case 2: batch.push_back({"ZADD", k, rng() % 2 ? "NX" : "XX", pick(scores), m}); break;
-        case 3: batch.push_back({"ZINCRBY", k, pick(scores), m}); break;
-        case 4: batch.push_back({"ZREM", k, m, m2}); break;
-        case 5: batch.push_back({"ZSCORE", k, m}); break;
-        case 6: batch.push_back({"ZMSCORE", k, m, m2}); break;
-        case 7: batch.push_back({rng() % 2 ? "ZRANK" : "ZREVRANK", k, m}); break;
-        case 8: batch.push_back({"ZRANGE", k, pick(ranks), pick(ranks), "WITHSCORES"}); break;
-        case 9: batch.push_back({"ZRANGE", k, pick(bounds), pick(bounds), "BYSCORE", "REV"}); break;
-        case 10: batch.push_back({"ZRANGEBYSCORE", k, pick(bounds), pick(bounds), "LIMIT", "1", "2"}); break;
-        case 11: batch.push_back({"ZREVRANGEBYSCORE", k, pick(bounds), pick(bounds), "WITHSCORES"}); break;
-        case 12: batch.push_back({"ZCOUNT", k, pick(bounds), pick(bounds)}); break;
-        case 13: batch.push_back({"ZCARD", k}); break;
-        case 14: batch.push_back({"ZREMRANGEBYSCORE", k, pick(bounds), pick(bounds)}); break;
-        case 15: batch.push_back({"ZREMRANGEBYRANK", k, pick(ranks), pick(ranks)}); break;
-        case 16: batch.push_back({rng() % 2 ? "ZPOPMIN" : "ZPOPMAX", k, pick(ranks)}); break;
-        case 17: batch.push_back({"SADD", k, m}); break;
-        case 18: batch.push_back({"TYPE", k}); break;
-        case 19: batch.push_back({"DEL", k}); break;
-        case 20: batch.push_back({"ZREVRANGE", k, pick(ranks), pick(ranks)}); break;
-        case 21: batch.push_back({rng() % 2 ? "ZUNIONSTORE" : "ZINTERSTORE", pick(keys), "2", k,
-                                  pick(keys), "WEIGHTS", "2", "1"}); break;
-        case 22: batch.push_back({"ZDIFF", "2", k, pick(keys), "WITHSCORES"}); break;
-        case 23: batch.push_back({"ZMPOP", "2", k, pick(keys), rng() % 2 ? "MIN" : "MAX"}); break;
-        default: batch.push_back({"ZRANGE", k, "0", "-1", "WITHSCORES"}); break;
-      }
-    }
-    commands += n;
-    diff = compare(pair.ours, pair.theirs, batch);
-  }
-  CHECK(diff.empty());
-  if (!diff.empty()) WARN(diff);
-  WARN(commands << " random sorted set commands compared");
+  const random_run run =
+      compare_random(pair.ours, pair.theirs, 150, [&](std::mt19937& rng) -> command {
+        auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
+        const std::string k = pick(keys), m = pick(members), m2 = pick(members);
+        switch (rng() % 25) {
+          case 0:
+            return {"ZADD", k, pick(scores), m, pick(scores), m2};
+          case 1:
+            return {"ZADD", k, rng() % 2 ? "GT" : "LT", "CH", pick(scores), m};
+          case 2:
+            return {"ZADD", k, rng() % 2 ? "NX" : "XX", pick(scores), m};
+          case 3:
+            return {"ZINCRBY", k, pick(scores), m};
+          case 4:
+            return {"ZREM", k, m, m2};
+          case 5:
+            return {"ZSCORE", k, m};
+          case 6:
+            return {"ZMSCORE", k, m, m2};
+          case 7:
+            return {rng() % 2 ? "ZRANK" : "ZREVRANK", k, m};
+          case 8:
+            return {"ZRANGE", k, pick(ranks), pick(ranks), "WITHSCORES"};
+          case 9:
+            return {"ZRANGE", k, pick(bounds), pick(bounds), "BYSCORE", "REV"};
+          case 10:
+            return {"ZRANGEBYSCORE", k, pick(bounds), pick(bounds), "LIMIT", "1", "2"};
+          case 11:
+            return {"ZREVRANGEBYSCORE", k, pick(bounds), pick(bounds), "WITHSCORES"};
+          case 12:
+            return {"ZCOUNT", k, pick(bounds), pick(bounds)};
+          case 13:
+            return {"ZCARD", k};
+          case 14:
+            return {"ZREMRANGEBYSCORE", k, pick(bounds), pick(bounds)};
+          case 15:
+            return {"ZREMRANGEBYRANK", k, pick(ranks), pick(ranks)};
+          case 16:
+            return {rng() % 2 ? "ZPOPMIN" : "ZPOPMAX", k, pick(ranks)};
+          case 17:
+            return {"SADD", k, m};
+          case 18:
+            return {"TYPE", k};
+          case 19:
+            return {"DEL", k};
+          case 20:
+            return {"ZREVRANGE", k, pick(ranks), pick(ranks)};
+          case 21:
+            return {rng() % 2 ? "ZUNIONSTORE" : "ZINTERSTORE",
+                    pick(keys),
+                    "2",
+                    k,
+                    pick(keys),
+                    "WEIGHTS",
+                    "2",
+                    "1"};
+          case 22:
+            return {"ZDIFF", "2", k, pick(keys), "WITHSCORES"};
+          case 23:
+            return {"ZMPOP", "2", k, pick(keys), rng() % 2 ? "MIN" : "MAX"};
+          default:
+            return {"ZRANGE", k, "0", "-1", "WITHSCORES"};
+        }
+      });
+  CAPTURE(run.seed);  // replay with FPC_DIFF_SEED=<seed>
+  CHECK(run.diff.empty());
+  if (!run.diff.empty()) WARN(run.diff);
+  WARN(run.commands << " random sorted set commands compared");
 }
 
 TEST_CASE("seeded random lexicographic ranges over equal scores give Redis's replies") {
@@ -354,10 +373,18 @@ TEST_CASE("seeded random lexicographic ranges over equal scores give Redis's rep
                                 {"ZADD", "l", "0", "a", "0", "b", "0", "bb", "0", "c", "0", "d"}};
   for (int i = 0; i < 300; ++i) {
     switch (rng() % 4) {
-      case 0: batch.push_back({"ZRANGEBYLEX", "l", pick(lex), pick(lex)}); break;
-      case 1: batch.push_back({"ZREVRANGEBYLEX", "l", pick(lex), pick(lex), "LIMIT", "0", "2"}); break;
-      case 2: batch.push_back({"ZLEXCOUNT", "l", pick(lex), pick(lex)}); break;
-      default: batch.push_back({"ZRANGE", "l", pick(lex), pick(lex), "BYLEX"}); break;
+      case 0:
+        batch.push_back({"ZRANGEBYLEX", "l", pick(lex), pick(lex)});
+        break;
+      case 1:
+        batch.push_back({"ZREVRANGEBYLEX", "l", pick(lex), pick(lex), "LIMIT", "0", "2"});
+        break;
+      case 2:
+        batch.push_back({"ZLEXCOUNT", "l", pick(lex), pick(lex)});
+        break;
+      default:
+        batch.push_back({"ZRANGE", "l", pick(lex), pick(lex), "BYLEX"});
+        break;
     }
   }
   const std::string diff = compare(pair.ours, pair.theirs, batch);
