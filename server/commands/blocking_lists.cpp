@@ -53,13 +53,12 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
       session().hold_dispatch();
       auto self = shared_from_this();
       session().unblock = [self](std::string_view error) { self->unblocked(error); };
-      // Registered before the first look, so a push that commits after it wakes this waiter.
-      waiting_ = true;
-      ++session().loop().shared.counters.blocked_clients;
+      // Queued before the first look, so a push that commits during it wakes this waiter; it
+      // counts as blocked (INFO) only once that look found nothing, as in Redis.
       if (timeout_ms > 0) {
         timer_.expires_after(std::chrono::milliseconds(timeout_ms));
         timer_.async_wait([self](boost::system::error_code ec) {
-          if (!ec) self->unblocked("");
+          if (!ec) self->unblocked("");  // a timeout
         });
       }
       queue_up(false);
@@ -72,7 +71,7 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
 
   void attempt() {
     if (done_) return;
-    if (session().closing()) return finish_without_reply();
+    if (session().closing()) return end_waiting();
     looking_ = true;
     auto self = shared_from_this();
     auto& lists = session().loop().store.lists();
@@ -101,8 +100,9 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
       if (r.ok()) pass_on(r);
       return;
     }
-    if (!may_block_) return write_null();
+    if (!may_block_) return end_waiting();
     if (pending_unblock_) return unblocked(*pending_unblock_);
+    if (!std::exchange(waiting_, true)) ++session().loop().shared.counters.blocked_clients;
     // Nothing there. Woken meanwhile (the push may have come after this look): look again.
     // Otherwise wait; a waiter woken for nothing keeps its place at the front.
     if (!queued_) queue_up(true);
@@ -121,7 +121,7 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
             if (pushed.ok()) announce_key_ready(shared, tenant, key);
           });
     }
-    finish_without_reply();
+    end_waiting();
   }
 
   // The element may have had company: the next waiter of the key looks too, and a moved
@@ -171,18 +171,15 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
       pending_unblock_ = std::string(error);
       return;
     }
-    if (error == gone) return finish_without_reply();
-    if (error.empty()) return write_null();
-    write_error(std::string(error));
+    end_waiting(error == gone ? std::string_view{} : error);
   }
 
   void stop_waiting() {
     if (holding_) session().unblock = nullptr;
-    if (!waiting_) return;
-    waiting_ = false;
-    --session().loop().shared.counters.blocked_clients;
+    if (!may_block_) return;
     session().loop().shared.waits.remove(ticket_);
     timer_.cancel();
+    if (std::exchange(waiting_, false)) --session().loop().shared.counters.blocked_clients;
   }
 
   // After the reply is complete: the client's next commands may run.
@@ -210,45 +207,23 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
       w.bulk(*r.values.at(0));
       w.floating(r.doubles.at(0));
     } else if (shape_ == reply_shape::key_and_pairs) {
-      w.array(2);
-      w.bulk(*r.value);
-      w.array(r.values.size());
-      for (std::size_t i = 0; i < r.values.size(); ++i) {
-        w.array(2);
-        w.bulk(*r.values[i]);
-        w.floating(r.doubles[i]);
-      }
+      write_key_and_pairs(w, r);
     } else {
-      w.array(2);
-      w.bulk(*r.value);
-      w.array(r.values.size());
-      for (const auto& v : r.values) w.bulk(*v);
+      write_key_and_elements(w, r);
     }
     release();
   }
 
-  void write_null() {
+  // Ends the wait with a null array (timeout, CLIENT UNBLOCK, a client that left: nothing was
+  // taken) or with `error`.
+  void end_waiting(std::string_view error = {}) {
     if (done_) return;
     stop_waiting();
     done_ = true;
-    reply_.writer().null_array();
-    release();
-  }
-
-  void write_error(const std::string& text) {
-    if (done_) return;
-    stop_waiting();
-    done_ = true;
-    reply_.writer().error(text);
-    release();
-  }
-
-  // The client is gone: nothing is taken from the list and no reply is written to anyone.
-  void finish_without_reply() {
-    if (done_) return;
-    stop_waiting();
-    done_ = true;
-    reply_.writer().null_array();
+    if (error.empty())
+      reply_.writer().null_array();
+    else
+      reply_.writer().error(error);
     release();
   }
 
@@ -258,7 +233,7 @@ class blocked_pop : public std::enable_shared_from_this<blocked_pop> {
   bool may_block_;
   boost::asio::steady_timer timer_;
   std::uint64_t ticket_ = 0;
-  bool waiting_ = false;              // counted in blocked_clients
+  bool waiting_ = false;              // a look found nothing: counted in blocked_clients
   bool queued_ = false;               // holds a ticket in the server's key_waits
   bool looking_ = false;              // a pop is running
   bool woken_while_looking_ = false;  // a push came while it ran: look again

@@ -28,6 +28,7 @@ std::uint64_t key_waits::add(std::string_view tenant, const std::vector<std::str
       queue.push_back(ticket);
   }
   waiters_.emplace(ticket, waiter{std::string(tenant), keys, std::move(wake)});
+  queued_.store(waiters_.size(), std::memory_order_release);
   return ticket;
 }
 
@@ -46,6 +47,7 @@ void key_waits::remove_locked(std::uint64_t ticket) {
     if (q->second.empty()) queues_.erase(q);
   }
   waiters_.erase(it);
+  queued_.store(waiters_.size(), std::memory_order_release);
 }
 
 void key_waits::wake_first(std::string_view tenant, std::string_view key) {
@@ -68,12 +70,13 @@ void key_waits::wake_all() {
     for (auto& [ticket, w] : waiters_) all.push_back(std::move(w.wake));
     waiters_.clear();
     queues_.clear();
+    queued_.store(0, std::memory_order_release);
   }
   for (auto& wake : all) wake();
 }
 
 void wake_local_waiters(server_state& shared, std::string_view tenant, std::string_view key) {
-  if (shared.counters.blocked_clients.load(std::memory_order_relaxed) == 0) return;
+  if (shared.waits.empty()) return;
   shared.waits.wake_first(tenant, key);
 }
 

@@ -2,6 +2,7 @@
 // key, in the order they blocked, and the wake-ups that pushes on this server or another send.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -32,10 +33,8 @@ class key_waits {
   void wake_first(std::string_view tenant, std::string_view key);
   /// Wakes every waiter (wake-ups from other servers may have been lost meanwhile).
   void wake_all();
-  [[nodiscard]] std::size_t size() const {
-    std::lock_guard guard(lock_);
-    return waiters_.size();
-  }
+  /// No waiter is queued (read without the lock: a push checks it first).
+  [[nodiscard]] bool empty() const { return queued_.load(std::memory_order_acquire) == 0; }
 
  private:
   struct waiter {
@@ -49,6 +48,7 @@ class key_waits {
   std::unordered_map<std::uint64_t, waiter> waiters_;
   std::unordered_map<std::string, std::deque<std::uint64_t>> queues_;  // tenant '\0' key
   std::uint64_t next_ticket_ = 1;
+  std::atomic<std::size_t> queued_{0};  // waiters_.size(), for empty()
 };
 
 /// A list at (tenant, key) may have elements now (a push committed): wakes its first waiter on
