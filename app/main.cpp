@@ -13,7 +13,7 @@
 #include "config/settings.hpp"
 #include "pgbackend/password_source.hpp"
 #include "pgbackend/pg_keyspace.hpp"
-#include "pgbackend/pg_wakeups.hpp"
+#include "pgbackend/pg_bus.hpp"
 #include "pgbackend/sql/schema.hpp"
 #include "server/net/server.hpp"
 #include "server/state/logging.hpp"
@@ -101,9 +101,9 @@ int main(int argc, char** argv) {
     auto users = load_users(settings);
     raise_fd_limit(settings.maxclients, settings.pool_size);
     fpc::pg::check_schema(settings.pg, first_password, settings.schema, settings.table);
-    fpc::pg::pg_wakeups wakeups(settings.pg, password, settings.schema, settings.table);
+    fpc::pg::pg_bus bus(settings.pg, password, settings.schema, settings.table);
     fpc::server::run_server(settings, std::move(users),
-                            postgres_keyspaces(settings, std::move(password)), &wakeups);
+                            postgres_keyspaces(settings, std::move(password)), &bus);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "fastpgcache: " << e.what() << "\n";

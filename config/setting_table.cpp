@@ -70,6 +70,27 @@ const std::vector<setting>& table() {
                "NO-EVICT exempts one)",
        .byte_units = true,
        .reloadable = true},
+      {.name = "pubsub-buffer-hard-limit",
+       .field = &s::pubsub_buffer_hard_limit,
+       .help = "Unsent pub/sub messages a subscriber may hold before it is disconnected (Redis's "
+               "client-output-buffer-limit pubsub hard limit; 0: none)",
+       .byte_units = true,
+       .reloadable = true},
+      {.name = "pubsub-buffer-soft-limit",
+       .field = &s::pubsub_buffer_soft_limit,
+       .help = "Unsent pub/sub messages a subscriber may hold for --pubsub-buffer-soft-seconds "
+               "before it is disconnected (0: none)",
+       .byte_units = true,
+       .reloadable = true},
+      {.name = "pubsub-buffer-soft-seconds",
+       .field = &s::pubsub_buffer_soft_seconds,
+       .help = "How long a subscriber may stay past --pubsub-buffer-soft-limit",
+       .reloadable = true},
+      {.name = "notify-keyspace-events",
+       .field = &s::notify_keyspace_events,
+       .help = "Keyspace notifications to publish, in Redis's letters (K E g $ l s h z x e t d "
+               "m n A; empty: none)",
+       .reloadable = true},
       {.name = "heavy-statement-bytes",
        .field = &s::heavy_statement_bytes,
        .help = "Commands this big (argument bytes, SETRANGE's end offset, or a client's recent "

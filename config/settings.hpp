@@ -34,6 +34,13 @@ struct settings {
   // Redis 7's maxmemory-clients: all clients' buffers together (0: no bound); past it the
   // biggest clients are closed first.
   std::uint64_t maxmemory_clients = 0;
+  // Redis's client-output-buffer-limit for pub/sub clients: a subscriber whose unsent messages
+  // pass the hard limit, or stay past the soft limit for the soft seconds, is disconnected.
+  std::uint64_t pubsub_buffer_hard_limit = 32ull * 1024 * 1024;
+  std::uint64_t pubsub_buffer_soft_limit = 8ull * 1024 * 1024;
+  unsigned pubsub_buffer_soft_seconds = 60;
+  // Redis's notify-keyspace-events: which keyspace notifications are published ("": none).
+  std::string notify_keyspace_events;
 
   // Scripting (EVAL, FCALL)
   // Redis's lua-time-limit: past it a script is "busy" (same-tenant callers of its keys get

@@ -9,7 +9,20 @@
 namespace fpc::pg {
 
 void pg_keyspace::sweep_expired(std::int64_t limit, kv_callback cb) {
-  auto req = make_request(statement::sweep, std::move(cb), rows_affected);
+  auto req = make_request(statement::sweep, std::move(cb), [](const pg_outcome& o) {
+    if (!o.error.empty()) return failed(o);
+    kv_result r;
+    r.integer = PQntuples(o.result);
+    for (int row = 0; row < PQntuples(o.result); ++row) {
+      if (PQgetvalue(o.result, row, 2)[0] != 0) continue;  // a lock placeholder
+      for (int column = 0; column < 2; ++column) {
+        r.values.emplace_back(std::string_view(
+            PQgetvalue(o.result, row, column),
+            static_cast<std::size_t>(PQgetlength(o.result, row, column))));
+      }
+    }
+    return r;
+  });
   req.params.add_int8(limit);
   // The last connection: clients are pinned round-robin, so this spreads sweeps' cost evenly
   // enough.

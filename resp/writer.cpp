@@ -57,6 +57,10 @@ void reply_writer::array(std::size_t n) {
   header('*', static_cast<long long>(n));
 }
 
+void reply_writer::push(std::size_t n) {
+  header(resp3() ? '>' : '*', static_cast<long long>(n));
+}
+
 void reply_writer::set(std::size_t n) {
   header(resp3() ? '~' : '*', static_cast<long long>(n));
 }

@@ -25,6 +25,7 @@ class reply_writer {
   void null_array();  ///< a missing aggregate: `*-1` / `_`
   void array(std::size_t n);
   void set(std::size_t n);  ///< `~` in RESP3, an array in RESP2
+  void push(std::size_t n);  ///< `>` (out-of-band: pub/sub) in RESP3, an array in RESP2
   void map(std::size_t n);  ///< n key/value pairs
   void boolean(bool b);
   void floating(double d);

@@ -25,7 +25,8 @@ struct eviction_round {
 class maintenance {
  public:
   virtual ~maintenance() = default;
-  /// Deletes up to `limit` expired rows of every tenant; integer: rows deleted.
+  /// Deletes up to `limit` expired rows of every tenant; integer: rows deleted; values: tenant,
+  /// key of each expired key deleted (keyspace notifications of class x).
   virtual void sweep_expired(std::int64_t limit, kv_callback cb) = 0;
   /// values: users; integers: for each user its stored key+value bytes, then its keys.
   virtual void read_usage(kv_callback cb) = 0;

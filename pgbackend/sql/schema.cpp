@@ -83,6 +83,7 @@ void init_schema(const std::string& conninfo, const std::optional<std::string>& 
   exec(c.get(), set_each_ddl(names));
   for (const auto& ddl : lock_keys_ddl(names)) exec(c.get(), ddl);
   exec(c.get(), functions_ddl(names));
+  exec(c.get(), bus_messages_ddl(qs + "." + config::quote_identifier(table + "_messages")));
   exec(c.get(), "COMMIT");
   const std::string p = persistence(c.get(), schema, table);
   if (p != "u") {
@@ -120,6 +121,7 @@ void check_schema(const std::string& conninfo, const std::optional<std::string>&
                         {objects.set_each.c_str(), objects.lock_keys.c_str(),
                          objects.lpush_each.c_str(), objects.zrangestore.c_str()});
   if (PQntuples(column.get()) == 0 || persistence(c.get(), schema, table + "_usage").empty() ||
+      persistence(c.get(), schema, table + "_messages").empty() ||
       std::string(PQgetvalue(functions.get(), 0, 0)) != "t") {
     throw std::runtime_error("table " + schema + "." + table +
                              " was created by an older FastPgCache; run --init-schema once more "

@@ -444,7 +444,10 @@ void define_maintenance_statements(const table_objects& objects, const define_fn
   // rows that changed between the two scans.
   def(statement::sweep, "fpc_sweep",
       "DELETE FROM " + t + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
-          " WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)) AND expires_at <= now()",
+          " WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)) AND expires_at <= now() "
+          // The keys, for keyspace notifications of class x (expired). Lock placeholders
+          // (EXEC's absent keys, never live) are not keys a client ever saw.
+          "RETURNING tenant, key, expires_at = '-infinity'",
       {int8_oid});
 
   // Size bound and eviction (server/eviction.cpp).
@@ -617,6 +620,13 @@ std::string set_each_ddl(const table_objects& n) {
          "bool[]) "
          "RETURNS TABLE (member int8, message text) LANGUAGE plpgsql AS $fpc$ " +
          body + " $fpc$";
+}
+
+std::string bus_messages_ddl(const std::string& quoted_messages_table) {
+  return "CREATE UNLOGGED TABLE IF NOT EXISTS " + quoted_messages_table +
+         " (id bigserial PRIMARY KEY, created timestamptz NOT NULL DEFAULT now(), "
+         "tenant text NOT NULL, channel bytea NOT NULL, payload bytea NOT NULL, "
+         "sharded bool NOT NULL)";
 }
 
 std::string functions_ddl(const table_objects& n) {

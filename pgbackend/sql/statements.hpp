@@ -313,6 +313,9 @@ class statement_set {
 /// existing rows FOR UPDATE, absent keys by inserting a placeholder row (never live: it expires
 /// at -infinity) that the transaction overwrites or drops before COMMIT.
 [[nodiscard]] std::vector<std::string> lock_keys_ddl(const table_objects& n);
+/// The side table of the bus between servers (pg_bus): pub/sub messages too big for NOTIFY's
+/// 8000 bytes, kept a minute. UNLOGGED: a message is not worth WAL.
+[[nodiscard]] std::string bus_messages_ddl(const std::string& quoted_messages_table);
 /// The FUNCTION libraries' table: logged, since code is not a cache and must survive a crash.
 [[nodiscard]] std::string functions_ddl(const table_objects& n);
 

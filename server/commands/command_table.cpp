@@ -5,6 +5,7 @@
 
 #include "resp/numbers.hpp"
 #include "server/commands/handlers.hpp"
+#include "server/commands/keyspace_notices.hpp"
 #include "server/dispatch/acl.hpp"
 
 namespace fpc::server {
@@ -463,8 +464,44 @@ std::vector<command_spec> all_commands() {
         {"psetex", 4, flag_write | flag_denyoom, 1, 1, 1, h::psetex, "string", "2.6.0",
          "Sets both string value and expiration time in milliseconds of a key.",
          "key milliseconds value"},
+        {"psubscribe", -2, flag_no_script | flag_loading | flag_stale, 0, 0, 0, h::psubscribe,
+         "pubsub", "2.0.0",
+         "Listens for messages published to channels that match one or more patterns.",
+         "pattern [pattern ...]"},
         {"pttl", 2, flag_readonly | flag_fast, 1, 1, 1, h::pttl, "generic", "2.6.0",
          "Returns the expiration time in milliseconds of a key.", "key"},
+        {"publish", 3, flag_loading | flag_stale | flag_fast, 0, 0, 0, h::publish, "pubsub",
+         "2.0.0", "Posts a message to a channel.", "channel message"},
+        {"pubsub",
+         -2,
+         0,
+         0,
+         0,
+         0,
+         h::pubsub,
+         "pubsub",
+         "2.8.0",
+         "A container for Pub/Sub commands.",
+         "",
+         {
+             {"pubsub|channels", -2, flag_loading | flag_stale, 0, 0, 0, h::pubsub, "pubsub",
+              "2.8.0", "Returns the active channels.", "[pattern]"},
+             {"pubsub|help", 2, flag_loading | flag_stale, 0, 0, 0, h::pubsub, "pubsub", "6.2.0",
+              "Returns helpful text about the different subcommands.", ""},
+             {"pubsub|numpat", 2, flag_loading | flag_stale, 0, 0, 0, h::pubsub, "pubsub",
+              "2.8.0", "Returns a count of unique pattern subscriptions.", ""},
+             {"pubsub|numsub", -2, flag_loading | flag_stale, 0, 0, 0, h::pubsub, "pubsub",
+              "2.8.0", "Returns a count of subscribers to channels.", "[channel [channel ...]]"},
+             {"pubsub|shardchannels", -2, flag_loading | flag_stale, 0, 0, 0, h::pubsub,
+              "pubsub", "7.0.0", "Returns the active shard channels.", "[pattern]"},
+             {"pubsub|shardnumsub", -2, flag_loading | flag_stale, 0, 0, 0, h::pubsub, "pubsub",
+              "7.0.0", "Returns the count of subscribers of shard channels.",
+              "[shardchannel [shardchannel ...]]"},
+         }},
+        {"punsubscribe", -1, flag_no_script | flag_loading | flag_stale, 0, 0, 0, h::punsubscribe,
+         "pubsub", "2.0.0",
+         "Stops listening to messages published to channels that match one or more patterns.",
+         "[pattern [pattern ...]]"},
         {"quit", -1, flag_no_auth | flag_no_queue | flag_fast | flag_loading | flag_stale, 0, 0, 0,
          h::quit, "connection", "1.0.0", "Closes the connection.", ""},
         {"randomkey", 1, flag_readonly, 0, 0, 0, h::randomkey, "generic", "1.0.0",
@@ -585,6 +622,8 @@ std::vector<command_spec> all_commands() {
          "Returns one or more random members from a set after removing them. Deletes the set if "
          "the last member was popped.",
          "key [count]"},
+        {"spublish", 3, flag_loading | flag_stale | flag_fast, 0, 0, 0, h::spublish, "pubsub",
+         "7.0.0", "Post a message to a shard channel", "shardchannel message"},
         {"srandmember", -2, flag_readonly, 1, 1, 1, h::srandmember, "set", "1.0.0",
          "Get one or multiple random members from a set", "key [count]"},
         {"srem", -3, flag_write | flag_fast, 1, 1, 1, h::srem, "set", "1.0.0",
@@ -592,14 +631,23 @@ std::vector<command_spec> all_commands() {
          "key member [member ...]"},
         {"sscan", -3, flag_readonly, 1, 1, 1, h::member_scan, "set", "2.6.0",
          "Iterates over members of a set.", "key cursor [MATCH pattern] [COUNT count]"},
+        {"ssubscribe", -2, flag_no_script | flag_loading | flag_stale, 0, 0, 0, h::ssubscribe,
+         "pubsub", "7.0.0", "Listens for messages published to shard channels.",
+         "shardchannel [shardchannel ...]"},
         {"strlen", 2, flag_readonly | flag_fast, 1, 1, 1, h::strlen, "string", "2.2.0",
          "Returns the length of a string value.", "key"},
+        {"subscribe", -2, flag_no_script | flag_loading | flag_stale, 0, 0, 0, h::subscribe,
+         "pubsub", "2.0.0", "Listens for messages published to channels.",
+         "channel [channel ...]"},
         {"substr", 4, flag_readonly, 1, 1, 1, h::getrange, "string", "1.0.0",
          "Returns a substring from a string value.", "key start end"},
         {"sunion", -2, flag_readonly, 1, -1, 1, h::combine_sets, "set", "1.0.0",
          "Returns the union of multiple sets.", "key [key ...]"},
         {"sunionstore", -3, flag_write | flag_denyoom, 1, -1, 1, h::combine_sets_into, "set",
          "1.0.0", "Stores the union of multiple sets in a key.", "destination key [key ...]"},
+        {"sunsubscribe", -1, flag_no_script | flag_loading | flag_stale, 0, 0, 0, h::sunsubscribe,
+         "pubsub", "7.0.0", "Stops listening to messages posted to shard channels.",
+         "[shardchannel [shardchannel ...]]"},
         {"time", 1, flag_loading | flag_stale | flag_fast, 0, 0, 0, h::time, "server", "2.6.0",
          "Returns the server time.", ""},
         {"touch", -2, flag_readonly | flag_fast, 1, -1, 1, h::exists, "generic", "3.2.1",
@@ -610,6 +658,9 @@ std::vector<command_spec> all_commands() {
          "Determines the type of value stored at a key.", "key"},
         {"unlink", -2, flag_write | flag_fast, 1, -1, 1, h::del, "generic", "4.0.0",
          "Asynchronously deletes one or more keys.", "key [key ...]"},
+        {"unsubscribe", -1, flag_no_script | flag_loading | flag_stale, 0, 0, 0, h::unsubscribe,
+         "pubsub", "2.0.0", "Stops listening to messages posted to channels.",
+         "[channel [channel ...]]"},
         {"unwatch", 1, flag_fast | flag_loading | flag_stale, 0, 0, 0, h::unwatch, "transactions",
          "2.2.0", "Forgets about watched keys of a transaction.", ""},
         {"watch", -2, flag_no_queue | flag_fast | flag_loading | flag_stale, 1, -1, 1, h::watch,
@@ -714,6 +765,7 @@ std::vector<command_spec> all_commands() {
   };
   add_explicit_categories(table);
   add_no_script_flags(table);
+  add_keyspace_notices(table);
   return table;
 }
 

@@ -2,6 +2,7 @@
 // answers Redis's "can't set immutable config", and nothing pretends to have been changed.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <climits>
 #include <functional>
 #include <map>
@@ -135,6 +136,55 @@ const std::vector<parameter>& parameters() {
       {"maxmemory-clients",
        [](server_state& s) { return std::to_string(s.live.maxmemory_clients.load()); },
        memory_setter([](server_state& s, std::uint64_t n) { s.live.maxmemory_clients = n; })},
+      {"client-output-buffer-limit",
+       [](server_state& s) {
+         // Only the pubsub class is enforced as Redis does; normal clients stop being read past
+         // --max-pending-reply-bytes instead of being closed, and there are no replicas.
+         return "normal 0 0 0 slave 268435456 67108864 60 pubsub " +
+                std::to_string(s.live.pubsub_hard_limit.load()) + " " +
+                std::to_string(s.live.pubsub_soft_limit.load()) + " " +
+                std::to_string(s.live.pubsub_soft_seconds.load());
+       },
+       [](server_state& s, std::string_view v,
+          std::function<void()>& apply) -> std::optional<std::string> {
+         std::vector<std::string> words;
+         for (std::size_t i = 0; i < v.size();) {
+           const auto end = std::min(v.find(' ', i), v.size());
+           if (end > i) words.emplace_back(v.substr(i, end - i));
+           i = end + 1;
+         }
+         if (words.empty() || words.size() % 4 != 0) return "Wrong number of arguments in buffer limit configuration.";
+         std::vector<std::function<void()>> steps;
+         for (std::size_t i = 0; i < words.size(); i += 4) {
+           const std::string kind = resp::to_lower(words[i]);
+           const auto hard = parse_memory(words[i + 1]);
+           const auto soft = parse_memory(words[i + 2]);
+           const auto seconds = parse_long(words[i + 3]);
+           if (kind != "normal" && kind != "slave" && kind != "replica" && kind != "pubsub")
+             return "Invalid client class specified in buffer limit configuration.";
+           if (!hard || !soft || !seconds || *seconds < 0)
+             return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+           if (kind != "pubsub") continue;  // accepted, as there is nothing of theirs to bound
+           steps.push_back([&s, h = *hard, so = *soft, sec = *seconds] {
+             s.live.pubsub_hard_limit = h;
+             s.live.pubsub_soft_limit = so;
+             s.live.pubsub_soft_seconds = static_cast<unsigned>(sec);
+           });
+         }
+         apply = [steps] {
+           for (const auto& step : steps) step();
+         };
+         return std::nullopt;
+       }},
+      {"notify-keyspace-events",
+       [](server_state& s) { return keyspace_events_text(s.live.keyspace_events.load()); },
+       [](server_state& s, std::string_view v,
+          std::function<void()>& apply) -> std::optional<std::string> {
+         const auto classes = parse_keyspace_events(v);
+         if (!classes) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+         apply = [&s, c = *classes] { s.live.keyspace_events = c; };
+         return std::nullopt;
+       }},
       {"client-query-buffer-limit",
        [](server_state& s) { return std::to_string(s.settings.client_query_buffer_limit); },
        nullptr},

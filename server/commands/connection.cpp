@@ -60,6 +60,11 @@ void reply_wrongpass_slowly(command_call& call, std::string_view user) {
 void ping(command_call& call) {
   if (call.args.size() > 2) {
     call.out.error(arity_error("ping"));
+  } else if (call.session.protocol == 2 && call.session.in_subscribed_mode()) {
+    // A RESP2 subscriber tells replies from messages by shape: PING answers an array too.
+    call.out.array(2);
+    call.out.bulk("pong");
+    call.out.bulk(call.args.size() == 2 ? call.args[1] : std::string_view());
   } else if (call.args.size() == 2) {
     call.out.bulk(call.args[1]);
   } else {

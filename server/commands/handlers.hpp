@@ -11,6 +11,15 @@ void acl(command_call&);  // acl.cpp
 // Connection (commands_connection.cpp)
 void ping(command_call&);
 void monitor(command_call&);
+void subscribe(command_call&);
+void psubscribe(command_call&);
+void ssubscribe(command_call&);
+void unsubscribe(command_call&);
+void punsubscribe(command_call&);
+void sunsubscribe(command_call&);
+void publish(command_call&);
+void spublish(command_call&);
+void pubsub(command_call&);
 void echo(command_call&);
 void quit(command_call&);
 void auth(command_call&);

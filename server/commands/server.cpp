@@ -247,18 +247,31 @@ void info_memory(std::string& out, server_state& st, const std::string& user, bo
 void info_stats(std::string& out, const server_state& st) {
   for (auto name : {"total_connections_received", "total_commands_processed",
                     "rejected_connections", "expired_keys", "exec_retries", "evicted_keys", "evicted_clients",
-                    "eviction_rounds", "keyspace_hits", "keyspace_misses"}) {
+                    "eviction_rounds", "keyspace_hits", "keyspace_misses", "pubsub_channels",
+                    "pubsub_patterns", "pubsubshard_channels", "published_messages",
+                    "client_output_buffer_limit_disconnections", "pubsub_bus_reconnects",
+                    "pubsub_bus_dropped_messages"}) {
     append_counter(out, st, name);
   }
   append_line(out, "scripts_running",
               static_cast<long long>(scripting::running_scripts::instance().count()));
 }
 
-void info_tenant_stats(std::string& out, const tenant_stats& mine) {
+void info_tenant_stats(std::string& out, const server_state& st, const tenant_stats& mine,
+                       const std::string& tenant) {
   append_line(out, "total_connections_received", mine.logins.load());
   append_line(out, "total_commands_processed", mine.commands_processed.load());
   append_line(out, "keyspace_hits", mine.keyspace_hits.load());
   append_line(out, "keyspace_misses", mine.keyspace_misses.load());
+  // The tenant's own channels and patterns on this server (channels are per tenant).
+  append_line(out, "pubsub_channels",
+              static_cast<long long>(
+                  st.pubsub.channels(subscription_kind::channel, tenant, std::nullopt).size()));
+  append_line(out, "pubsub_patterns", static_cast<long long>(st.pubsub.patterns(tenant)));
+  append_line(out, "pubsubshard_channels",
+              static_cast<long long>(
+                  st.pubsub.channels(subscription_kind::shard_channel, tenant, std::nullopt)
+                      .size()));
 }
 
 void info_commandstats(std::string& out, const server_state& st, const tenant_stats* mine) {
@@ -362,7 +375,7 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
     if (op) {
       info_stats(out, st);
     } else {
-      info_tenant_stats(out, mine);
+      info_tenant_stats(out, st, mine, call.session.username());
     }
   }
   if (wants(sections, "cluster")) {

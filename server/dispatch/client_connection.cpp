@@ -2,6 +2,7 @@
 // and completing reply slots in order (statistics, SLOWLOG, EXEC's gathered array).
 #include "server/dispatch/client_connection.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -9,6 +10,7 @@
 #include "resp/writer.hpp"
 #include "server/dispatch/command_call.hpp"
 #include "server/dispatch/command_table.hpp"
+#include "server/dispatch/notifications.hpp"
 
 namespace fpc::server {
 
@@ -24,6 +26,7 @@ client_connection::client_connection(loop_context& loop, std::uint64_t id)
 }
 
 client_connection::~client_connection() {
+  leave_pubsub();
   stats_->connected_clients.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -38,6 +41,7 @@ void client_connection::switch_stats() {
 }
 
 void client_connection::logout() {
+  leave_pubsub();
   tenant_ = "default";
   authenticated_ = loop_.shared.users.default_autologin();
   acl_ = loop_.shared.acls.find("default");
@@ -45,6 +49,8 @@ void client_connection::logout() {
 }
 
 void client_connection::login(std::string_view username) {
+  // Subscriptions belong to the tenant that made them: a new identity starts with none.
+  if (username != tenant_) leave_pubsub();
   tenant_.assign(username);
   authenticated_ = true;
   acl_ = loop_.shared.acls.find(username);
@@ -74,6 +80,17 @@ std::string client_connection::refusal(std::span<const std::string_view> args,
     }
   }
   if (auto oom = out_of_memory(spec); !oom.empty()) return std::string(oom);
+  if (protocol == 2 && in_subscribed_mode()) {
+    const std::string_view command = permission_entry(spec, args).name;
+    constexpr std::string_view allowed[] = {"subscribe",   "psubscribe",   "ssubscribe",
+                                            "unsubscribe", "punsubscribe", "sunsubscribe",
+                                            "ping",        "quit",         "reset"};
+    if (std::find(std::begin(allowed), std::end(allowed), command) == std::end(allowed)) {
+      return "ERR Can't execute '" + std::string(command) +
+             "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+             "context";
+    }
+  }
   return {};
 }
 
@@ -139,6 +156,9 @@ void client_connection::record_if_slow(reply_slot& slot,
 }
 
 void client_connection::reply_ready(reply_slot& slot) {
+  if (!slot.notice_args.empty()) {
+    notify_keyspace(slot, slot.group != nullptr || static_cast<bool>(slot.on_nested_reply));
+  }
   if (slot.silent) slot.data.clear();
   if (slot.spec != nullptr) {
     const bool failed = !slot.data.empty() && slot.data[0] == '-';
@@ -251,8 +271,7 @@ void client_connection::execute(std::span<const std::string_view> args, const co
   if (spec != nullptr) last_command = spec->name;
   // SLOWLOG needs the arguments after they are gone from the read buffer; EXEC's commands are
   // measured as EXEC, as in Redis.
-  if (!nested &&
-      loop_.shared.live.slowlog_log_slower_than.load(std::memory_order_relaxed) >= 0) {
+  if (!nested && loop_.shared.live.slowlog_log_slower_than.load(std::memory_order_relaxed) >= 0) {
     slot.args.capture(args);
   }
   if (spec == nullptr) {
@@ -268,6 +287,10 @@ void client_connection::execute(std::span<const std::string_view> args, const co
     if (loop_.shared.monitoring.any() && !(permission_entry(*spec, args).flags & flag_admin)) {
       loop_.shared.monitoring.feed(*this, args);
     }
+    if (spec->notices != nullptr &&
+        loop_.shared.live.keyspace_events.load(std::memory_order_relaxed) != 0) {
+      slot.notice_args.assign(args.begin(), args.end());
+    }
     spec->handler(call);
   }
   if (!call.is_deferred()) reply_ready(slot);
@@ -279,11 +302,30 @@ namespace fpc::server {
 
 void client_connection::transaction_over(bool committed) {
   auto keys = std::exchange(wakes_after_commit, {});
+  auto notices = std::exchange(notices_after_commit, {});
   if (!committed) return;
   for (const auto& [tenant, key] : keys) announce_key_ready(loop_.shared, tenant, key);
+  for (const auto& n : notices) {
+    notify_keyspace_event(loop_.shared, tenant_, n.event_class, n.event, n.key);
+  }
+}
+
+void client_connection::notify_keyspace(reply_slot& slot, bool nested) {
+  const auto args = std::exchange(slot.notice_args, {});
+  if (slot.spec == nullptr || slot.spec->notices == nullptr) return;
+  std::vector<keyspace_notice> found;
+  slot.spec->notices(args, slot.data, found);
+  for (auto& n : found) {
+    if (nested) {
+      notices_after_commit.push_back(std::move(n));
+    } else {
+      notify_keyspace_event(loop_.shared, tenant_, n.event_class, n.event, n.key);
+    }
+  }
 }
 
 void client_connection::on_disconnect() {
+  leave_pubsub();
   if (auto end = std::exchange(unblock, nullptr)) end("disconnected");
 }
 

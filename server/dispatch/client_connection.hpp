@@ -12,9 +12,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <set>
 #include <unordered_set>
 #include <vector>
 
+#include "server/dispatch/pubsub.hpp"
 #include "server/dispatch/reply_slot.hpp"
 #include "server/dispatch/server_state.hpp"
 #include "server/state/storage_names.hpp"
@@ -106,10 +108,36 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   /// Argument bytes of commands dispatched and not yet answered (CLIENT LIST argv-mem).
   [[nodiscard]] std::size_t in_flight_argument_bytes() const { return in_flight_arg_bytes_; }
   /// What this client holds: input buffer, unsent replies, MULTI queue and WATCH keys, commands
-  /// in flight (CLIENT LIST tot-mem; the maxmemory-clients measure).
+  /// in flight, subscriptions (CLIENT LIST tot-mem; the maxmemory-clients measure).
   [[nodiscard]] std::size_t memory_bytes() const {
-    return read_buffer_bytes() + reply_bytes_ + queued_bytes + in_flight_arg_bytes_;
+    return read_buffer_bytes() + reply_bytes_ + queued_bytes + in_flight_arg_bytes_ +
+           subscription_bytes_;
   }
+
+  // Pub/sub (client_pubsub.cpp): this client's subscriptions, kept here and in the server's hub.
+  /// Subscribes; false when it was subscribed already or the client holds too many (see
+  /// max_subscriptions).
+  bool subscribe(subscription_kind kind, const std::string& channel);
+  /// Unsubscribes; false when it was not subscribed.
+  bool unsubscribe(subscription_kind kind, const std::string& channel);
+  /// The client's subscriptions of one kind, sorted.
+  [[nodiscard]] const std::set<std::string>& subscriptions(subscription_kind kind) const;
+  /// The count SUBSCRIBE/PSUBSCRIBE replies carry (channels + patterns), and SSUBSCRIBE's.
+  [[nodiscard]] std::size_t subscription_count() const {
+    return channels_.size() + patterns_.size();
+  }
+  [[nodiscard]] std::size_t shard_subscription_count() const { return shard_channels_.size(); }
+  /// RESP2 clients with a subscription may only (un)subscribe, PING, QUIT and RESET.
+  [[nodiscard]] bool in_subscribed_mode() const {
+    return subscription_count() + shard_subscription_count() > 0;
+  }
+  /// Drops every subscription (RESET, a new tenant, disconnect).
+  void leave_pubsub();
+  /// A message for this client (on its loop): queued after the replies owed; past the pub/sub
+  /// output limits (--pubsub-buffer-*) the client is disconnected, as Redis does.
+  void deliver_message(const storage::bus_message& message, const std::string* pattern);
+  /// More subscriptions than this on one connection are refused (each costs the hub memory).
+  static constexpr std::size_t max_subscriptions = 100000;
   /// For --timeout: idle means no command read and no reply owed since `last_active()`.
   [[nodiscard]] std::chrono::steady_clock::time_point last_active() const { return last_active_; }
 
@@ -123,7 +151,10 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   std::function<void(std::string_view error)> unblock;
   /// Keys pushed inside MULTI or a script: their waiters are woken once the transaction commits.
   std::vector<std::pair<std::string, std::string>> wakes_after_commit;
-  /// The transaction committed (true) or rolled back: wakes or forgets wakes_after_commit.
+  /// Keyspace notifications of writes inside MULTI or a script: published once it commits.
+  std::vector<keyspace_notice> notices_after_commit;
+  /// The transaction committed (true) or rolled back: wakes or forgets wakes_after_commit and
+  /// notices_after_commit.
   void transaction_over(bool committed);
   /// The peer is gone: a blocked wait ends, taking nothing from the list.
   void on_disconnect();
@@ -204,11 +235,20 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   bool side_lane_suspect_ = false;
   std::size_t unanswered_ = 0;
   std::size_t in_flight_arg_bytes_ = 0;  // arguments of unanswered commands (reply_slot::arg_bytes)
+  // Pub/sub: subscriptions (under pubsub_tenant_, the tenant they were made as), their bytes,
+  // and since when the unsent messages have been past the soft limit.
+  std::set<std::string> channels_, patterns_, shard_channels_;
+  std::string pubsub_tenant_;
+  std::size_t subscription_bytes_ = 0;
+  std::chrono::steady_clock::time_point over_soft_limit_since_{};
 
  private:
+  std::set<std::string>& subscriptions_of(subscription_kind kind);
   /// Moves this client's count in connected_clients to the block of its current identity.
   void switch_stats();
   void record_if_slow(reply_slot& slot, std::chrono::steady_clock::duration elapsed);
+  /// Publishes (or, inside a transaction, keeps for its commit) a finished write's notices.
+  void notify_keyspace(reply_slot& slot, bool nested);
   /// Whether the command names a key a script running past --lua-time-limit holds (-BUSY).
   [[nodiscard]] bool touches_busy_keys(std::span<const std::string_view> args,
                                        const command_spec& spec);

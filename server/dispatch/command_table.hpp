@@ -14,6 +14,17 @@ namespace fpc::server {
 class command_call;
 using command_handler = void (*)(command_call&);
 
+/// A keyspace notification a write makes (notify-keyspace-events): its class bit
+/// (server/state/keyspace_events.hpp), event name and key.
+struct keyspace_notice {
+  std::uint32_t event_class;
+  std::string_view event;
+  std::string key;
+};
+/// Finds the notifications of one run of a command from its arguments and its RESP reply.
+using notice_finder = void (*)(std::span<const std::string> args, std::string_view reply,
+                               std::vector<keyspace_notice>& out);
+
 enum command_flag : std::uint32_t {
   flag_write = 1u << 0,
   flag_readonly = 1u << 1,
@@ -48,6 +59,8 @@ struct command_spec {
   std::uint32_t categories = 0;
   /// Position in the flat numbering of commands and subcommands (set by install_commands).
   std::uint16_t acl_id = 0;
+  /// The keyspace notifications it makes (set by the commands layer; none: it makes none).
+  notice_finder notices = nullptr;
 
   /// Redis's check: exact count, or a minimum when arity is negative.
   [[nodiscard]] bool arity_ok(std::size_t argc) const {

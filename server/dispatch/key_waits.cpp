@@ -82,7 +82,7 @@ void wake_local_waiters(server_state& shared, std::string_view tenant, std::stri
 
 void announce_key_ready(server_state& shared, std::string_view tenant, std::string_view key) {
   wake_local_waiters(shared, tenant, key);
-  if (shared.wakeups != nullptr) shared.wakeups->announce(tenant, key);
+  if (shared.bus != nullptr) shared.bus->announce(tenant, key);
 }
 
 }  // namespace fpc::server

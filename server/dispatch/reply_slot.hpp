@@ -5,6 +5,7 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "server/state/slow_log.hpp"
 
@@ -28,6 +29,9 @@ struct reply_slot {
   bool silent = false;                 // CLIENT REPLY OFF/SKIP: computed, never sent
   slow_args args;                      // captured while SLOWLOG is on, shown if the command is slow
   std::chrono::steady_clock::time_point started{};
+  // A write's arguments, copied while keyspace notifications are on: its notices are found
+  // from them and the reply once it is complete.
+  std::vector<std::string> notice_args;
 };
 
 /// The replies of one EXEC: the commands' own slots, gathered into EXEC's slot once the last one

@@ -13,10 +13,12 @@
 #include "server/dispatch/acl.hpp"
 #include "server/dispatch/command_table.hpp"
 #include "storage/backend_counters.hpp"
-#include "storage/key_wakeups.hpp"
+#include "storage/server_bus.hpp"
 #include "server/dispatch/command_stats.hpp"
 #include "server/dispatch/key_waits.hpp"
 #include "server/dispatch/monitors.hpp"
+#include "server/dispatch/pubsub.hpp"
+#include "server/state/keyspace_events.hpp"
 #include "server/dispatch/tenant_stats.hpp"
 #include "server/state/busy_keys.hpp"
 #include "server/state/auth_throttle.hpp"
@@ -41,8 +43,10 @@ struct server_counters {
   std::atomic<std::uint64_t> exec_retries{
       0};  // EXEC transactions run again after losing to a concurrent one
   std::atomic<std::uint64_t> next_client_id{1};
-  std::atomic<std::uint64_t> evicted_clients{0};  // closed by maxmemory-clients
-  std::atomic<std::int64_t> blocked_clients{0};   // waiting in BLPOP and friends
+  std::atomic<std::uint64_t> evicted_clients{0};              // closed by maxmemory-clients
+  std::atomic<std::int64_t> blocked_clients{0};               // waiting in BLPOP and friends
+  std::atomic<std::uint64_t> pubsub_limit_disconnections{0};  // past --pubsub-buffer-*
+  std::atomic<std::uint64_t> published_messages{0};  // PUBLISH, SPUBLISH, keyspace events here
 };
 
 struct loop_context;
@@ -58,6 +62,10 @@ struct runtime_settings {
         maxmemory_per_user(s.maxmemory_per_user),
         maxmemory_clients(s.maxmemory_clients),
         refuse_writes_when_full(s.maxmemory_policy == "noeviction"),
+        pubsub_hard_limit(s.pubsub_buffer_hard_limit),
+        pubsub_soft_limit(s.pubsub_buffer_soft_limit),
+        pubsub_soft_seconds(s.pubsub_buffer_soft_seconds),
+        keyspace_events(parse_keyspace_events(s.notify_keyspace_events).value_or(0)),
         maxmemory_policy(s.maxmemory_policy) {}
   std::atomic<std::size_t> maxclients;
   std::atomic<unsigned> idle_timeout_seconds;
@@ -66,7 +74,11 @@ struct runtime_settings {
   std::atomic<std::uint64_t> maxmemory;
   std::atomic<std::uint64_t> maxmemory_per_user;
   std::atomic<std::uint64_t> maxmemory_clients;  // 0: no bound (client_eviction.hpp)
-  std::atomic<bool> refuse_writes_when_full;  // the policy is noeviction
+  std::atomic<bool> refuse_writes_when_full;     // the policy is noeviction
+  std::atomic<std::uint64_t> pubsub_hard_limit;  // bytes; 0: none
+  std::atomic<std::uint64_t> pubsub_soft_limit;
+  std::atomic<unsigned> pubsub_soft_seconds;
+  std::atomic<std::uint32_t> keyspace_events;  // notify-keyspace-events (keyspace_events.hpp)
   // Written by CONFIG SET and read by the eviction task only, both under this lock.
   std::mutex policy_lock;
   std::string maxmemory_policy;
@@ -95,13 +107,15 @@ struct server_state {
   auth_throttle failed_auths;
   monitors monitoring;  // MONITOR clients
   busy_keys busy;       // keys of scripts past --lua-time-limit (-BUSY for their tenant)
-  cpu_worker worker;  // glob matching too big for a loop (KEYS, SCAN MATCH)
+  cpu_worker worker;    // glob matching too big for a loop (KEYS, SCAN MATCH)
   client_memory_book client_memory{settings.effective_threads()};
   command_stats stats{settings.effective_threads()};
   tenant_stats_book tenants{users, command_table().size()};
   std::vector<loop_context*> loops;  // set before serving; each is touched only on its own thread
-  key_waits waits;  // clients blocked on list keys, from every loop
-  storage::key_wakeups* wakeups = nullptr;  // other servers' list wake-ups (none: one server)
+  key_waits waits;                   // clients blocked on list keys, from every loop
+  pubsub_hub pubsub;                 // this server's subscribers
+  // The bus to the other servers on the database (list wake-ups, pub/sub); none: one server.
+  storage::server_bus* bus = nullptr;
 };
 
 }  // namespace fpc::server

@@ -46,6 +46,43 @@ const std::array counters = {
     shared_counter{"evicted_clients", "fastpgcache_evicted_clients_total", "counter",
                    "Clients closed because all clients' memory passed maxmemory-clients.",
                    [](const server_state& s) { return value(s.counters.evicted_clients); }},
+    shared_counter{"pubsub_channels", "fastpgcache_pubsub_channels", "gauge",
+                   "Channels with a subscriber on this server (every tenant).",
+                   [](const server_state& s) {
+                     return static_cast<double>(s.pubsub.totals().first);
+                   }},
+    shared_counter{"pubsub_patterns", "fastpgcache_pubsub_patterns", "gauge",
+                   "Patterns with a subscriber on this server (every tenant).",
+                   [](const server_state& s) {
+                     return static_cast<double>(s.pubsub.totals().second);
+                   }},
+    shared_counter{"pubsubshard_channels", "fastpgcache_pubsub_shard_channels", "gauge",
+                   "Shard channels with a subscriber on this server (every tenant).",
+                   [](const server_state& s) {
+                     return static_cast<double>(s.pubsub.shard_channel_total());
+                   }},
+    shared_counter{"published_messages", "fastpgcache_published_messages_total", "counter",
+                   "Messages published through this server (PUBLISH, SPUBLISH, keyspace events).",
+                   [](const server_state& s) { return value(s.counters.published_messages); }},
+    shared_counter{"client_output_buffer_limit_disconnections",
+                   "fastpgcache_pubsub_limit_disconnections_total", "counter",
+                   "Subscribers closed past the pub/sub output buffer limits.",
+                   [](const server_state& s) {
+                     return value(s.counters.pubsub_limit_disconnections);
+                   }},
+    shared_counter{"pubsub_bus_reconnects", "fastpgcache_bus_reconnects_total", "counter",
+                   "Times the bus to the other servers reconnected: messages and wake-ups sent "
+                   "meanwhile may have been lost.",
+                   [](const server_state& s) {
+                     return s.bus ? static_cast<double>(s.bus->reconnects()) : 0.0;
+                   }},
+    shared_counter{"pubsub_bus_dropped_messages", "fastpgcache_bus_dropped_messages_total",
+                   "counter",
+                   "Messages the bus could not send or read (queue full, connection lost, "
+                   "stored body gone).",
+                   [](const server_state& s) {
+                     return s.bus ? static_cast<double>(s.bus->dropped_messages()) : 0.0;
+                   }},
     shared_counter{"used_memory_clients", "fastpgcache_client_memory_bytes", "gauge",
                    "Memory of all client buffers (the maxmemory-clients measure).",
                    [](const server_state& s) {

@@ -169,8 +169,12 @@ asio::awaitable<void> shut_down(std::vector<tcp::acceptor*> acceptors,
 }  // namespace
 
 void run_server(const config::settings& settings, auth::user_table users,
-                const storage::keyspace_factory& make_keyspace, storage::key_wakeups* wakeups) {
+                const storage::keyspace_factory& make_keyspace, storage::server_bus* bus) {
   install_commands(all_commands());  // before the state: its statistics have a row per command
+  if (!parse_keyspace_events(settings.notify_keyspace_events)) {
+    throw std::runtime_error("--notify-keyspace-events: invalid event class character in '" +
+                             settings.notify_keyspace_events + "'; use 'Ag$lshzxeKEtmdn'");
+  }
   server_state state(settings, std::move(users));
   if (state.users.default_autologin() && state.acls.find("default")->is_operator()) {
     spdlog::warn(
@@ -191,13 +195,13 @@ void run_server(const config::settings& settings, auth::user_table users,
     loops.push_back(std::move(loop));
   }
   for (auto& loop : loops) state.loops.push_back(loop->context.get());
-  if (wakeups != nullptr) {
-    state.wakeups = wakeups;
-    wakeups->start(
-        [&state](std::string_view tenant, std::string_view key) {
-          wake_local_waiters(state, tenant, key);
-        },
-        [&state] { state.waits.wake_all(); });
+  if (bus != nullptr) {
+    state.bus = bus;
+    bus->start(storage::server_bus::listeners{
+        .on_key = [&state](std::string_view tenant,
+                           std::string_view key) { wake_local_waiters(state, tenant, key); },
+        .on_message = [&state](const storage::bus_message& m) { state.pubsub.deliver(m); },
+        .on_lost = [&state] { state.waits.wake_all(); }});
   }
 
   asio::io_context& main_io = loops[0]->io;
@@ -257,7 +261,7 @@ void run_server(const config::settings& settings, auth::user_table users,
     workers.emplace_back([&io = loops[i]->io] { io.run(); });
   main_io.run();
   for (auto& w : workers) w.join();
-  if (wakeups != nullptr) wakeups->stop();
+  if (bus != nullptr) bus->stop();
   spdlog::info("stopped");
 }
 

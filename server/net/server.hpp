@@ -5,7 +5,7 @@
 
 #include "auth/user_table.hpp"
 #include "config/settings.hpp"
-#include "storage/key_wakeups.hpp"
+#include "storage/server_bus.hpp"
 #include "storage/keyspace.hpp"
 
 
@@ -14,9 +14,10 @@ namespace fpc::server {
 /// Listens, serves until SIGINT/SIGTERM, then stops every loop. Throws on start-up failure
 /// (port in use, bad address) with a one-line message.
 /// `make_keyspace` makes each event loop's store (the composition root chooses the backend).
-/// `wakeups` (optional) carries list wake-ups to and from the other servers on the database.
+/// `bus` (optional) carries list wake-ups and pub/sub messages to and from the other servers on
+/// the database.
 void run_server(const config::settings& settings, auth::user_table users,
                 const storage::keyspace_factory& make_keyspace,
-                storage::key_wakeups* wakeups = nullptr);
+                storage::server_bus* bus = nullptr);
 
 }  // namespace fpc::server

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/dispatch/await_call.hpp"
+#include "server/dispatch/notifications.hpp"
 #include "server/dispatch/server_state.hpp"
 #include "storage/maintenance.hpp"
 
@@ -30,7 +31,14 @@ asio::awaitable<void> sweep_expired(storage::maintenance& store, server_state& s
       deleted = 0;
       auto error =
           co_await await_call([&](kv_callback cb) { store.sweep_expired(batch, std::move(cb)); },
-                              [&](kv_result& r) { deleted = r.integer; });
+                              [&](kv_result& r) {
+                                deleted = r.integer;
+                                // values: tenant, key of each expired key deleted.
+                                for (std::size_t i = 0; i + 1 < r.values.size(); i += 2) {
+                                  notify_keyspace_event(state, *r.values[i], event_expired,
+                                                        "expired", *r.values[i + 1]);
+                                }
+                              });
       if (!error.empty()) spdlog::debug("expiry sweep failed: {}", error);
       state.counters.expired_keys.fetch_add(static_cast<std::uint64_t>(deleted),
                                             std::memory_order_relaxed);
