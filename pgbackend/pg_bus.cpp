@@ -76,6 +76,11 @@ void pg_bus::start(listeners to) {
   to_ = std::move(to);
   if (::pipe(wake_pipe_) != 0) throw std::runtime_error("pg_bus: pipe() failed");
   thread_ = std::thread([this] { run(); });
+  std::unique_lock guard(lock_);
+  if (!first_attempt_.wait_for(guard, std::chrono::seconds(10),
+                               [this] { return first_attempt_done_; })) {
+    spdlog::warn("bus channel {}: not connected yet; serving meanwhile", channel_);
+  }
 }
 
 void pg_bus::stop() {
@@ -308,7 +313,13 @@ void pg_bus::run() {
       std::lock_guard guard(lock_);
       if (stopping_) break;
     }
-    if (!conn_ && !connect()) {
+    const bool connected = conn_ || connect();
+    if (!first_attempt_done_) {
+      std::lock_guard guard(lock_);
+      first_attempt_done_ = true;
+      first_attempt_.notify_all();
+    }
+    if (!connected) {
       // Wait out the backoff, or a stop.
       pollfd p{wake_pipe_[0], POLLIN, 0};
       ::poll(&p, 1, static_cast<int>(backoff.count()));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -36,6 +37,8 @@ class pg_bus final : public storage::server_bus {
   pg_bus(const pg_bus&) = delete;
   pg_bus& operator=(const pg_bus&) = delete;
 
+  /// Starts the thread and waits (at most 10 s) for its first connection attempt: a server
+  /// whose LISTEN is not up yet would miss what other servers publish to its first subscribers.
   void start(listeners to) override;
   void stop() override;
   void announce(std::string_view tenant, std::string_view key) override;
@@ -72,6 +75,8 @@ class pg_bus final : public storage::server_bus {
   std::set<std::pair<std::string, std::string>> pending_wakes_;
   std::size_t pending_bytes_ = 0;
   bool stopping_ = false;
+  bool first_attempt_done_ = false;  // start() waits for it: see start()
+  std::condition_variable first_attempt_;
   int wake_pipe_[2] = {-1, -1};  // announce()/publish() write a byte: the thread's poll() returns
 
   std::atomic<std::uint64_t> reconnects_{0};

@@ -182,7 +182,7 @@ std::string one_line(std::string_view s) {
   return out;
 }
 
-void write_value(lua_State* L, int index, resp::reply_writer& out, int depth) {
+void write_value(lua_State* L, int index, resp::reply_writer& out, int depth, bool script_resp3) {
   if (index < 0) index = lua_gettop(L) + index + 1;
   switch (lua_type(L, index)) {
     case LUA_TSTRING: {
@@ -192,7 +192,9 @@ void write_value(lua_State* L, int index, resp::reply_writer& out, int depth) {
       return;
     }
     case LUA_TBOOLEAN:
-      if (out.resp3()) {
+      // As Redis: the script's protocol (redis.setresp) decides, not the caller's. Under RESP2
+      // rules false is the caller's null; under RESP3 a boolean (an integer to a RESP2 caller).
+      if (script_resp3) {
         out.boolean(lua_toboolean(L, index) != 0);
       } else if (lua_toboolean(L, index)) {
         out.integer(1);
@@ -257,8 +259,8 @@ void write_value(lua_State* L, int index, resp::reply_writer& out, int depth) {
     }
     lua_pushnil(L);
     while (lua_next(L, inner) != 0) {
-      write_value(L, -2, out, depth + 1);
-      if (is_map) write_value(L, -1, out, depth + 1);
+      write_value(L, -2, out, depth + 1, script_resp3);
+      if (is_map) write_value(L, -1, out, depth + 1, script_resp3);
       lua_pop(L, 1);
     }
     lua_pop(L, 1);
@@ -276,7 +278,7 @@ void write_value(lua_State* L, int index, resp::reply_writer& out, int depth) {
   out.array(n);
   for (std::size_t i = 1; i <= n; ++i) {
     lua_rawgeti(L, index, static_cast<int>(i));
-    write_value(L, -1, out, depth + 1);
+    write_value(L, -1, out, depth + 1, script_resp3);
     lua_pop(L, 1);
   }
 }
@@ -296,8 +298,8 @@ bool reply_error(std::string_view reply, std::string_view& text) {
   return true;
 }
 
-void write_lua_value(lua_State* L, int index, resp::reply_writer& out) {
-  write_value(L, index, out, 0);
+void write_lua_value(lua_State* L, int index, resp::reply_writer& out, bool script_resp3) {
+  write_value(L, index, out, 0, script_resp3);
 }
 
 }  // namespace fpc::server::scripting

@@ -19,8 +19,9 @@ void push_reply(lua_State* L, std::string_view reply);
 [[nodiscard]] bool reply_error(std::string_view reply, std::string_view& text);
 
 /// Writes the Lua value at `index` as the script's reply (Redis's luaReplyToRedisReply):
-/// numbers truncate to integers, false is a missing value (RESP2) or #f, tables with err/ok/
-/// double/big_number/map/set become those replies, other tables arrays up to the first nil.
-void write_lua_value(lua_State* L, int index, resp::reply_writer& out);
+/// numbers truncate to integers, false is a missing value, or a boolean when the script chose
+/// RESP3 with redis.setresp(3), tables with err/ok/double/big_number/map/set become those
+/// replies, other tables arrays up to the first nil.
+void write_lua_value(lua_State* L, int index, resp::reply_writer& out, bool script_resp3);
 
 }  // namespace fpc::server::scripting

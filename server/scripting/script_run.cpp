@@ -153,7 +153,7 @@ void script_run::lua_finished(int status) {
   if (lua_gettop(thread_) == 0) {
     out.null();
   } else {
-    write_lua_value(thread_, 1, out);
+    write_lua_value(thread_, 1, out, resp_ == 3);
   }
   settle(false, std::move(text));
 }

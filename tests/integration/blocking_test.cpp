@@ -250,7 +250,7 @@ TEST_CASE("a lost wake-up connection makes blocked clients look again") {
   // Both servers' wake-up connections go; the push's notification may be lost meanwhile.
   shell("psql -X -A -t '" + pg_uri() +
         "' -c \"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name "
-        "= 'fastpgcache-wakeups'\" >/dev/null");
+        "= 'fastpgcache-bus'\" >/dev/null");
   REQUIRE(pusher.cmd({"RPUSH", "jobs", "after-the-cut"}).integer == 1);
   const auto t0 = clock_type::now();
   CHECK(waiter.next_reply().render() == "[\"jobs\", \"after-the-cut\"]");
@@ -258,5 +258,5 @@ TEST_CASE("a lost wake-up connection makes blocked clients look again") {
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t0).count();
   WARN("woken " << took << " ms after the push, across a lost wake-up connection");
   CHECK(took < 10000);
-  CHECK(a.log().find("wake-ups from other servers may have been lost") != std::string::npos);
+  CHECK(a.log().find("pub/sub messages from other servers may have been lost") != std::string::npos);
 }

@@ -123,10 +123,18 @@ TEST_CASE("redis-py: the calls a cache layer makes") {
   check_client_library("/usr/bin/python3", "redis_py_check.py", "redis-py");
 }
 
-TEST_CASE("Celery (Debian's python3-celery): a task sent with delay() runs on a worker") {
-  // The broker side (LPUSH, BRPOP, kombu's unacked hash and sorted set); results go through
-  // SET inside the task, as Celery's Redis result backend needs pub/sub.
+TEST_CASE("Celery (Debian's python3-celery): a task runs on a worker and its result comes back") {
+  // The broker side (LPUSH, BRPOP, kombu's unacked hash and sorted set), the Redis result
+  // backend (SUBSCRIBE to the task's channel, PUBLISH of its result) and remote control (ping).
   check_client_library("/usr/bin/python3", "celery_check.py", "celery");
+}
+
+TEST_CASE("redis-py's pubsub(): get_message, listen in a thread, psubscribe, 1 MB, keyspace") {
+  check_client_library("/usr/bin/python3", "redis_py_pubsub_check.py", "redis-py pubsub");
+}
+
+TEST_CASE("ioredis and node-redis (npm) subscribers: messages in order, patterns, buffers") {
+  check_client_library("node", "node/pubsub_check.js", "node pubsub");
 }
 
 TEST_CASE("redis-py's Lock: acquire, extend, reacquire, release, with lock: (Lua scripts)") {
