@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include <charconv>
+#include <vector>
 
 namespace fpc::pg {
 namespace {
@@ -36,12 +37,16 @@ bool unbase64(std::string_view text, std::string& out) {
   return true;
 }
 
-/// The next '.'-separated field of `rest`, consumed.
-std::string_view next_field(std::string_view& rest) {
-  const auto dot = rest.find('.');
-  const std::string_view field = rest.substr(0, dot);
-  rest.remove_prefix(dot == std::string_view::npos ? rest.size() : dot + 1);
-  return field;
+/// The '.'-separated fields of `text`, when there are exactly `n`.
+bool split_fields(std::string_view text, std::size_t n, std::vector<std::string_view>& fields) {
+  fields.clear();
+  for (;;) {
+    const auto dot = text.find('.');
+    fields.push_back(text.substr(0, dot));
+    if (dot == std::string_view::npos) break;
+    text.remove_prefix(dot + 1);
+  }
+  return fields.size() == n;
 }
 
 bool decode_item(std::string_view text, bus_item& item) {
@@ -50,18 +55,17 @@ bool decode_item(std::string_view text, bus_item& item) {
   item.what = static_cast<bus_item::kind>(text[0]);
   if (item.what == bus_item::kind::look_again) return text.size() == 1;
   if (text.size() < 2 || text[1] != '.') return false;
-  std::string_view rest = text.substr(2);
+  const std::string_view rest = text.substr(2);
+  std::vector<std::string_view> f;
   switch (item.what) {
     case bus_item::kind::wake:
-      return unbase64(next_field(rest), item.tenant) && unbase64(next_field(rest), item.name) &&
-             rest.empty();
+      return split_fields(rest, 2, f) && unbase64(f[0], item.tenant) && unbase64(f[1], item.name);
     case bus_item::kind::message:
     case bus_item::kind::shard_message:
-      return unbase64(next_field(rest), item.tenant) && unbase64(next_field(rest), item.name) &&
-             unbase64(next_field(rest), item.payload) && rest.empty();
+      return split_fields(rest, 3, f) && unbase64(f[0], item.tenant) &&
+             unbase64(f[1], item.name) && unbase64(f[2], item.payload);
     case bus_item::kind::stored: {
-      const auto [end, ec] =
-          std::from_chars(rest.data(), rest.data() + rest.size(), item.stored_id);
+      const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), item.stored_id);
       return ec == std::errc() && end == rest.data() + rest.size();
     }
     default:
