@@ -290,6 +290,7 @@ void client_connection::execute(std::span<const std::string_view> args, const co
     if (spec->notices != nullptr &&
         loop_.shared.live.keyspace_events.load(std::memory_order_relaxed) != 0) {
       slot.notice_args.assign(args.begin(), args.end());
+      slot.notice_tenant = tenant_;
     }
     spec->handler(call);
   }
@@ -305,8 +306,8 @@ void client_connection::transaction_over(bool committed) {
   auto notices = std::exchange(notices_after_commit, {});
   if (!committed) return;
   for (const auto& [tenant, key] : keys) announce_key_ready(loop_.shared, tenant, key);
-  for (const auto& n : notices) {
-    notify_keyspace_event(loop_.shared, tenant_, n.event_class, n.event, n.key);
+  for (const auto& [tenant, n] : notices) {
+    notify_keyspace_event(loop_.shared, tenant, n.event_class, n.event, n.key);
   }
 }
 
@@ -317,9 +318,9 @@ void client_connection::notify_keyspace(reply_slot& slot, bool nested) {
   slot.spec->notices(args, slot.data, found);
   for (auto& n : found) {
     if (nested) {
-      notices_after_commit.push_back(std::move(n));
+      notices_after_commit.emplace_back(slot.notice_tenant, std::move(n));
     } else {
-      notify_keyspace_event(loop_.shared, tenant_, n.event_class, n.event, n.key);
+      notify_keyspace_event(loop_.shared, slot.notice_tenant, n.event_class, n.event, n.key);
     }
   }
 }

@@ -152,7 +152,7 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   /// Keys pushed inside MULTI or a script: their waiters are woken once the transaction commits.
   std::vector<std::pair<std::string, std::string>> wakes_after_commit;
   /// Keyspace notifications of writes inside MULTI or a script: published once it commits.
-  std::vector<keyspace_notice> notices_after_commit;
+  std::vector<std::pair<std::string, keyspace_notice>> notices_after_commit;  // (tenant, notice)
   /// The transaction committed (true) or rolled back: wakes or forgets wakes_after_commit and
   /// notices_after_commit.
   void transaction_over(bool committed);

@@ -32,6 +32,7 @@ struct reply_slot {
   // A write's arguments, copied while keyspace notifications are on: its notices are found
   // from them and the reply once it is complete.
   std::vector<std::string> notice_args;
+  std::string notice_tenant;  // the tenant the command ran as (an AUTH may follow before its reply)
 };
 
 /// The replies of one EXEC: the commands' own slots, gathered into EXEC's slot once the last one

@@ -331,7 +331,26 @@ TEST_CASE("keyspace notifications reach the key's tenant on another server, expi
   CHECK(m.render() == "[\"message\", \"__keyevent@0__:expired\", \"session:1\"]");
   WARN("expired event " << late_ms << " ms after the key's expiry (sweeper every 50 ms)");
   CHECK(late_ms < 5000);
-  // Bob, subscribed to the same channel name, heard nothing of alice's key.
+  // A write's notices belong to the tenant it ran as, even when an AUTH pipelined after it
+  // switches the connection before its reply is back.
+  client switching(b.port());
+  switching.cmd({"AUTH", "alice", "a"});
+  switching.cmd({"CONFIG", "SET", "notify-keyspace-events", "KEA"});  // alice is a tenant: refused
+  for (client* c : {&alice_sub, &bob_sub}) {
+    c->append({"PSUBSCRIBE", "__keyspace@0__:*"});
+    c->flush();
+    c->next_reply();
+  }
+  client op(b.port());
+  CHECK(op.cmd({"CONFIG", "SET", "notify-keyspace-events", "KEA"}).str == "OK");
+  switching.append({"SET", "alice-secret", "v"});
+  switching.append({"AUTH", "bob", "b"});
+  switching.flush();
+  CHECK(switching.next_reply().str == "OK");
+  CHECK(switching.next_reply().str == "OK");
+  const reply seen = alice_sub.next_reply();
+  CHECK(seen.render() == "[\"pmessage\", \"__keyspace@0__:*\", \"__keyspace@0__:alice-secret\", \"set\"]");
+  // Bob, subscribed to the same channel names, heard nothing of alice's keys.
   bob_sub.append({"PING"});
   bob_sub.flush();
   CHECK(bob_sub.next_reply().render() == "[\"pong\", \"\"]");
