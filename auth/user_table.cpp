@@ -218,6 +218,7 @@ std::optional<std::string> user_table::load_acl(std::string_view text) {
       // Not Redis (which would allow nothing): a plain `user alice on >pw` is a tenant.
       u.command_rules = tenant_rules();
       u.all_keys = true;
+      u.all_channels = true;  // its own tenant's channels (channels are per tenant)
       u.tenant_defaults = true;
     }
     if (words[1] == "default") acl_defines_default_ = true;

@@ -30,7 +30,9 @@ struct user {
   std::vector<std::string> command_rules;
   bool all_keys = false;  // allkeys / ~*
   std::vector<key_pattern> keys;
-  bool all_channels = false;  // allchannels / &* (kept for ACL LIST; pub/sub is not served yet)
+  // allchannels / &*; else the glob patterns of &rules (none: Redis 7's resetchannels default).
+  // Channels are per tenant either way: these rules narrow what a user reaches of its own.
+  bool all_channels = false;
   std::vector<std::string> channels;
   /// The line had no permission rule: the user got tenant_rules() and every key of its own.
   bool tenant_defaults = false;

@@ -118,7 +118,7 @@ void dryrun(command_call& call) {
                   "' command");
   } else {
     call.out.bulk("This user has no permissions to access the '" + std::string(args[d.key_index]) +
-                  "' key");
+                  (d.kind == acl_denial::channel ? "' channel" : "' key"));
   }
 }
 

@@ -117,6 +117,18 @@ bool acl_user::may_touch(std::string_view key, bool write) const {
 acl_denial acl_user::check(const command_spec& spec, std::span<const std::string_view> args) const {
   const command_spec& entry = permission_entry(spec, args);
   if (!may_run(entry)) return {acl_denial::command};
+  if (!rules_->all_channels && entry.group == "pubsub") {
+    // PUBLISH/SPUBLISH name one channel, the SUBSCRIBEs name many; unsubscribing is free.
+    const bool publishing = entry.name == "publish" || entry.name == "spublish";
+    const bool subscribing = entry.name == "subscribe" || entry.name == "ssubscribe" ||
+                             entry.name == "psubscribe";
+    if (publishing || subscribing) {
+      const std::size_t end = publishing ? std::min<std::size_t>(2, args.size()) : args.size();
+      for (std::size_t i = 1; i < end; ++i) {
+        if (!may_use_channel(args[i], entry.name == "psubscribe")) return {acl_denial::channel, i};
+      }
+    }
+  }
   if (entry.first_key <= 0 || rules_->all_keys) return {};
   const auto argc = static_cast<long>(args.size());
   const long last = entry.last_key < 0 ? argc + entry.last_key : entry.last_key;
@@ -129,10 +141,22 @@ acl_denial acl_user::check(const command_spec& spec, std::span<const std::string
   return {};
 }
 
+bool acl_user::may_use_channel(std::string_view channel, bool is_pattern) const {
+  if (rules_->all_channels) return true;
+  for (const auto& allowed : rules_->channels) {
+    if (is_pattern ? allowed == channel : glob_match(allowed, channel)) return true;
+  }
+  return false;
+}
+
 std::string acl_user::noperm_error(const command_spec& entry, acl_denial d) {
   if (d.kind == acl_denial::command) {
     return "NOPERM this user has no permissions to run the '" + std::string(entry.name) +
            "' command";
+  }
+  if (d.kind == acl_denial::channel) {
+    return "NOPERM this user has no permissions to access one of the channels used as "
+           "arguments";
   }
   return "NOPERM this user has no permissions to access one of the keys used as arguments";
 }

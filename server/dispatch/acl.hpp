@@ -27,9 +27,9 @@ namespace fpc::server {
 [[nodiscard]] const command_spec& permission_entry(const command_spec& spec,
                                                    std::span<const std::string_view> args);
 
-/// Why a call is refused: the command, or one of its keys (index into args).
+/// Why a call is refused: the command, one of its keys or channels (index into args).
 struct acl_denial {
-  enum kind_t { none, command, key } kind = none;
+  enum kind_t { none, command, key, channel } kind = none;
   std::size_t key_index = 0;
   explicit operator bool() const { return kind != none; }
 };
@@ -45,6 +45,9 @@ class acl_user {
   [[nodiscard]] bool is_operator() const { return operator_; }
   [[nodiscard]] bool may_run(const command_spec& entry) const { return allowed_[entry.acl_id]; }
   [[nodiscard]] bool may_touch(std::string_view key, bool write) const;
+  /// Redis 7's channel rules: a channel must match one of the user's &patterns; a pattern
+  /// (PSUBSCRIBE) must be one of them literally.
+  [[nodiscard]] bool may_use_channel(std::string_view channel, bool is_pattern) const;
   /// Checks a whole call (command, then each key of its key positions).
   [[nodiscard]] acl_denial check(const command_spec& spec,
                                  std::span<const std::string_view> args) const;
