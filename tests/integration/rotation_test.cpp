@@ -86,7 +86,7 @@ void rotate_under_load(const std::vector<std::string>& password_flags, const std
   CHECK(ok > 100);
   client c(server.port());
   const std::string info = c.cmd({"INFO"}).str;
-  CHECK(info.find("reconnects:0\r\n") == std::string::npos);  // connections really were replaced
+  CHECK(info.find("\r\nreconnects:0\r\n") == std::string::npos);  // connections really were replaced
   // Now only the new password works, and the server still serves.
   CHECK(c.cmd({"SET", "after", "1"}).str == "OK");
   server.stop();

@@ -79,7 +79,7 @@ TEST_CASE("a tenant's CONFIG SET is refused with NOPERM while an operator's work
   REQUIRE(list.elements.size() == 5);
   CHECK(list.elements[0].str.starts_with("user alice on #"));
   CHECK(
-      list.elements[0].str.ends_with(" ~* resetchannels +@all -@admin +config|get "
+      list.elements[0].str.ends_with(" ~* &* +@all -@admin +config|get "
                                      "+client|list +client|kill +client|no-evict +slowlog"));
   CHECK(root.cmd({"ACL", "DRYRUN", "alice", "CONFIG", "SET", "a", "b"}).str ==
         "This user has no permissions to run the 'config|set' command");
