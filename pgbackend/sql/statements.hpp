@@ -316,6 +316,14 @@ class statement_set {
 /// The side table of the bus between servers (pg_bus): pub/sub messages too big for NOTIFY's
 /// 8000 bytes, kept a minute. UNLOGGED: a message is not worth WAL.
 [[nodiscard]] std::string bus_messages_ddl(const std::string& quoted_messages_table);
+/// The cache from SQL (sql_api.cpp): get/set/del/exists/ttl/pttl/expire/persist/incrby/mget/
+/// mset/keys/scan over bytea, text and jsonb, the my_* ones for the tenant named current_user,
+/// and the Python library's cache_* names.
+[[nodiscard]] std::vector<std::string> sql_api_ddl(const std::string& quoted_schema,
+                                                   const table_objects& n);
+/// Row-level security: a role sees and writes the rows of the tenant named as itself; the
+/// owner and members of its role see everything. The accounting triggers run as their owner.
+[[nodiscard]] std::vector<std::string> row_security_ddl(const table_objects& n);
 /// The FUNCTION libraries' table: logged, since code is not a cache and must survive a crash.
 [[nodiscard]] std::string functions_ddl(const table_objects& n);
 
