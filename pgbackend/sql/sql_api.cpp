@@ -18,6 +18,16 @@ using sql_text::plpgsql_function;
 
 const std::string wrongtype = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
+// `text` as a SQL string literal.
+std::string quote_literal(const std::string& text) {
+  std::string out = "'";
+  for (const char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
 // A one-statement SQL function. All are VOLATILE, the readers too: a read then sees what an
 // earlier call in the same statement wrote (SELECT set(..), get(..)), as a RESP client would.
 std::string sql_function(const std::string& name, const std::string& params,
@@ -320,16 +330,27 @@ std::vector<std::string> row_security_ddl(const table_objects& n) {
   for (const std::string& f : owner_functions) {
     ddl.push_back("ALTER FUNCTION " + f + "() SECURITY DEFINER SET search_path = pg_catalog, pg_temp");
   }
-  // A role sees the rows of the tenant named as itself; the owner (FastPgCache's own role) is
-  // not subject to these policies, and members of the owner's role pass them (trusted roles).
+  // A role sees the rows of the tenant named as itself. Trusted roles see every row: the owner
+  // (exempt from policies), members of the role that ran --init-schema, and roles that may write
+  // the usage table — what servers connecting as a role of their own were always granted, so
+  // they keep working; a tenant role is given the cache table only.
+  const std::string trusted =
+      "pg_has_role(current_user, %L, ''MEMBER'') OR has_table_privilege(current_user, %L, "
+      "''INSERT'')";
   for (const std::string& table : {n.table, n.hashes, n.sets, n.lists, n.zsets}) {
     ddl.push_back("ALTER TABLE " + table + " ENABLE ROW LEVEL SECURITY");
     ddl.push_back("DROP POLICY IF EXISTS tenant_rows ON " + table);
-    ddl.push_back(
-        "DO $fpc$ BEGIN EXECUTE format('CREATE POLICY tenant_rows ON " + table +
-        " USING (tenant = current_user OR pg_has_role(current_user, %L, ''MEMBER'')) WITH CHECK "
-        "(tenant = current_user OR pg_has_role(current_user, %L, ''MEMBER''))', current_user, "
-        "current_user); END $fpc$");
+    // The table's name goes inside format()'s string literal: quotes doubled, % as %%.
+    std::string in_format;
+    for (const char c : table) {
+      if (c == '\'' || c == '%') in_format += c;
+      in_format += c;
+    }
+    ddl.push_back("DO $fpc$ BEGIN EXECUTE format('CREATE POLICY tenant_rows ON " + in_format +
+                  " USING (tenant = current_user OR " + trusted +
+                  ") WITH CHECK (tenant = current_user OR " + trusted +
+                  ")', current_user, " + quote_literal(n.usage) + ", current_user, " +
+                  quote_literal(n.usage) + "); END $fpc$");
   }
   return ddl;
 }
