@@ -9,6 +9,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/health_check.hpp"
 #include "auth/user_table.hpp"
 #include "config/settings.hpp"
 #include "pgbackend/password_source.hpp"
@@ -83,6 +84,12 @@ int main(int argc, char** argv) {
   auto parsed = fpc::config::parse_command_line(argc, argv);
   if (auto* exit = std::get_if<fpc::config::parse_exit>(&parsed)) return exit->code;
   const auto& settings = std::get<fpc::config::settings>(parsed);
+  if (settings.health_check) {
+    // `fastpgcache --health-check` alone (a container's HEALTHCHECK) probes the server the
+    // container runs, whatever flags that one got; with more flags, the one they describe.
+    return fpc::app::health_check(argc == 2 ? fpc::app::settings_of_server_process(settings)
+                                            : settings);
+  }
   fpc::server::configure_logging(settings.log_level, settings.log_format);
   try {
     std::shared_ptr<fpc::pg::password_source> password;

@@ -269,6 +269,11 @@ const std::vector<setting>& table() {
        .field = &s::force,
        .help = "With --init-schema: drop and recreate the table",
        .flag = true},
+      {.name = "health-check",
+       .field = &s::health_check,
+       .help = "Exit 0 when the server these settings describe answers PING (container probes; "
+               "alone, it probes process 1's settings when that is fastpgcache)",
+       .flag = true},
   };
   return all;
 }

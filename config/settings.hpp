@@ -96,6 +96,7 @@ struct settings {
 
   // Modes and logging
   bool init_schema = false;
+  bool health_check = false;  // probe a running server and exit (--health-check)
   bool force = false;
   std::string log_level = "info";
   std::string log_format = "text";            // text or json
