@@ -1,11 +1,15 @@
 # Entry points; the scripts in scripts/ do the work so Docker and CI run the same steps.
-.PHONY: run test build asan deps clean bench bench-compare fuzz soak
+.PHONY: run test test-docker build asan deps clean bench bench-compare fuzz soak
 
 run: deps build
 	scripts/run.sh $(ARGS)
 
 test:
 	scripts/test.sh
+
+# The Docker image built from this checkout and run as a user would (host networking only).
+test-docker:
+	scripts/test-docker.sh
 
 build:
 	scripts/build.sh release

@@ -3,12 +3,18 @@
 set -euo pipefail
 
 # Extra package names on the command line are installed too (make bench adds redis-server).
-packages=(build-essential cmake pkg-config python3 libboost1.81-dev libpq-dev libspdlog-dev
-  libcli11-dev catch2 libhiredis-dev libssl-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev postgresql-15 redis-tools redis-server python3-redis python3-celery clang libclang-rt-14-dev
-  "$@")
-
-# Node.js runs the ioredis client test; this machine kind ships it, a bare Debian gets Debian's.
-command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+# `--server-only`: just what building the server needs (the Docker image's build stage).
+build_packages=(build-essential cmake pkg-config libboost1.81-dev libpq-dev libspdlog-dev
+  libcli11-dev libssl-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
+if [ "${1:-}" = "--server-only" ]; then
+  shift
+  packages=("${build_packages[@]}" "$@")
+else
+  packages=("${build_packages[@]}" python3 catch2 libhiredis-dev postgresql-15 redis-tools
+    redis-server python3-redis python3-celery clang libclang-rt-14-dev "$@")
+  # Node.js runs the ioredis client test; this machine kind ships it, a bare Debian gets Debian's.
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
