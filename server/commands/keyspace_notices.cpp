@@ -249,7 +249,9 @@ void setnx_notices(args_t args, std::string_view reply, out_t& out) {
 }
 
 void setrange_notices(args_t args, std::string_view reply, out_t& out) {
-  if (!failed(reply) && args.size() > 3 && !args[3].empty()) add(out, event_string, "setrange", args[1]);
+  if (!failed(reply) && args.size() > 3 && !args[3].empty()) {
+    add(out, event_string, setrange, args[1]);
+  }
 }
 
 }  // namespace
