@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <thread>
 #include <vector>
@@ -13,6 +14,7 @@ using namespace fpc::test;
 TEST_CASE("EXEC is atomic: a concurrent reader never sees half a transaction") {
   server_process server;
   std::atomic<bool> stop{false};
+  std::atomic<int> committed{0};
   std::thread writer([&] {
     client w(server.port());
     for (int i = 0; !stop; ++i) {
@@ -24,9 +26,16 @@ TEST_CASE("EXEC is atomic: a concurrent reader never sees half a transaction") {
       for (int k = 0; k < 3; ++k) w.next_reply();
       const reply exec = w.next_reply();
       if (exec.elements.size() != 2) FAIL("EXEC answered " << exec.render());
+      ++committed;
     }
   });
   client reader(server.port());
+  // Read while transactions commit: start once the first has, so the reads overlap the writes
+  // (on a loaded machine the writer's thread can start late).
+  for (int i = 0; i < 1000 && committed.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(committed.load() > 0);
   int both = 0;
   for (int i = 0; i < 400; ++i) {
     const reply r = reader.cmd({"MGET", "x", "y"});
