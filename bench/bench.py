@@ -53,6 +53,32 @@ def wait_port(port, timeout=30):
     raise RuntimeError(f"nothing listens on {port}")
 
 
+def start_cluster(pg_dir):
+    """Starts a private PostgreSQL in pg_dir (scripts/pg-cluster.sh); returns its URI."""
+    return subprocess.run([os.path.join(ROOT, "scripts/pg-cluster.sh"), "start", pg_dir],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def stop_cluster(pg_dir):
+    subprocess.run([os.path.join(ROOT, "scripts/pg-cluster.sh"), "stop", pg_dir],
+                   capture_output=True)
+
+
+def start_fastpgcache(uri, port, binary=BIN):
+    """A server on `port` over `uri` (warnings only in its log), once it accepts connections."""
+    process = subprocess.Popen([binary, "--pg", uri, "--port", str(port), "--log-level", "warn"])
+    wait_port(port)
+    return process
+
+
+def append_to_bench_out(text):
+    """Appends a section to the BENCH_OUT markdown file, when one is named."""
+    out = os.environ.get("BENCH_OUT")
+    if out:
+        with open(out, "a") as f:
+            f.write("\n" + text)
+
+
 class ProcessSampler:
     """Samples a process's resident memory; reports the peak and CPU seconds used meanwhile."""
 
@@ -221,18 +247,17 @@ def main():
     tmp = tempfile.mkdtemp(prefix="fpc-bench-")
     os.chmod(tmp, 0o755)
     pg_dir = os.path.join(tmp, "pg")
-    uri = subprocess.run([os.path.join(ROOT, "scripts/pg-cluster.sh"), "start", pg_dir],
-                         capture_output=True, text=True, check=True).stdout.strip()
+    uri = start_cluster(pg_dir)
     procs = []
     try:
         subprocess.run([BIN, "--pg", uri, "--init-schema"], check=True, capture_output=True)
         fpc_port, redis_port = free_port(), free_port()
-        fpc = subprocess.Popen([BIN, "--pg", uri, "--port", str(fpc_port), "--log-level", "warn"])
         redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--save", "",
                                   "--appendonly", "no", "--protected-mode", "no"],
                                  stdout=subprocess.DEVNULL)
-        procs += [fpc, redis]
-        wait_port(fpc_port)
+        procs.append(redis)
+        fpc = start_fastpgcache(uri, fpc_port)
+        procs.append(fpc)
         wait_port(redis_port)
         # Load every key so GETs hit, on both servers; fill the typed keys the reads read.
         for port in (fpc_port, redis_port):
@@ -317,7 +342,7 @@ def main():
         for p in procs:
             p.terminate()
             p.wait(timeout=10)
-        subprocess.run([os.path.join(ROOT, "scripts/pg-cluster.sh"), "stop", pg_dir])
+        stop_cluster(pg_dir)
         subprocess.run(["rm", "-rf", tmp])
 
 

@@ -26,17 +26,14 @@ def main():
     tmp = tempfile.mkdtemp(prefix="fpc-compare-")
     os.chmod(tmp, 0o755)
     pg_dir = os.path.join(tmp, "pg")
-    uri = subprocess.run([os.path.join(bench.ROOT, "scripts/pg-cluster.sh"), "start", pg_dir],
-                         capture_output=True, text=True, check=True).stdout.strip()
+    uri = bench.start_cluster(pg_dir)
     procs, ports, pids = [], {}, {}
     try:
         subprocess.run([bench.BIN, "--pg", uri, "--init-schema"], check=True, capture_output=True)
         for label, binary in binaries.items():
             ports[label] = bench.free_port()
-            procs.append(subprocess.Popen([binary, "--pg", uri, "--port", str(ports[label]),
-                                           "--log-level", "warn"]))
+            procs.append(bench.start_fastpgcache(uri, ports[label], binary))
             pids[label] = procs[-1].pid
-            bench.wait_port(ports[label])
         bench.redis_benchmark(ports["new"], bench.WORKLOADS["SET EX"], 50, 16, bench.KEYS * 3)
         lines = ["| workload | clients | -P | baseline ops/s | new ops/s | new/baseline | "
                  "baseline CPU µs/op | new CPU µs/op | new/baseline |",
@@ -67,7 +64,7 @@ def main():
         for p in procs:
             p.terminate()
             p.wait(timeout=10)
-        subprocess.run([os.path.join(bench.ROOT, "scripts/pg-cluster.sh"), "stop", pg_dir])
+        bench.stop_cluster(pg_dir)
         subprocess.run(["rm", "-rf", tmp])
 
 

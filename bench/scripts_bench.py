@@ -14,7 +14,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import BIN, ROOT, RUNS, SECONDS, free_port, wait_port, platform_line  # noqa: E402
+from bench import (BIN, ROOT, RUNS, SECONDS, append_to_bench_out, free_port,  # noqa: E402
+                   platform_line, start_cluster, start_fastpgcache, stop_cluster, wait_port)
 
 LOAD = os.path.join(ROOT, "build/release/tests/script_bench")
 CLIENTS = [1, 50]
@@ -29,18 +30,14 @@ def run(port, clients, mode):
 def main():
     tmp = tempfile.mkdtemp(prefix="fpc-sbench-")
     os.chmod(tmp, 0o755)
-    uri = subprocess.run([os.path.join(ROOT, "scripts/pg-cluster.sh"), "start",
-                          os.path.join(tmp, "pg")], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    uri = start_cluster(os.path.join(tmp, "pg"))
     procs = []
     try:
         subprocess.run([BIN, "--pg", uri, "--init-schema"], check=True, capture_output=True)
         fpc_port, redis_port = free_port(), free_port()
-        procs.append(subprocess.Popen([BIN, "--pg", uri, "--port", str(fpc_port),
-                                       "--log-level", "warn"]))
         procs.append(subprocess.Popen(["redis-server", "--port", str(redis_port), "--save", "",
                                        "--appendonly", "no"], stdout=subprocess.DEVNULL))
-        wait_port(fpc_port)
+        procs.append(start_fastpgcache(uri, fpc_port))
         wait_port(redis_port)
         lines = ["| workload | clients | FastPgCache script ops/s | FastPgCache MULTI/EXEC ops/s "
                  "| script / MULTI | script p50/p99 µs | MULTI p50/p99 µs | Redis script ops/s |",
@@ -62,16 +59,12 @@ def main():
         text = "\n".join([f"Scripts vs MULTI/EXEC ({RUNS} runs of {SECONDS:g} s each, medians; "
                           f"{platform_line()})", ""] + lines) + "\n"
         print(text)
-        out = os.environ.get("BENCH_OUT")
-        if out:
-            with open(out, "a") as f:
-                f.write("\n" + text)
+        append_to_bench_out(text)
     finally:
         for p in procs:
             p.terminate()
             p.wait()
-        subprocess.run([os.path.join(ROOT, "scripts/pg-cluster.sh"), "stop", os.path.join(tmp, "pg")],
-                       capture_output=True)
+        stop_cluster(os.path.join(tmp, "pg"))
 
 
 if __name__ == "__main__":

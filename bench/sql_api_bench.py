@@ -15,8 +15,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import (BIN, KEYS, PG_GET, PG_SET, ROOT, RUNS, SECONDS, VALUE, WORKLOADS,  # noqa: E402
-                   free_port, pgbench, platform_line, redis_benchmark, wait_port)
+from bench import (BIN, KEYS, PG_GET, PG_SET, RUNS, SECONDS, VALUE, WORKLOADS,  # noqa: E402
+                   append_to_bench_out, free_port, pgbench, platform_line, redis_benchmark,
+                   start_cluster, start_fastpgcache, stop_cluster)
 
 KEY_TEXT = "'key:' || lpad(:k::text, 12, '0')"
 SQL_GET = ("\\set k random(0, %d)\nSELECT fastpgcache.get('default', %s);\n" % (KEYS - 1, KEY_TEXT))
@@ -31,15 +32,12 @@ def main():
     tmp = tempfile.mkdtemp(prefix="fpc-sqlbench-")
     os.chmod(tmp, 0o755)
     pg_dir = os.path.join(tmp, "pg")
-    uri = subprocess.run([os.path.join(ROOT, "scripts/pg-cluster.sh"), "start", pg_dir],
-                         capture_output=True, text=True, check=True).stdout.strip()
+    uri = start_cluster(pg_dir)
     procs = []
     try:
         subprocess.run([BIN, "--pg", uri, "--init-schema"], check=True, capture_output=True)
         port = free_port()
-        procs.append(subprocess.Popen([BIN, "--pg", uri, "--port", str(port),
-                                       "--log-level", "warn"]))
-        wait_port(port)
+        procs.append(start_fastpgcache(uri, port))
         redis_benchmark(port, WORKLOADS["SET EX"], 50, 16, KEYS * 3)  # every GET hits
         lines = ["| call | clients | SQL function ops/s (avg ms) | FastPgCache's statement via "
                  "pgbench ops/s (avg ms) | function / statement | RESP -P 1 ops/s (p50 ms) | "
@@ -64,16 +62,12 @@ def main():
         text = "\n".join([f"The cache from SQL ({RUNS} runs of {SECONDS:g} s each, medians; "
                           f"{platform_line()})", ""] + lines) + "\n"
         print(text)
-        out = os.environ.get("BENCH_OUT")
-        if out:
-            with open(out, "a") as f:
-                f.write("\n" + text)
+        append_to_bench_out(text)
     finally:
         for p in procs:
             p.terminate()
             p.wait()
-        subprocess.run([os.path.join(ROOT, "scripts/pg-cluster.sh"), "stop", pg_dir],
-                       capture_output=True)
+        stop_cluster(pg_dir)
         subprocess.run(["rm", "-rf", tmp])
 
 

@@ -323,9 +323,8 @@ std::vector<std::string> row_security_ddl(const table_objects& n) {
   // they run as their owner, so a tenant role needs no rights on those tables.
   // A fixed search_path keeps a tenant from planting objects those functions would resolve.
   std::vector<std::string> owner_functions = {n.count_usage, n.drop_members};
-  for (const char* suffix : {"hash", "set", "list", "zset"}) {
-    owner_functions.push_back(n.member_usage.substr(0, n.member_usage.size() - 1) + "_" + suffix +
-                              "\"");
+  for (const char* member_type : {"hash", "set", "list", "zset"}) {
+    owner_functions.push_back(member_usage_function(n, member_type));
   }
   for (const std::string& f : owner_functions) {
     ddl.push_back("ALTER FUNCTION " + f + "() SECURITY DEFINER SET search_path = pg_catalog, pg_temp");

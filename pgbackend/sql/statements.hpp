@@ -4,6 +4,7 @@
 #include <array>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <libpq-fe.h>
@@ -322,10 +323,14 @@ class statement_set {
 [[nodiscard]] std::vector<std::string> sql_api_ddl(const std::string& quoted_schema,
                                                    const table_objects& n);
 /// Row-level security: a role sees and writes the rows of the tenant named as itself; the
-/// owner and members of its role see everything. The accounting triggers run as their owner.
+/// owner, members of its role and roles that may write the usage table (servers) see everything.
+/// The accounting triggers run as their owner.
 [[nodiscard]] std::vector<std::string> row_security_ddl(const table_objects& n);
 /// The FUNCTION libraries' table: logged, since code is not a cache and must survive a crash.
 [[nodiscard]] std::string functions_ddl(const table_objects& n);
+/// The size-accounting trigger function of one member table ("hash", "set", "list", "zset").
+[[nodiscard]] std::string member_usage_function(const table_objects& n,
+                                                std::string_view member_type);
 
 /// The typed keyspace: the member tables of hashes and sets, the triggers that drop a key's
 /// members with its row, and the functions of the member writes (typed_statements.cpp).

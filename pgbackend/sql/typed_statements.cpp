@@ -134,7 +134,7 @@ std::string hincrby_ddl(const table_objects& n) {
 std::vector<std::string> member_usage_triggers(const table_objects& n, const std::string& table,
                                                const std::string& suffix,
                                                const std::string& size) {
-  const std::string fn = n.member_usage.substr(0, n.member_usage.size() - 1) + "_" + suffix + "\"";
+  const std::string fn = member_usage_function(n, suffix);
   auto add = [&](const std::string& select) {
     return "INSERT INTO " + n.usage + " AS u (tenant, backend, bytes, keys) " + select +
            " ON CONFLICT (tenant, backend) DO UPDATE SET bytes = u.bytes + EXCLUDED.bytes;";
@@ -219,6 +219,13 @@ std::string copy_ddl(const table_objects& n) {
 }
 
 }  // namespace
+
+std::string member_usage_function(const table_objects& n, std::string_view member_type) {
+  // n.member_usage is the quoted stem "schema"."table_member_usage"; each member table has its
+  // own function, the stem plus _<type> inside the quotes.
+  return n.member_usage.substr(0, n.member_usage.size() - 1) + "_" + std::string(member_type) +
+         "\"";
+}
 
 std::vector<std::string> typed_ddl(const table_objects& n) {
   std::vector<std::string> ddl = {
