@@ -25,12 +25,13 @@ clean:
 
 # Side-by-side benchmark (several minutes): FastPgCache vs redis-server vs per-statement pgbench,
 # then scripts (EVALSHA) vs the same calls as MULTI/EXEC, then the SQL functions vs the same
-# statements and the RESP path.
+# statements and the RESP path, then GET with the near cache on, off and too small.
 bench: deps build
 	scripts/install-deps.sh redis-server
 	BENCH_OUT=$${BENCH_OUT:-docs/benchmarks-latest.md} bench/bench.py
 	BENCH_OUT=$${BENCH_OUT:-docs/benchmarks-latest.md} bench/scripts_bench.py
 	BENCH_OUT=$${BENCH_OUT:-docs/benchmarks-latest.md} bench/sql_api_bench.py
+	BENCH_OUT=$${BENCH_OUT:-docs/benchmarks-latest.md} bench/near_cache_bench.py
 
 # Two builds side by side (BENCH_BASELINE_BIN=path/to/old/fastpgcache): medians and new/baseline.
 bench-compare: deps build

@@ -14,6 +14,7 @@ Environment: BENCH_RUNS (default 3), BENCH_SECONDS (target seconds per run, defa
 BENCH_OUT (markdown file to write the table to), BENCH_WORKLOADS (comma-separated names, default
 all).
 """
+import contextlib
 import os
 import socket
 import statistics
@@ -62,6 +63,27 @@ def start_cluster(pg_dir):
 def stop_cluster(pg_dir):
     subprocess.run([os.path.join(ROOT, "scripts/pg-cluster.sh"), "stop", pg_dir],
                    capture_output=True)
+
+
+@contextlib.contextmanager
+def private_cluster(prefix):
+    """A private PostgreSQL with the schema initialised: yields (uri, procs); the processes put
+    in `procs` are stopped, and the cluster with them, on the way out."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(tmp, 0o755)
+    pg_dir = os.path.join(tmp, "pg")
+    uri = start_cluster(pg_dir)
+    procs = []
+    try:
+        subprocess.run([BIN, "--pg", uri, "--init-schema"], check=True, capture_output=True)
+        yield uri, procs
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait()
+        stop_cluster(pg_dir)
+        subprocess.run(["rm", "-rf", tmp])
 
 
 def start_fastpgcache(uri, port, binary=BIN):

@@ -70,6 +70,12 @@ const std::vector<setting>& table() {
                "NO-EVICT exempts one)",
        .byte_units = true,
        .reloadable = true},
+      {.name = "near-cache-size",
+       .field = &s::near_cache_size,
+       .help = "Bytes of hot string values each server keeps in memory and serves GET from without "
+               "PostgreSQL, kept coherent by invalidations between servers (0: off). Every server "
+               "on a database must have it on for the others' copies to be invalidated",
+       .byte_units = true},
       {.name = "pubsub-buffer-hard-limit",
        .field = &s::pubsub_buffer_hard_limit,
        .help = "Unsent pub/sub messages a subscriber may hold before it is disconnected (Redis's "

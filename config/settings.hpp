@@ -37,6 +37,8 @@ struct settings {
   // Redis's client-output-buffer-limit for pub/sub clients: a subscriber whose unsent messages
   // pass the hard limit, or stay past the soft limit for the soft seconds, is disconnected.
   std::uint64_t pubsub_buffer_hard_limit = 32ull * 1024 * 1024;
+  // 32 MB: a few hundred thousand small hot values, a small part of a sidecar's memory.
+  std::uint64_t near_cache_size = 32ull * 1024 * 1024;
   std::uint64_t pubsub_buffer_soft_limit = 8ull * 1024 * 1024;
   unsigned pubsub_buffer_soft_seconds = 60;
   // Redis's notify-keyspace-events: which keyspace notifications are published ("": none).

@@ -59,7 +59,10 @@ bool decode_item(std::string_view text, bus_item& item) {
   std::vector<std::string_view> f;
   switch (item.what) {
     case bus_item::kind::wake:
+    case bus_item::kind::invalidate:
       return split_fields(rest, 2, f) && unbase64(f[0], item.tenant) && unbase64(f[1], item.name);
+    case bus_item::kind::invalidate_all:
+      return split_fields(rest, 1, f) && unbase64(f[0], item.tenant);
     case bus_item::kind::message:
     case bus_item::kind::shard_message:
       return split_fields(rest, 3, f) && unbase64(f[0], item.tenant) &&
@@ -81,7 +84,11 @@ std::string encode_item(const bus_item& item) {
     case bus_item::kind::look_again:
       break;
     case bus_item::kind::wake:
+    case bus_item::kind::invalidate:
       out += "." + base64(item.tenant) + "." + base64(item.name);
+      break;
+    case bus_item::kind::invalidate_all:
+      out += "." + base64(item.tenant);
       break;
     case bus_item::kind::message:
     case bus_item::kind::shard_message:

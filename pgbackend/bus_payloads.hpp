@@ -1,5 +1,5 @@
-// What the servers on one database say to each other over NOTIFY: wake-ups and pub/sub messages,
-// encoded as text items packed into payloads under NOTIFY's 8000-byte limit.
+// What the servers on one database say to each other over NOTIFY: wake-ups, pub/sub messages and
+// near-cache invalidations, encoded as text items packed into payloads under NOTIFY's 8000-byte limit.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,8 @@ struct bus_item {
     message = 'm',        // PUBLISH (tenant, name = channel, payload)
     shard_message = 's',  // SPUBLISH
     stored = 'M',         // a message too big for NOTIFY: its row id in the side table
+    invalidate = 'i',     // a write on (tenant, name = key): near caches drop the key
+    invalidate_all = 'I', // a write on any key of the tenant (none: of every tenant)
   };
   explicit bus_item(kind what_ = kind::wake, std::string tenant_ = {}, std::string name_ = {},
                     std::string payload_ = {})

@@ -1,10 +1,13 @@
 // The bus between servers: a thread with one LISTEN connection that also sends the batched
 // NOTIFYs (payload format: bus_payloads.hpp) and stores the messages too big for one.
 #include "pgbackend/pg_bus.hpp"
+#include "pgbackend/sql/statements.hpp"
 
 #include <libpq-fe.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
+
+#include <utility>
 #include <unistd.h>
 
 #include <chrono>
@@ -61,15 +64,7 @@ pg_bus::~pg_bus() {
 }
 
 std::string pg_bus::channel_for(const std::string& schema, const std::string& table) {
-  // FNV-1a: stable across servers and builds (std::hash is not).
-  std::uint64_t h = 1469598103934665603ull;
-  for (char c : schema + "." + table) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
-  return std::string("fpc_bus_") + text;
+  return bus_channel_for(schema, table);
 }
 
 void pg_bus::start(listeners to) {
@@ -103,20 +98,36 @@ void pg_bus::wake_thread() {
   [[maybe_unused]] const auto n = ::write(wake_pipe_[1], &byte, 1);
 }
 
-void pg_bus::announce(std::string_view tenant, std::string_view key) {
+void pg_bus::queue_once(std::set<std::pair<std::string, std::string>>& seen, std::size_t bound,
+                        bus_item item, bus_item::kind overflow) {
   bool first = false;
   {
     std::lock_guard guard(lock_);
     if (stopping_) return;
     first = pending_.empty();
-    if (pending_wakes_.size() >= 4096) {
-      // Bounded: past this many distinct keys in one round, one "look again" covers them all.
-      if (pending_wakes_.emplace("", "").second) pending_.emplace_back(bus_item::kind::look_again);
-    } else if (pending_wakes_.emplace(tenant, key).second) {
-      pending_.emplace_back(bus_item::kind::wake, std::string(tenant), std::string(key));
+    if (seen.size() >= bound) {
+      if (seen.emplace("", "").second) pending_.emplace_back(overflow);
+    } else if (seen.emplace(item.tenant, item.name).second) {
+      pending_.push_back(std::move(item));
     }
   }
   if (first) wake_thread();
+}
+
+void pg_bus::announce(std::string_view tenant, std::string_view key) {
+  // Past 4096 distinct keys in one round, one "look again" covers them all.
+  queue_once(pending_wakes_, 4096,
+             bus_item(bus_item::kind::wake, std::string(tenant), std::string(key)),
+             bus_item::kind::look_again);
+}
+
+void pg_bus::invalidate(std::string_view tenant, std::string_view key) {
+  // Past 8192 distinct keys in one round, one "drop everything" covers them all: a burst of
+  // writes costs the other servers their near caches, never unbounded memory here.
+  queue_once(pending_invalidations_, 8192,
+             bus_item(key.empty() ? bus_item::kind::invalidate_all : bus_item::kind::invalidate,
+                      std::string(tenant), std::string(key)),
+             bus_item::kind::invalidate_all);
 }
 
 void pg_bus::publish(storage::bus_message message) {
@@ -164,16 +175,23 @@ bool pg_bus::connect() {
         "may have been lost meanwhile; every blocked client looks again",
         channel_);
     if (to_.on_lost) to_.on_lost();
+    // What this server wrote while the connection was down was never announced: the other
+    // servers drop their near caches (queued first, so it precedes newer invalidations).
+    std::lock_guard guard(lock_);
+    pending_.insert(pending_.begin(), bus_item(bus_item::kind::invalidate_all));
   } else {
     spdlog::info("bus channel {} listening", channel_);
   }
   ever_connected_ = true;
+  listening_ = true;
+  if (to_.on_listening) to_.on_listening(true);
   return true;
 }
 
 void pg_bus::disconnect(const std::string& why) {
   if (conn_) spdlog::warn("bus channel {}: {}", channel_, why);
   conn_.reset();
+  if (std::exchange(listening_, false) && to_.on_listening) to_.on_listening(false);
 }
 
 void pg_bus::send_round() {
@@ -182,12 +200,15 @@ void pg_bus::send_round() {
     std::lock_guard guard(lock_);
     round.swap(pending_);
     pending_wakes_.clear();
+    pending_invalidations_.clear();
     pending_bytes_ = 0;
   }
   if (round.empty()) return;
   auto fail = [&](const char* what) {
     std::size_t messages = 0;
-    for (const auto& item : round) messages += item.what != bus_item::kind::wake;
+    for (const auto& item : round) {
+      messages += item.what == bus_item::kind::message || item.what == bus_item::kind::shard_message;
+    }
     dropped_.fetch_add(messages, std::memory_order_relaxed);
     disconnect(std::string(what) + PQerrorMessage(conn_.get()));
   };
@@ -199,6 +220,13 @@ void pg_bus::send_round() {
     if (text.size() + header_room > max_notify_payload) {
       if (item.what == bus_item::kind::wake || item.what == bus_item::kind::look_again) {
         text = encode_item(bus_item(bus_item::kind::look_again));
+      } else if (item.what == bus_item::kind::invalidate ||
+                 item.what == bus_item::kind::invalidate_all) {
+        // A key (or tenant name) too long for a payload: the tenant, or everything, instead.
+        text = encode_item(bus_item(bus_item::kind::invalidate_all, item.tenant));
+        if (text.size() + header_room > max_notify_payload) {
+          text = encode_item(bus_item(bus_item::kind::invalidate_all));
+        }
       } else {
         // Too big for NOTIFY: the body goes into the side table, committed with the NOTIFY.
         if (!in_transaction) {
@@ -250,6 +278,12 @@ void pg_bus::deliver(const bus_item& item) {
     case bus_item::kind::look_again:
       if (to_.on_lost) to_.on_lost();
       break;
+    case bus_item::kind::invalidate:
+      if (to_.on_invalidate) to_.on_invalidate(item.tenant, item.name);
+      break;
+    case bus_item::kind::invalidate_all:
+      if (to_.on_invalidate) to_.on_invalidate(item.tenant, {});
+      break;
     case bus_item::kind::message:
     case bus_item::kind::shard_message:
       if (to_.on_message) {
@@ -288,6 +322,12 @@ void pg_bus::read_notifications() {
   while (PGnotify* n = PQnotifies(conn_.get())) {
     const std::string payload(n->extra);
     PQfreemem(n);
+    // This server's own notifications come back too (every write's invalidations): skipped
+    // before decoding.
+    if (payload.starts_with(origin_) && payload.size() > origin_.size() &&
+        payload[origin_.size()] == '.') {
+      continue;
+    }
     if (!decode_payload(payload, origin, items) || origin == origin_) continue;
     for (const auto& item : items) {
       deliver(item);

@@ -28,7 +28,9 @@ class password_source;
 /// other servers sent to the listeners. Messages too big for NOTIFY go through the UNLOGGED side
 /// table `<table>_messages` (the notification carries the row id; rows are deleted after a
 /// minute). A lost connection is reconnected with backoff, and the listeners are told that
-/// wake-ups and messages may have been lost.
+/// wake-ups, messages and invalidations may have been lost; the first round after a reconnect
+/// tells the other servers to drop their near caches (this server's invalidations may have been
+/// lost with the connection).
 class pg_bus final : public storage::server_bus {
  public:
   pg_bus(std::string conninfo, std::shared_ptr<password_source> password, const std::string& schema,
@@ -43,6 +45,7 @@ class pg_bus final : public storage::server_bus {
   void stop() override;
   void announce(std::string_view tenant, std::string_view key) override;
   void publish(storage::bus_message message) override;
+  void invalidate(std::string_view tenant, std::string_view key) override;
   [[nodiscard]] std::uint64_t reconnects() const override { return reconnects_.load(); }
   [[nodiscard]] std::uint64_t dropped_messages() const override { return dropped_.load(); }
 
@@ -60,6 +63,10 @@ class pg_bus final : public storage::server_bus {
   void delete_old_messages();
   void disconnect(const std::string& why);
   void wake_thread();
+  /// Queues `item` once per round (by tenant and name, counted in `seen`); past `bound` distinct
+  /// ones, one item of kind `overflow` stands for all the rest.
+  void queue_once(std::set<std::pair<std::string, std::string>>& seen, std::size_t bound,
+                  bus_item item, bus_item::kind overflow);
 
   const std::string conninfo_;
   std::shared_ptr<password_source> password_;
@@ -73,6 +80,7 @@ class pg_bus final : public storage::server_bus {
   // Under lock_: what the next round sends, in order (wake-ups once per key).
   std::vector<bus_item> pending_;
   std::set<std::pair<std::string, std::string>> pending_wakes_;
+  std::set<std::pair<std::string, std::string>> pending_invalidations_;
   std::size_t pending_bytes_ = 0;
   bool stopping_ = false;
   bool first_attempt_done_ = false;  // start() waits for it: see start()
@@ -87,6 +95,7 @@ class pg_bus final : public storage::server_bus {
   };
   std::unique_ptr<PGconn, conn_closer> conn_;
   bool ever_connected_ = false;
+  bool listening_ = false;  // LISTEN is up: what the others send reaches the listeners
   std::thread thread_;
 };
 

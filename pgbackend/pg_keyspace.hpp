@@ -43,6 +43,7 @@ class pg_keyspace final : public storage::keyspace,
   storage::maintenance& maintenance() override { return *this; }
 
   void get(const storage::caller& c, std::string_view key, storage::kv_callback cb) override;
+  void note_read(const storage::caller& c, std::string_view key) override;
   void set(const storage::caller& c, std::string_view key, std::string_view value,
            const storage::set_options& options, storage::kv_callback cb) override;
   void del(const storage::caller& c, std::span<const std::string_view> keys,

@@ -23,10 +23,25 @@ void pg_keyspace::get(const storage::caller& c, std::string_view key, kv_callbac
       cb(std::move(r));
     };
   }
-  auto req = make_request(statement::get, std::move(cb), string_value);
+  auto req = make_request(statement::get, std::move(cb), [](const pg_outcome& o) {
+    kv_result r = string_value(o);
+    if (r.ok() && r.value) {
+      // The remaining time to live, in the column after the value (merged GETs too).
+      const int column = o.column + 1;
+      r.integer = column < PQnfields(o.result) && !PQgetisnull(o.result, o.row, column)
+                      ? decode_int8(PQgetvalue(o.result, o.row, column))
+                      : -1;
+    }
+    return r;
+  });
   req.params.add_bytes(c.tenant);
   req.params.add_bytes(key);
   submit_for(c, std::move(req));
+}
+
+void pg_keyspace::note_read(const storage::caller& c, std::string_view key) {
+  if (access_clock_seconds_ == 0 || accessed_.size() >= max_remembered_accesses) return;
+  accessed_.insert(std::string(c.tenant) + '\0' + std::string(key));
 }
 
 void pg_keyspace::set(const storage::caller& c, std::string_view key, std::string_view value,

@@ -1,5 +1,6 @@
 // The storage seam's bus between the FastPgCache servers on one database: list wake-ups (a push
-// through any server wakes the clients blocked on that list on every other) and pub/sub messages.
+// through any server wakes the clients blocked on that list on every other), pub/sub messages and
+// near-cache invalidations.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,11 @@ class server_bus {
     /// The bus reconnected: wake-ups and messages may have been lost meanwhile (every blocked
     /// client should look again).
     std::function<void()> on_lost;
+    /// Another server wrote (tenant, key); key empty: any key of the tenant; both empty: any key.
+    std::function<void(std::string_view tenant, std::string_view key)> on_invalidate;
+    /// The bus started (true) or stopped (false) hearing the other servers; while it does not,
+    /// invalidations may be lost.
+    std::function<void(bool listening)> on_listening;
   };
   virtual ~server_bus() = default;
   /// Starts the bus; the listeners are called on the bus's own thread.
@@ -34,6 +40,9 @@ class server_bus {
   virtual void stop() = 0;
   /// A push committed on (tenant, key). Any thread; batched, never on the pushing statement.
   virtual void announce(std::string_view tenant, std::string_view key) = 0;
+  /// A write on (tenant, key) committed (key empty: any key of the tenant). Any thread; batched,
+  /// deduplicated within a round, never on the writing statement.
+  virtual void invalidate(std::string_view tenant, std::string_view key) = 0;
   /// Sends a message to the other servers. Any thread; batched, in the order of the calls.
   virtual void publish(bus_message message) = 0;
   /// Times the bus reconnected (INFO's pubsub_bus_reconnects), and messages it dropped because

@@ -9,8 +9,12 @@ namespace fpc::storage {
 class string_store {
  public:
   virtual ~string_store() = default;
-  /// value: the live value, or nothing.
+  /// value: the live value, or nothing; integer: with a value, its remaining time to live in
+  /// milliseconds (rounded down), -1 when it has none.
   virtual void get(const caller& c, std::string_view key, kv_callback cb) = 0;
+  /// A GET answered without the backend (from the near cache): counts as an access for the
+  /// backend's LRU eviction.
+  virtual void note_read(const caller& /*c*/, std::string_view /*key*/) {}
   /// integer: 1 when written; value: the old live value when options.return_old.
   virtual void set(const caller& c, std::string_view key, std::string_view value,
                    const set_options& options, kv_callback cb) = 0;

@@ -84,7 +84,7 @@ void init_schema(const std::string& conninfo, const std::optional<std::string>& 
   for (const auto& ddl : lock_keys_ddl(names)) exec(c.get(), ddl);
   exec(c.get(), functions_ddl(names));
   exec(c.get(), bus_messages_ddl(qs + "." + config::quote_identifier(table + "_messages")));
-  for (const auto& ddl : sql_api_ddl(qs, names)) exec(c.get(), ddl);
+  for (const auto& ddl : sql_api_ddl(qs, names, bus_channel_for(schema, table))) exec(c.get(), ddl);
   for (const auto& ddl : row_security_ddl(names)) exec(c.get(), ddl);
   exec(c.get(), "COMMIT");
   const std::string p = persistence(c.get(), schema, table);

@@ -2,6 +2,8 @@
 // clients see (expiry by PostgreSQL's clock, WRONGTYPE, size accounting and WATCH versions come
 // with the rows), the original Python library's cache_* names, and row-level security so a role
 // limited to its own tenant sees and changes only its own rows.
+#include <cstdint>
+#include <cstdio>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -37,10 +39,31 @@ std::string sql_function(const std::string& name, const std::string& params,
 }
 
 // The bytea functions do the work; text and jsonb ones convert (UTF-8) around them.
-std::vector<std::string> core_functions(const std::string& s, const std::string& t) {
+std::vector<std::string> core_functions(const std::string& s, const std::string& t,
+                                        const std::string& bus_channel) {
   const std::string raise_wrongtype = "RAISE EXCEPTION '" + wrongtype + "'; ";
   const std::string live_row = " FROM " + t + " WHERE tenant = p_tenant AND key = p_key AND " + live;
   std::vector<std::string> ddl;
+  // notify_written: the servers' near caches drop these keys once the writing transaction
+  // commits (NOTIFY is delivered at commit). The payload is the bus's own format
+  // ("<origin>.<sequence> i.<base64 tenant>.<base64 key>"); a key too long for a payload
+  // drops the tenant's whole near cache instead.
+  const std::string b64 = "translate(encode(%s, 'base64'), E'\\n', '')";
+  auto base64_of = [&](const std::string& what) {
+    std::string out = b64;
+    out.replace(out.find("%s"), 2, what);
+    return out;
+  };
+  const std::string channel = quote_literal(bus_channel);
+  ddl.push_back(plpgsql_function(
+      s + ".notify_written", "p_tenant text, p_keys bytea[]", "integer",
+      "DECLARE k bytea; who text := " + base64_of("convert_to(p_tenant, 'UTF8')") + "; BEGIN "
+      "FOREACH k IN ARRAY coalesce(p_keys, '{}') LOOP "
+      "IF octet_length(k) < 5000 THEN PERFORM pg_notify(" + channel + ", 'sql.0 i.' || who || "
+      "'.' || " + base64_of("k") + "); "
+      "ELSE PERFORM pg_notify(" + channel + ", 'sql.0 I.' || who); END IF; END LOOP; "
+      "RETURN coalesce(array_length(p_keys, 1), 0); END"));
+  const std::string notify_key = "PERFORM " + s + ".notify_written(p_tenant, ARRAY[p_key]); ";
   // get: NULL when absent or expired; WRONGTYPE for another type.
   ddl.push_back(plpgsql_function(
       s + ".get", "p_tenant text, p_key bytea", "bytea",
@@ -62,17 +85,18 @@ std::vector<std::string> core_functions(const std::string& s, const std::string&
       "IF mode = 'XX' THEN "
       "UPDATE " + t + " SET value = p_value, expires_at = expiry, type = 0, accessed_at = now() "
       "WHERE tenant = p_tenant AND key = p_key AND " + live + "; "
-      "GET DIAGNOSTICS n = ROW_COUNT; RETURN n > 0; END IF; "
+      "GET DIAGNOSTICS n = ROW_COUNT; " + notify_key + "RETURN n > 0; END IF; "
       "INSERT INTO " + t + " AS c (tenant, key, value, expires_at) VALUES (p_tenant, p_key, p_value, expiry) "
       "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, expires_at = "
       "EXCLUDED.expires_at, type = 0, accessed_at = now() "
       "WHERE mode = '' OR NOT (c.expires_at IS NULL OR c.expires_at > now()); "
-      "GET DIAGNOSTICS n = ROW_COUNT; RETURN n > 0; END"));
+      "GET DIAGNOSTICS n = ROW_COUNT; " + notify_key + "RETURN n > 0; END"));
   // del: how many live keys went (expired leftovers go too, uncounted, as the sweeper would).
   ddl.push_back(sql_function(
       s + ".del", "p_tenant text, VARIADIC p_keys bytea[]", "int8",
       "WITH gone AS (DELETE FROM " + t + " WHERE tenant = p_tenant AND key = ANY(p_keys) "
-      "RETURNING " + live + " AS was_live) SELECT count(*) FILTER (WHERE was_live) FROM gone"));
+      "RETURNING " + live + " AS was_live) SELECT count(*) FILTER (WHERE was_live) + 0 * (SELECT " +
+          s + ".notify_written(p_tenant, p_keys)) FROM gone"));
   // exists: counts repeats, as EXISTS k k.
   ddl.push_back(sql_function(
       s + ".\"exists\"", "p_tenant text, VARIADIC p_keys bytea[]", "int8",
@@ -96,11 +120,12 @@ std::vector<std::string> core_functions(const std::string& s, const std::string&
       "DELETE FROM " + t + " WHERE tenant = p_tenant AND key = p_key AND " + live + "; "
       "ELSE UPDATE " + t + " SET expires_at = now() + p_ttl WHERE tenant = p_tenant AND key = "
       "p_key AND " + live + "; END IF; "
-      "GET DIAGNOSTICS n = ROW_COUNT; RETURN n > 0; END"));
+      "GET DIAGNOSTICS n = ROW_COUNT; " + notify_key + "RETURN n > 0; END"));
   ddl.push_back(plpgsql_function(
       s + ".persist", "p_tenant text, p_key bytea", "boolean",
       "DECLARE n int8; BEGIN UPDATE " + t + " SET expires_at = NULL WHERE tenant = p_tenant AND "
-      "key = p_key AND expires_at > now(); GET DIAGNOSTICS n = ROW_COUNT; RETURN n > 0; END"));
+      "key = p_key AND expires_at > now(); GET DIAGNOSTICS n = ROW_COUNT; " + notify_key +
+          "RETURN n > 0; END"));
   // incrby: Redis's integer rules; keeps the TTL; a missing key counts from 0.
   ddl.push_back(plpgsql_function(
       s + ".incrby", "p_tenant text, p_key bytea, p_by int8 DEFAULT 1", "int8",
@@ -123,8 +148,8 @@ std::vector<std::string> core_functions(const std::string& s, const std::string&
       "INSERT INTO " + t + " AS c (tenant, key, value, expires_at) VALUES (p_tenant, p_key, "
       "convert_to(nxt::text, 'UTF8'), NULL) ON CONFLICT (tenant, key) DO UPDATE SET value = "
       "EXCLUDED.value, type = 0, accessed_at = now(), expires_at = CASE WHEN c.expires_at IS NULL "
-      "OR c.expires_at > now() THEN c.expires_at END; "
-      "RETURN nxt::int8; END"));
+      "OR c.expires_at > now() THEN c.expires_at END; " + notify_key +
+          "RETURN nxt::int8; END"));
   // mget: one value per key, NULL for absent, expired or another type (as MGET).
   ddl.push_back(sql_function(
       s + ".mget", "p_tenant text, VARIADIC p_keys bytea[]", "bytea[]",
@@ -137,7 +162,8 @@ std::vector<std::string> core_functions(const std::string& s, const std::string&
       "INSERT INTO " + t + " (tenant, key, value, expires_at) SELECT DISTINCT ON (k) p_tenant, "
       "k, v, NULL::timestamptz FROM unnest(p_keys, p_values) WITH ORDINALITY AS q(k, v, i) "
       "ORDER BY k, i DESC ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, "
-      "expires_at = NULL, type = 0, accessed_at = now()"));
+      "expires_at = NULL, type = 0, accessed_at = now(); SELECT " + s +
+          ".notify_written(p_tenant, p_keys)"));
   // Redis's glob (* ? [abc] [^a] [a-z] and \\x escapes, byte by byte) as a regular expression
   // over the key's hex text: every byte is two hex digits, so keys holding any byte (NUL too,
   // which PostgreSQL's text cannot) are matched. Keys compare with encode(key, 'hex') ~ it.
@@ -309,8 +335,21 @@ std::vector<std::string> library_functions(const std::string& s, const std::stri
 
 }  // namespace
 
-std::vector<std::string> sql_api_ddl(const std::string& quoted_schema, const table_objects& n) {
-  std::vector<std::string> ddl = core_functions(quoted_schema, n.table);
+std::string bus_channel_for(const std::string& schema, const std::string& table) {
+  // FNV-1a: stable across servers and builds (std::hash is not).
+  std::uint64_t h = 1469598103934665603ull;
+  for (char c : schema + "." + table) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
+  return std::string("fpc_bus_") + text;
+}
+
+std::vector<std::string> sql_api_ddl(const std::string& quoted_schema, const table_objects& n,
+                                     const std::string& bus_channel) {
+  std::vector<std::string> ddl = core_functions(quoted_schema, n.table, bus_channel);
   for (auto& f : text_functions(quoted_schema)) ddl.push_back(std::move(f));
   for (auto& f : my_functions(quoted_schema)) ddl.push_back(std::move(f));
   for (auto& f : library_functions(quoted_schema, n.table)) ddl.push_back(std::move(f));

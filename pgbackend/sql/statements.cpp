@@ -95,8 +95,14 @@ void define_string_statements(const table_objects& objects, const define_fn& def
   const std::string& t = objects.table;
   const std::string L = live;
 
+  // The remaining time to live (ms, rounded down; NULL: none) rides along for the near cache,
+  // which keeps PostgreSQL's clock the authority on expiry.
+  const std::string ttl_ms =
+      "CASE WHEN expires_at IS NULL THEN NULL ELSE "
+      "GREATEST(0, floor(extract(epoch FROM expires_at - now()) * 1000))::int8 END";
   def(statement::get, "fpc_get",
-      "SELECT value FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L, {text_oid, bytea_oid});
+      "SELECT value, " + ttl_ms + " FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L,
+      {text_oid, bytea_oid});
 
   def(statement::set_plain, "fpc_set",
       "INSERT INTO " + t + " (tenant, key, value, expires_at) VALUES ($1, $2, $3, " +
@@ -129,7 +135,7 @@ void define_string_statements(const table_objects& objects, const define_fn& def
 
   // Many GETs (from one pipeline or many clients) in one statement: one index probe per key.
   def(statement::get_batch, "fpc_get_batch",
-      "SELECT q.i, c.value FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS q(tenant, key, "
+      "SELECT q.i, c.value, " + ttl_ms + " FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS q(tenant, key, "
       "i) "
       "JOIN " +
           t +

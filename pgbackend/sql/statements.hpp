@@ -317,11 +317,16 @@ class statement_set {
 /// The side table of the bus between servers (pg_bus): pub/sub messages too big for NOTIFY's
 /// 8000 bytes, kept a minute. UNLOGGED: a message is not worth WAL.
 [[nodiscard]] std::string bus_messages_ddl(const std::string& quoted_messages_table);
+/// The NOTIFY channel of a cache table's bus (short: a hash of schema and table; the same on
+/// every server and build).
+[[nodiscard]] std::string bus_channel_for(const std::string& schema, const std::string& table);
 /// The cache from SQL (sql_api.cpp): get/set/del/exists/ttl/pttl/expire/persist/incrby/mget/
 /// mset/keys/scan over bytea, text and jsonb, the my_* ones for the tenant named current_user,
-/// and the Python library's cache_* names.
+/// and the Python library's cache_* names. Their writes tell the servers' near caches on
+/// `bus_channel` (NOTIFY, delivered when the writing transaction commits).
 [[nodiscard]] std::vector<std::string> sql_api_ddl(const std::string& quoted_schema,
-                                                   const table_objects& n);
+                                                   const table_objects& n,
+                                                   const std::string& bus_channel);
 /// Row-level security: a role sees and writes the rows of the tenant named as itself; the
 /// owner, members of its role and roles that may write the usage table (servers) see everything.
 /// The accounting triggers run as their owner.

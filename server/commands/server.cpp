@@ -250,7 +250,11 @@ void info_stats(std::string& out, const server_state& st) {
                     "eviction_rounds", "keyspace_hits", "keyspace_misses", "pubsub_channels",
                     "pubsub_patterns", "pubsubshard_channels", "published_messages",
                     "client_output_buffer_limit_disconnections", "pubsub_bus_reconnects",
-                    "pubsub_bus_dropped_messages"}) {
+                    "pubsub_bus_dropped_messages", "near_cache_enabled", "near_cache_hits",
+                    "near_cache_misses", "near_cache_fills", "near_cache_fills_refused",
+                    "near_cache_evictions", "near_cache_invalidations",
+                    "near_cache_remote_invalidations", "near_cache_flushes", "near_cache_bytes",
+                    "near_cache_keys"}) {
     append_counter(out, st, name);
   }
   append_line(out, "scripts_running",

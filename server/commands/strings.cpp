@@ -1,4 +1,5 @@
 // String commands: GET, SET with its full option set, and the rest of the string family.
+#include <chrono>
 #include <climits>
 #include <cmath>
 
@@ -9,6 +10,7 @@
 #include "server/commands/float_increment.hpp"
 #include "server/commands/handlers.hpp"
 #include "server/commands/replies.hpp"
+#include "server/dispatch/server_state.hpp"
 
 namespace fpc::server::handlers {
 namespace {
@@ -24,8 +26,36 @@ bool reply_if_failed(const command_call::deferred& reply, const kv_result& r) {
 }  // namespace
 
 void get(command_call& call) {
+  near_cache& near = call.shared().near;
+  const std::string_view tenant = call.session.who().tenant;
+  const std::string_view key = call.args[1];
+  // EXEC's and a script's reads and a WATCHing client's see PostgreSQL itself: their snapshot
+  // and the versions WATCH compares must agree with what they read.
+  const bool near_ok = near.enabled() && !call.in_transaction() &&
+                       !(call.session.watched && !call.session.watched->keys.empty());
+  const auto sent_at = near_cache::clock::now();
+  if (near_ok) {
+    if (auto held = near.find(tenant, key, sent_at)) {
+      auto& counters = call.shared().counters;
+      counters.keyspace_hits.fetch_add(1, std::memory_order_relaxed);
+      call.session.stats().keyspace_hits.fetch_add(1, std::memory_order_relaxed);
+      call.store().strings().note_read(call.session.who(), key);
+      call.out.bulk(*held);
+      return;
+    }
+  }
+  const near_cache::fill_ticket ticket = near_ok ? near.begin_fill(tenant, key) : near_cache::fill_ticket{};
   auto reply = call.defer();
-  call.store().strings().get(call.session.who(), call.args[1], [reply](kv_result&& r) {
+  auto fill = [ticket, sent_at, &near, tenant = ticket.open ? std::string(tenant) : std::string(),
+               key = ticket.open ? std::string(key) : std::string()](const kv_result& r) {
+    if (!ticket.open) return;
+    std::optional<near_cache::clock::time_point> expires_at;
+    // From when the read was sent: PostgreSQL's now() came later, so this errs early.
+    if (r.integer >= 0) expires_at = sent_at + std::chrono::milliseconds(r.integer);
+    near.finish_fill(tenant, key, ticket, r.ok() ? r.value : std::nullopt, expires_at);
+  };
+  call.store().strings().get(call.session.who(), key, [reply, fill](kv_result&& r) {
+    fill(r);
     if (!reply_if_failed(reply, r)) return;
     auto& counters = reply.session().loop().shared.counters;
     tenant_stats& mine = reply.session().stats();

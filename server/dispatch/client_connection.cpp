@@ -1,6 +1,7 @@
 // Running a client's commands: MULTI queueing, validation (auth, arity, size bound), the handler,
 // and completing reply slots in order (statistics, SLOWLOG, EXEC's gathered array).
 #include "server/dispatch/client_connection.hpp"
+#include "server/dispatch/near_marks.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -27,6 +28,12 @@ client_connection::client_connection(loop_context& loop, std::uint64_t id)
 
 client_connection::~client_connection() {
   leave_pubsub();
+  // Marks of writes never answered (the client went away mid-transaction): released, so their
+  // keys become cacheable again; announced, since whether they committed is unknown.
+  for (auto& slot : slots_) {
+    if (slot.near_marks) end_near_write(loop_.shared, *slot.near_marks, true);
+  }
+  for (const auto& marks : near_marks_after_commit) end_near_write(loop_.shared, marks, true);
   stats_->connected_clients.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -156,6 +163,10 @@ void client_connection::record_if_slow(reply_slot& slot,
 }
 
 void client_connection::reply_ready(reply_slot& slot) {
+  if (slot.near_marks) {
+    end_near_write(loop_.shared, *slot.near_marks, true);
+    slot.near_marks.reset();
+  }
   if (!slot.notice_args.empty()) {
     notify_keyspace(slot, slot.group != nullptr || static_cast<bool>(slot.on_nested_reply));
   }
@@ -287,6 +298,16 @@ void client_connection::execute(std::span<const std::string_view> args, const co
     if (loop_.shared.monitoring.any() && !(permission_entry(*spec, args).flags & flag_admin)) {
       loop_.shared.monitoring.feed(*this, args);
     }
+    if (auto marks = near_write_of(loop_.shared, *spec, args, tenant_)) {
+      // Marked before the statement is sent; released once its transaction is over: with the
+      // reply, or for EXEC's and a script's commands when the transaction ends.
+      begin_near_write(loop_.shared, *marks);
+      if (nested) {
+        near_marks_after_commit.push_back(std::move(*marks));
+      } else {
+        slot.near_marks = std::move(marks);
+      }
+    }
     if (spec->notices != nullptr &&
         loop_.shared.live.keyspace_events.load(std::memory_order_relaxed) != 0) {
       slot.notice_args.assign(args.begin(), args.end());
@@ -304,6 +325,9 @@ namespace fpc::server {
 void client_connection::transaction_over(bool committed) {
   auto keys = std::exchange(wakes_after_commit, {});
   auto notices = std::exchange(notices_after_commit, {});
+  for (const auto& marks : std::exchange(near_marks_after_commit, {})) {
+    end_near_write(loop_.shared, marks, committed);
+  }
   if (!committed) return;
   for (const auto& [tenant, key] : keys) announce_key_ready(loop_.shared, tenant, key);
   for (const auto& [tenant, n] : notices) {

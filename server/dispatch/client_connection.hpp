@@ -153,6 +153,7 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   std::vector<std::pair<std::string, std::string>> wakes_after_commit;
   /// Keyspace notifications of writes inside MULTI or a script: published once it commits.
   std::vector<std::pair<std::string, keyspace_notice>> notices_after_commit;  // (tenant, notice)
+  std::vector<near_write> near_marks_after_commit;  // near-cache marks of EXEC's/a script's writes
   /// The transaction committed (true) or rolled back: wakes or forgets wakes_after_commit and
   /// notices_after_commit.
   void transaction_over(bool committed);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,12 @@ namespace fpc::server {
 
 struct command_spec;
 struct exec_group;
+
+/// A write's keys marked in the near cache until its transaction is over (see near_cache).
+struct near_write {
+  std::string tenant;
+  std::vector<std::string> keys;  // empty: any key of the tenant
+};
 
 struct reply_slot {
   std::string data;
@@ -33,6 +40,9 @@ struct reply_slot {
   // from them and the reply once it is complete.
   std::vector<std::string> notice_args;
   std::string notice_tenant;  // the tenant the command ran as (an AUTH may follow before its reply)
+  // A write's marks in the near cache, released (and announced to the other servers) with the
+  // reply: its keys, or its whole tenant (keys empty).
+  std::optional<near_write> near_marks;
 };
 
 /// The replies of one EXEC: the commands' own slots, gathered into EXEC's slot once the last one

@@ -28,6 +28,7 @@
 #include "server/state/eviction_policy.hpp"
 #include "server/state/size_bound.hpp"
 #include "server/state/slow_log.hpp"
+#include "server/state/near_cache.hpp"
 #include "config/settings.hpp"
 
 namespace fpc::server {
@@ -114,6 +115,7 @@ struct server_state {
   std::vector<loop_context*> loops;  // set before serving; each is touched only on its own thread
   key_waits waits;                   // clients blocked on list keys, from every loop
   pubsub_hub pubsub;                 // this server's subscribers
+  near_cache near{settings.near_cache_size};  // hot string values GET serves without PostgreSQL
   // The bus to the other servers on the database (list wake-ups, pub/sub); none: one server.
   storage::server_bus* bus = nullptr;
 };

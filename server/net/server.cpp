@@ -197,11 +197,16 @@ void run_server(const config::settings& settings, auth::user_table users,
   for (auto& loop : loops) state.loops.push_back(loop->context.get());
   if (bus != nullptr) {
     state.bus = bus;
+    // The near cache serves only while the bus hears the other servers' writes.
+    state.near.set_enabled(false);
     bus->start(storage::server_bus::listeners{
         .on_key = [&state](std::string_view tenant,
                            std::string_view key) { wake_local_waiters(state, tenant, key); },
         .on_message = [&state](const storage::bus_message& m) { state.pubsub.deliver(m); },
-        .on_lost = [&state] { state.waits.wake_all(); }});
+        .on_lost = [&state] { state.waits.wake_all(); },
+        .on_invalidate = [&state](std::string_view tenant,
+                                  std::string_view key) { state.near.invalidate_remote(tenant, key); },
+        .on_listening = [&state](bool listening) { state.near.set_enabled(listening); }});
   }
 
   asio::io_context& main_io = loops[0]->io;

@@ -136,6 +136,16 @@ asio::awaitable<scope_outcome> evict_scope(storage::maintenance& store, server_s
     }
     ++out.rounds;
     out.deleted += static_cast<std::uint64_t>(deleted);
+    if (deleted > 0 && state.near.on()) {
+      // The statement does not say which keys went: the near caches drop the tenant's (every
+      // tenant's, for a round over all of them) rather than serve what PostgreSQL evicted.
+      if (r.user) {
+        state.near.drop_tenant(*r.user);
+      } else {
+        state.near.clear();
+      }
+      if (state.bus != nullptr) state.bus->invalidate(r.user.value_or(std::string()), {});
+    }
     size.evicted_keys.fetch_add(static_cast<std::uint64_t>(deleted), std::memory_order_relaxed);
     size.eviction_rounds.fetch_add(1, std::memory_order_relaxed);
     empty_rounds = deleted == 0 ? empty_rounds + 1 : 0;

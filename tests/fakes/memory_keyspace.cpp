@@ -68,6 +68,8 @@ void memory_keyspace::get(const storage::caller& c, std::string_view key, kv_cal
     else
       r.value = x->value;
   }
+  // integer stays 0 (expires now): the near cache never keeps this fake's values, whose clock is
+  // virtual.
   cb(std::move(r));
 }
 

@@ -95,3 +95,32 @@ TEST_CASE("malformed payloads and items are skipped, not trusted") {
   CHECK(items[1].tenant == "a");
   CHECK(items[1].name == "b");
 }
+
+TEST_CASE("invalidations round-trip, and the SQL API's hand-made payload decodes the same way") {
+  const bus_item key(kind::invalidate, "tenant", std::string("k\0\xff", 3));
+  const bus_item tenant(kind::invalidate_all, "tenant");
+  const bus_item everything(kind::invalidate_all);
+  std::uint64_t sequence = 0;
+  const auto payloads = fpc::pg::pack_payloads(
+      "o", sequence,
+      {fpc::pg::encode_item(key), fpc::pg::encode_item(tenant), fpc::pg::encode_item(everything)});
+  REQUIRE(payloads.size() == 1);
+  std::string origin;
+  std::vector<bus_item> items;
+  REQUIRE(fpc::pg::decode_payload(payloads[0], origin, items));
+  REQUIRE(items.size() == 3);
+  CHECK(items[0].what == kind::invalidate);
+  CHECK(items[0].tenant == "tenant");
+  CHECK(items[0].name == std::string("k\0\xff", 3));
+  CHECK(items[1].what == kind::invalidate_all);
+  CHECK(items[1].tenant == "tenant");
+  CHECK(items[2].what == kind::invalidate_all);
+  CHECK(items[2].tenant.empty());
+  // What notify_written sends: "sql.0 i.<base64 tenant>.<base64 key>".
+  REQUIRE(fpc::pg::decode_payload("sql.0 i.ZGVmYXVsdA==.aw==", origin, items));
+  CHECK(origin == "sql");
+  REQUIRE(items.size() == 1);
+  CHECK(items[0].what == kind::invalidate);
+  CHECK(items[0].tenant == "default");
+  CHECK(items[0].name == "k");
+}
