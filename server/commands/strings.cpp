@@ -34,15 +34,12 @@ void get(command_call& call) {
   const bool near_ok = near.enabled() && !call.in_transaction() &&
                        !(call.session.watched && !call.session.watched->keys.empty());
   const auto sent_at = near_cache::clock::now();
-  if (near_ok) {
-    if (auto held = near.find(tenant, key, sent_at)) {
-      auto& counters = call.shared().counters;
-      counters.keyspace_hits.fetch_add(1, std::memory_order_relaxed);
-      call.session.stats().keyspace_hits.fetch_add(1, std::memory_order_relaxed);
-      call.store().strings().note_read(call.session.who(), key);
-      call.out.bulk(*held);
-      return;
-    }
+  if (near_ok && near.serve(tenant, key, sent_at,
+                            [&](std::string_view held) { call.out.bulk(held); })) {
+    call.shared().counters.keyspace_hits.fetch_add(1, std::memory_order_relaxed);
+    call.session.stats().keyspace_hits.fetch_add(1, std::memory_order_relaxed);
+    call.store().strings().note_read(call.session.who(), key);
+    return;
   }
   const near_cache::fill_ticket ticket = near_ok ? near.begin_fill(tenant, key) : near_cache::fill_ticket{};
   auto reply = call.defer();

@@ -213,8 +213,8 @@ void run_server(const config::settings& settings, auth::user_table users,
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(settings.bind, ec);
   if (ec) throw std::runtime_error("invalid --bind address '" + settings.bind + "'");
-  tcp::acceptor acceptor = listen_on(main_io, address, settings.bind, settings.port);
-  state.bound_port = acceptor.local_endpoint().port();
+  // The TLS port listens first: whoever waits for the plain port (a supervisor, the tests) finds
+  // both open once it is.
   std::unique_ptr<asio::ssl::context> tls;
   std::optional<tcp::acceptor> tls_acceptor;
   if (settings.tls_port != 0) {
@@ -222,6 +222,8 @@ void run_server(const config::settings& settings, auth::user_table users,
     tls_acceptor.emplace(listen_on(main_io, address, settings.bind, settings.tls_port));
     spdlog::info("TLS on {}:{}", settings.bind, settings.tls_port);
   }
+  tcp::acceptor acceptor = listen_on(main_io, address, settings.bind, settings.port);
+  state.bound_port = acceptor.local_endpoint().port();
   spdlog::info(
       "fastpgcache {} listening on {}:{} ({} threads, {} PostgreSQL connections per thread, "
       "table {})",

@@ -115,24 +115,32 @@ void near_cache::set_enabled(bool enabled) {
 
 std::optional<std::string> near_cache::find(std::string_view tenant, std::string_view key,
                                             clock::time_point now) {
-  if (!on() || !enabled_.load(std::memory_order_acquire)) return std::nullopt;
+  std::optional<std::string> copy;
+  serve(tenant, key, now, [&](std::string_view value) { copy.emplace(value); });
+  return copy;
+}
+
+bool near_cache::serve(std::string_view tenant, std::string_view key, clock::time_point now,
+                       const std::function<void(std::string_view)>& use) {
+  if (!on() || !enabled_.load(std::memory_order_acquire)) return false;
   const std::string full = full_key_of(tenant, key);
   shard& s = shard_for(full);
   std::lock_guard guard(s.lock);
   auto it = s.index.find(full);
   if (it == s.index.end()) {
     counters_.misses.fetch_add(1, std::memory_order_relaxed);
-    return std::nullopt;
+    return false;
   }
   auto k = s.keys.find(std::string_view(full));
   if ((k != s.keys.end() && k->second.writers > 0) || !s.live(*it->second, now)) {
     s.erase(full);
     counters_.misses.fetch_add(1, std::memory_order_relaxed);
-    return std::nullopt;
+    return false;
   }
   s.lru.splice(s.lru.begin(), s.lru, it->second);
   counters_.hits.fetch_add(1, std::memory_order_relaxed);
-  return it->second->value;
+  use(it->second->value);
+  return true;
 }
 
 near_cache::fill_ticket near_cache::begin_fill(std::string_view tenant, std::string_view key) {
@@ -172,10 +180,11 @@ void near_cache::finish_fill(std::string_view tenant, std::string_view key,
     counters_.fills_refused.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  // One value must not push out most of a shard (checked before copying it).
+  const std::size_t cost = full.size() + value->size() + entry_overhead;
+  if (cost > s.capacity / 8) return;
   shard::entry fresh{full, tenant.size(), std::string(*value), expires_at, ticket.tenant_epoch,
                      ticket.cache_epoch};
-  const std::size_t cost = fresh.cost();
-  if (cost > s.capacity / 8) return;  // one value must not push out most of a shard
   s.erase(full);
   s.lru.push_front(std::move(fresh));
   s.index.emplace(std::string_view(s.lru.front().full_key), s.lru.begin());

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -61,7 +62,11 @@ class near_cache {
   /// Off while the invalidation stream from the other servers is down.
   void set_enabled(bool enabled);
 
-  /// The value, if held, not expired and not being written.
+  /// Calls `use` with the value (under the shard's lock: copy it, keep no view) if it is held,
+  /// not expired and not being written; whether it did.
+  bool serve(std::string_view tenant, std::string_view key, clock::time_point now,
+             const std::function<void(std::string_view)>& use);
+  /// The same, as a copy.
   [[nodiscard]] std::optional<std::string> find(std::string_view tenant, std::string_view key,
                                                 clock::time_point now);
   /// Opens a fill for a read about to be sent.
