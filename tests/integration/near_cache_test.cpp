@@ -78,21 +78,38 @@ TEST_CASE("near cache: a client reads its own writes while other clients race to
   for (int r = 0; r < 3; ++r) {
     readers.emplace_back([&] {
       client c(server.port());
-      while (!done.load()) c.cmd({"GET", "k"});
+      // Paced a little: readers flat out on one key can trip this VM's lost socket wake-ups
+      // (see the 2026-12-07 note), which show here as -ERR after --pg-timeout, not as staleness.
+      while (!done.load()) {
+        c.cmd({"GET", "k"});
+        std::this_thread::sleep_for(100us);
+      }
     });
   }
-  int wrong = 0;
+  std::vector<std::string> wrong, failed;
   for (int i = 1; i <= 400; ++i) {
     // Pipelined: the GET is dispatched while the SET is still in flight.
     writer.append({"SET", "k", std::to_string(i)});
     writer.append({"GET", "k"});
-    REQUIRE(writer.next_reply().str == "OK");
-    if (writer.next_reply().str != std::to_string(i)) ++wrong;
-    if (writer.cmd({"GET", "k"}).str != std::to_string(i)) ++wrong;
+    const reply set = writer.next_reply();
+    const reply pipelined = writer.next_reply();
+    const reply after = writer.cmd({"GET", "k"});
+    for (const reply* r : {&pipelined, &after}) {
+      // A value other than the one just written is a coherence failure; an error reply (the
+      // write itself failed, or PostgreSQL did not answer) is reported apart.
+      auto& into = set.is_error() || r->is_error() ? failed : wrong;
+      if (r->str != std::to_string(i)) {
+        into.push_back("SET " + set.render() + " then GET " + r->render() + " for " +
+                       std::to_string(i));
+      }
+    }
   }
   done = true;
   for (auto& t : readers) t.join();
-  CHECK(wrong == 0);
+  for (const auto& w : wrong) WARN("stale: " << w);
+  for (const auto& f : failed) WARN("error: " << f);
+  CHECK(wrong.empty());
+  CHECK(failed.empty());
   CHECK(near_hits(writer) > 0);  // the readers really were served from the near cache
 }
 
