@@ -10,14 +10,12 @@ Environment: BENCH_RUNS (default 3), BENCH_SECONDS (default 4), BENCH_OUT (markd
 """
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import (BIN, KEYS, PG_GET, PG_SET, RUNS, SECONDS, VALUE, WORKLOADS,  # noqa: E402
-                   append_to_bench_out, free_port, pgbench, platform_line, redis_benchmark,
-                   start_cluster, start_fastpgcache, stop_cluster)
+from bench import (KEYS, PG_GET, PG_SET, RUNS, SECONDS, VALUE, WORKLOADS,  # noqa: E402
+                   append_to_bench_out, free_port, pgbench, platform_line, private_cluster,
+                   redis_benchmark, start_fastpgcache)
 
 KEY_TEXT = "'key:' || lpad(:k::text, 12, '0')"
 SQL_GET = ("\\set k random(0, %d)\nSELECT fastpgcache.get('default', %s);\n" % (KEYS - 1, KEY_TEXT))
@@ -29,13 +27,7 @@ CLIENTS = [1, 50]
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="fpc-sqlbench-")
-    os.chmod(tmp, 0o755)
-    pg_dir = os.path.join(tmp, "pg")
-    uri = start_cluster(pg_dir)
-    procs = []
-    try:
-        subprocess.run([BIN, "--pg", uri, "--init-schema"], check=True, capture_output=True)
+    with private_cluster("fpc-sqlbench-") as (uri, procs):
         port = free_port()
         procs.append(start_fastpgcache(uri, port))
         redis_benchmark(port, WORKLOADS["SET EX"], 50, 16, KEYS * 3)  # every GET hits
@@ -63,12 +55,6 @@ def main():
                           f"{platform_line()})", ""] + lines) + "\n"
         print(text)
         append_to_bench_out(text)
-    finally:
-        for p in procs:
-            p.terminate()
-            p.wait()
-        stop_cluster(pg_dir)
-        subprocess.run(["rm", "-rf", tmp])
 
 
 if __name__ == "__main__":
