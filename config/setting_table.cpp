@@ -76,6 +76,14 @@ const std::vector<setting>& table() {
                "PostgreSQL, kept coherent by invalidations between servers (0: off). Every server "
                "on a database must have it on for the others' copies to be invalidated",
        .byte_units = true},
+      {.name = "tracking-table-max-keys",
+       .field = &s::tracking_table_max_keys,
+       .help = "Keys CLIENT TRACKING remembers for the clients that read them (Redis's "
+               "tracking-table-max-keys; 0: no bound); past it the tenant with the most loses its "
+               "oldest, and their readers are told to drop them",
+       .check = check::range,
+       .min = 0,
+       .max = 1e9},
       {.name = "pubsub-buffer-hard-limit",
        .field = &s::pubsub_buffer_hard_limit,
        .help = "Unsent pub/sub messages a subscriber may hold before it is disconnected (Redis's "

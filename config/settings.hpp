@@ -39,6 +39,7 @@ struct settings {
   std::uint64_t pubsub_buffer_hard_limit = 32ull * 1024 * 1024;
   // 32 MB: a few hundred thousand small hot values, a small part of a sidecar's memory.
   std::uint64_t near_cache_size = 32ull * 1024 * 1024;
+  std::uint64_t tracking_table_max_keys = 1000000;  // Redis's default
   std::uint64_t pubsub_buffer_soft_limit = 8ull * 1024 * 1024;
   unsigned pubsub_buffer_soft_seconds = 60;
   // Redis's notify-keyspace-events: which keyspace notifications are published ("": none).

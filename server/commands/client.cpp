@@ -31,6 +31,9 @@ long long seconds_since(clock::time_point t) {
 std::string describe(client_connection& s) {
   std::string flags;
   if (s.in_multi) flags += 'x';
+  if (s.tracking().on) flags += 't';
+  if (s.tracking_redirect_broken) flags += 'R';
+  if (s.tracking().bcast) flags += 'B';
   if (s.no_evict) flags += 'e';
   if (flags.empty()) flags = "N";
   std::string line;
@@ -53,7 +56,9 @@ std::string describe(client_connection& s) {
           " tot-mem=" + std::to_string(s.memory_bytes()) + " events=r";
   line += " cmd=" + std::string(s.last_command);
   line += " user=" + s.username();
-  line += " redir=-1 resp=" + std::to_string(s.protocol);
+  line += " redir=" +
+          (s.tracking().on ? std::to_string(s.tracking().redirect) : std::string("-1"));
+  line += " resp=" + std::to_string(s.protocol);
   line += " lib-name=" + s.lib_name + " lib-ver=" + s.lib_version;
   return line;
 }
@@ -310,6 +315,14 @@ void client(command_call& call) {
     client_kill(call);
   } else if (name == "client|unblock") {
     client_unblock(call);
+  } else if (name == "client|tracking") {
+    client_tracking(call);
+  } else if (name == "client|caching") {
+    client_caching(call);
+  } else if (name == "client|getredir") {
+    client_getredir(call);
+  } else if (name == "client|trackinginfo") {
+    client_trackinginfo(call);
   } else if (name == "client|no-evict" || name == "client|no-touch") {
     const auto v = on_off(call.args[2]);
     if (!v) {

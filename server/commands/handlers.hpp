@@ -25,7 +25,12 @@ void quit(command_call&);
 void auth(command_call&);
 void hello(command_call&);
 void select(command_call&);
-void client(command_call&);  // commands_client.cpp
+void client(command_call&);  // client.cpp
+// CLIENT's client-side caching subcommands (client_tracking.cpp).
+void client_tracking(command_call&);
+void client_caching(command_call&);
+void client_getredir(command_call&);
+void client_trackinginfo(command_call&);
 /// Redis refuses client names (and lib names) that would break CLIENT LIST's one-line format.
 bool valid_client_name(std::string_view name);
 void reset(command_call&);

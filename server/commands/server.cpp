@@ -254,7 +254,8 @@ void info_stats(std::string& out, const server_state& st) {
                     "near_cache_misses", "near_cache_fills", "near_cache_fills_refused",
                     "near_cache_evictions", "near_cache_invalidations",
                     "near_cache_remote_invalidations", "near_cache_flushes", "near_cache_bytes",
-                    "near_cache_keys"}) {
+                    "near_cache_keys", "tracking_total_keys", "tracking_total_items",
+                    "tracking_total_prefixes"}) {
     append_counter(out, st, name);
   }
   append_line(out, "scripts_running",

@@ -28,6 +28,7 @@ client_connection::client_connection(loop_context& loop, std::uint64_t id)
 
 client_connection::~client_connection() {
   leave_pubsub();
+  if (tracking_.on) loop_.shared.tracking.disable(id_);
   // Marks of writes never answered (the client went away mid-transaction): released, so their
   // keys become cacheable again; announced, since whether they committed is unknown.
   for (auto& slot : slots_) {
@@ -49,6 +50,7 @@ void client_connection::switch_stats() {
 
 void client_connection::logout() {
   leave_pubsub();
+  stop_tracking();
   tenant_ = "default";
   authenticated_ = loop_.shared.users.default_autologin();
   acl_ = loop_.shared.acls.find("default");
@@ -57,7 +59,10 @@ void client_connection::logout() {
 
 void client_connection::login(std::string_view username) {
   // Subscriptions belong to the tenant that made them: a new identity starts with none.
-  if (username != tenant_) leave_pubsub();
+  if (username != tenant_) {
+    leave_pubsub();
+    stop_tracking();  // its keys and messages belong to the tenant that turned it on
+  }
   tenant_.assign(username);
   authenticated_ = true;
   acl_ = loop_.shared.acls.find(username);
@@ -298,7 +303,8 @@ void client_connection::execute(std::span<const std::string_view> args, const co
     if (loop_.shared.monitoring.any() && !(permission_entry(*spec, args).flags & flag_admin)) {
       loop_.shared.monitoring.feed(*this, args);
     }
-    if (auto marks = near_write_of(loop_.shared, *spec, args, tenant_)) {
+    track_reads(args, *spec, nested);
+    if (auto marks = near_write_of(loop_.shared, *spec, args, tenant_, id_)) {
       // Marked before the statement is sent; released once its transaction is over: with the
       // reply, or for EXEC's and a script's commands when the transaction ends.
       begin_near_write(loop_.shared, *marks);
@@ -314,6 +320,7 @@ void client_connection::execute(std::span<const std::string_view> args, const co
       slot.notice_tenant = tenant_;
     }
     spec->handler(call);
+    note_command_ran(*spec, nested);
   }
   if (!call.is_deferred()) reply_ready(slot);
 }

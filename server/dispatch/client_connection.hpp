@@ -19,6 +19,7 @@
 #include "server/dispatch/pubsub.hpp"
 #include "server/dispatch/reply_slot.hpp"
 #include "server/dispatch/server_state.hpp"
+#include "server/dispatch/tracking.hpp"
 #include "server/state/storage_names.hpp"
 #include "storage/keyspace.hpp"
 
@@ -138,6 +139,26 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   void deliver_message(const storage::bus_message& message, const std::string* pattern);
   /// More subscriptions than this on one connection are refused (each costs the hub memory).
   static constexpr std::size_t max_subscriptions = 100000;
+  /// Queues an out-of-band message (pub/sub, invalidation) after the replies owed; past the
+  /// pub/sub output limits (--pubsub-buffer-*) the client is disconnected, as Redis does.
+  void queue_push(std::string data);
+
+  // Client-side caching (client_tracking.cpp): CLIENT TRACKING's options, kept here and, while
+  // on, in the server's tracking table.
+  [[nodiscard]] const tracking_options& tracking() const { return tracking_; }
+  /// CLIENT TRACKING on/off with these options (`redirect_to`: the REDIRECT target, found).
+  void set_tracking(const tracking_options& options, tracking_endpoint redirect_to);
+  void stop_tracking();
+  caching_choice tracking_caching = caching_choice::unset;  // CLIENT CACHING, for the next command
+  bool tracking_redirect_broken = false;  // the REDIRECT target went away (flag R, TRACKINGINFO)
+  /// On this client's loop: an invalidation for keys of `tenant` (key none: every key), sent
+  /// as a RESP3 push, or for a RESP2 REDIRECT target subscribed to something as a message of
+  /// `__redis__:invalidate`; dropped when the client is now another user.
+  void deliver_invalidation(const std::string& tenant, const std::optional<std::string>& key,
+                            bool redirected);
+  /// The REDIRECT target is gone: RESP3 clients are told with a `tracking-redir-broken` push.
+  void deliver_redirect_broken(std::uint64_t redirect_id);
+
   /// For --timeout: idle means no command read and no reply owed since `last_active()`.
   [[nodiscard]] std::chrono::steady_clock::time_point last_active() const { return last_active_; }
 
@@ -242,8 +263,15 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   std::string pubsub_tenant_;
   std::size_t subscription_bytes_ = 0;
   std::chrono::steady_clock::time_point over_soft_limit_since_{};
+  tracking_options tracking_;
+  bool caching_consumed_ = false;  // the command CLIENT CACHING applied to has run
 
  private:
+  /// Before a command runs: forgets a CLIENT CACHING choice already used, and in default
+  /// tracking mode remembers the keys a read-only command reads.
+  void track_reads(std::span<const std::string_view> args, const command_spec& spec, bool nested);
+  /// After a command's handler: whether it used up a CLIENT CACHING choice.
+  void note_command_ran(const command_spec& spec, bool nested);
   std::set<std::string>& subscriptions_of(subscription_kind kind);
   /// Moves this client's count in connected_clients to the block of its current identity.
   void switch_stats();

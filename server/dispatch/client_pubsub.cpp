@@ -61,7 +61,11 @@ void client_connection::leave_pubsub() {
 void client_connection::deliver_message(const storage::bus_message& message,
                                         const std::string* pattern) {
   if (closing()) return;
-  std::string data = format_message(message, pattern, protocol);
+  queue_push(format_message(message, pattern, protocol));
+}
+
+void client_connection::queue_push(std::string data) {
+  if (closing()) return;
   // Each queued message is a slot of its own: its bookkeeping counts against the limits too.
   const std::uint64_t held = reply_bytes_ + data.size() + (pending_ + 1) * sizeof(reply_slot);
   auto& live = loop_.shared.live;
@@ -83,7 +87,7 @@ void client_connection::deliver_message(const storage::bus_message& message,
     loop_.shared.counters.pubsub_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn(
         "closing client {} ({}) for overcoming of output buffer limits: it holds {} "
-        "bytes of pub/sub messages it does not read",
+        "bytes of pub/sub or invalidation messages it does not read",
         id_, peer_address(), held);
     kill();
     return;

@@ -1,6 +1,8 @@
-// Which keys a write marks in the near cache, and releasing them (with the bus announcement).
+// Which keys a write marks in the near cache, and releasing them: the announcement to the other
+// servers' near caches and to the clients tracking the keys (CLIENT TRACKING).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -14,15 +16,19 @@ struct server_state;
 
 /// The marks a command needs before it runs: its keys for a write whose keys the command table
 /// knows, the whole tenant for a script or a write without key positions (FLUSHDB); nothing
-/// for a read, or when the near cache is off.
+/// for a read, or when nothing could hold a copy (no near cache, no bus to other servers, no
+/// tracking client).
 [[nodiscard]] std::optional<near_write> near_write_of(const server_state& shared,
                                                       const command_spec& spec,
                                                       std::span<const std::string_view> args,
-                                                      std::string_view tenant);
+                                                      std::string_view tenant,
+                                                      std::uint64_t writer);
 /// Marks them: the keys are neither served nor filled until released.
 void begin_near_write(server_state& shared, const near_write& marks);
 /// Releases them (the write's transaction is over) and, when it `committed`, tells the other
-/// servers to drop their copies.
+/// servers and the tracking clients to drop their copies.
 void end_near_write(server_state& shared, const near_write& marks, bool committed);
+/// Writes made outside a command (the expiry sweep): the same announcements, with no marks.
+void announce_written(server_state& shared, std::string_view tenant, std::string_view key);
 
 }  // namespace fpc::server

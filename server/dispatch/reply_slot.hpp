@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <optional>
@@ -19,6 +20,10 @@ struct exec_group;
 struct near_write {
   std::string tenant;
   std::vector<std::string> keys;  // empty: any key of the tenant
+  std::uint64_t writer = 0;       // the client (CLIENT TRACKING NOLOOP skips it)
+  // A script's mark of its whole tenant: released without announcing anything, since each
+  // command the script runs marks and announces its own keys.
+  bool covered_by_its_commands = false;
 };
 
 struct reply_slot {

@@ -18,6 +18,7 @@
 #include "server/dispatch/key_waits.hpp"
 #include "server/dispatch/monitors.hpp"
 #include "server/dispatch/pubsub.hpp"
+#include "server/dispatch/tracking.hpp"
 #include "server/state/keyspace_events.hpp"
 #include "server/dispatch/tenant_stats.hpp"
 #include "server/state/busy_keys.hpp"
@@ -116,6 +117,7 @@ struct server_state {
   key_waits waits;                   // clients blocked on list keys, from every loop
   pubsub_hub pubsub;                 // this server's subscribers
   near_cache near{settings.near_cache_size};  // hot string values GET serves without PostgreSQL
+  tracking_table tracking{settings.tracking_table_max_keys};  // CLIENT TRACKING's keys and clients
   // The bus to the other servers on the database (list wake-ups, pub/sub); none: one server.
   storage::server_bus* bus = nullptr;
 };

@@ -121,6 +121,26 @@ const std::array counters = {
     shared_counter{"near_cache_enabled", "fastpgcache_near_cache_enabled", "gauge",
                    "1 while the near cache serves (on, and the bus to the other servers is up).",
                    [](const server_state& s) { return s.near.enabled() ? 1.0 : 0.0; }},
+    shared_counter{"tracking_clients", "fastpgcache_tracking_clients", "gauge",
+                   "Clients with CLIENT TRACKING on.",
+                   [](const server_state& s) {
+                     return static_cast<double>(s.tracking.count().clients);
+                   }},
+    shared_counter{"tracking_total_keys", "fastpgcache_tracking_keys", "gauge",
+                   "Keys CLIENT TRACKING remembers for the clients that read them.",
+                   [](const server_state& s) {
+                     return static_cast<double>(s.tracking.count().keys);
+                   }},
+    shared_counter{"tracking_total_items", "fastpgcache_tracking_items", "gauge",
+                   "(key, client) pairs CLIENT TRACKING remembers.",
+                   [](const server_state& s) {
+                     return static_cast<double>(s.tracking.count().items);
+                   }},
+    shared_counter{"tracking_total_prefixes", "fastpgcache_tracking_prefixes", "gauge",
+                   "Prefixes of CLIENT TRACKING BCAST clients.",
+                   [](const server_state& s) {
+                     return static_cast<double>(s.tracking.count().prefixes);
+                   }},
     shared_counter{"used_memory_clients", "fastpgcache_client_memory_bytes", "gauge",
                    "Memory of all client buffers (the maxmemory-clients measure).",
                    [](const server_state& s) {

@@ -79,6 +79,7 @@ void client_session::stop_reading() {
 asio::awaitable<void> client_session::run() {
   auto self = std::static_pointer_cast<client_session>(shared_from_this());
   loop_.sessions.insert(this);
+  loop_.shared.tracking.note_connected(self);
   if (refused_by_protected_mode()) {
     std::string refusal;
     resp::reply_writer(refusal, 2).error(protected_mode_error);
@@ -89,6 +90,7 @@ asio::awaitable<void> client_session::run() {
     boost::system::error_code ec;
     socket_.close(ec);
     loop_.sessions.erase(this);
+    loop_.shared.tracking.note_gone(id_);
     co_return;
   }
   asio::co_spawn(
@@ -103,6 +105,7 @@ asio::awaitable<void> client_session::run() {
   }
   wake_writer();
   loop_.sessions.erase(this);
+  loop_.shared.tracking.note_gone(id_);
 }
 
 asio::awaitable<bool> client_session::handshake() {

@@ -204,9 +204,21 @@ void run_server(const config::settings& settings, auth::user_table users,
                            std::string_view key) { wake_local_waiters(state, tenant, key); },
         .on_message = [&state](const storage::bus_message& m) { state.pubsub.deliver(m); },
         .on_lost = [&state] { state.waits.wake_all(); },
-        .on_invalidate = [&state](std::string_view tenant,
-                                  std::string_view key) { state.near.invalidate_remote(tenant, key); },
-        .on_listening = [&state](bool listening) { state.near.set_enabled(listening); }});
+        .on_invalidate =
+            [&state](std::string_view tenant, std::string_view key) {
+              state.near.invalidate_remote(tenant, key);
+              if (key.empty()) {
+                state.tracking.invalidate_all(tenant);
+              } else {
+                state.tracking.invalidate(tenant, key, 0);
+              }
+            },
+        .on_listening =
+            [&state](bool listening) {
+              state.near.set_enabled(listening);
+              // Invalidations may have been lost while the bus was down: tracking clients flush.
+              if (listening) state.tracking.invalidate_all({});
+            }});
   }
 
   asio::io_context& main_io = loops[0]->io;

@@ -136,14 +136,16 @@ asio::awaitable<scope_outcome> evict_scope(storage::maintenance& store, server_s
     }
     ++out.rounds;
     out.deleted += static_cast<std::uint64_t>(deleted);
-    if (deleted > 0 && state.near.on()) {
-      // The statement does not say which keys went: the near caches drop the tenant's (every
-      // tenant's, for a round over all of them) rather than serve what PostgreSQL evicted.
+    if (deleted > 0) {
+      // The statement does not say which keys went: the near caches and tracking clients drop
+      // the tenant's (every tenant's, for a round over all of them) rather than keep what
+      // PostgreSQL evicted.
       if (r.user) {
         state.near.drop_tenant(*r.user);
       } else {
         state.near.clear();
       }
+      state.tracking.invalidate_all(r.user.value_or(std::string()));
       if (state.bus != nullptr) state.bus->invalidate(r.user.value_or(std::string()), {});
     }
     size.evicted_keys.fetch_add(static_cast<std::uint64_t>(deleted), std::memory_order_relaxed);

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/dispatch/await_call.hpp"
+#include "server/dispatch/near_marks.hpp"
 #include "server/dispatch/notifications.hpp"
 #include "server/dispatch/server_state.hpp"
 #include "storage/maintenance.hpp"
@@ -37,6 +38,8 @@ asio::awaitable<void> sweep_expired(storage::maintenance& store, server_state& s
                                 for (std::size_t i = 0; i + 1 < r.values.size(); i += 2) {
                                   notify_keyspace_event(state, *r.values[i], event_expired,
                                                         "expired", *r.values[i + 1]);
+                                  // Tracking clients here and on the other servers drop it.
+                                  announce_written(state, *r.values[i], *r.values[i + 1]);
                                 }
                               });
       if (!error.empty()) spdlog::debug("expiry sweep failed: {}", error);
