@@ -1,5 +1,6 @@
 // CLIENT TRACKING, CACHING, GETREDIR and TRACKINGINFO: RESP3 client-side caching, with Redis
 // 7.0's options, checks and error texts.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,7 @@ void client_tracking(command_call& call) {
         next.prefixes.push_back(std::move(p));
       }
     }
+    std::sort(next.prefixes.begin(), next.prefixes.end());  // Redis lists them in byte order
   }
   // A CACHING choice belongs to the mode it was made in.
   if (next.optin != now.optin || next.optout != now.optout) s.tracking_caching = caching_choice::unset;

@@ -344,6 +344,7 @@ std::string info_text(command_call& call, std::span<const std::string_view> sect
       append_line(out, "connected_clients", mine.connected_clients.load());
     }
     append_line(out, "maxclients", st.live.maxclients.load());
+    if (op) append_counter(out, st, "tracking_clients");
     // Across tenants: an operator's figure only (a tenant's own count is not kept).
     if (op)
       append_counter(out, st, "blocked_clients");
