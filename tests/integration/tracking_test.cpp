@@ -328,3 +328,13 @@ TEST_CASE("tracking: a client that goes away leaves no registration behind") {
   CHECK(info_field(admin, "clients", "tracking_clients") == 0);
   CHECK(info_field(admin, "stats", "tracking_total_prefixes") == 0);
 }
+
+TEST_CASE("tracking: node-redis v5's client-side cache stays coherent across two servers") {
+  server_process a;
+  server_process b({}, false, a.schema());
+  const std::string out = shell("node " FASTPGCACHE_SOURCE_DIR
+                                "/tests/clients/node/client_cache_check.js " +
+                                std::to_string(a.port()) + " " + std::to_string(b.port()) + " 2>&1");
+  CAPTURE(out);
+  CHECK(out.find("node-redis client cache: ok") != std::string::npos);
+}
