@@ -105,6 +105,7 @@ void pg_bus::queue_once(std::set<std::pair<std::string, std::string>>& seen, std
     std::lock_guard guard(lock_);
     if (stopping_) return;
     first = pending_.empty();
+    if (first) oldest_pending_at_ = std::chrono::steady_clock::now();
     if (seen.size() >= bound) {
       if (seen.emplace("", "").second) pending_.emplace_back(overflow);
     } else if (seen.emplace(item.tenant, item.name).second) {
@@ -143,6 +144,7 @@ void pg_bus::publish(storage::bus_message message) {
       return;
     }
     first = pending_.empty();
+    if (first) oldest_pending_at_ = std::chrono::steady_clock::now();
     pending_bytes_ += bytes;
     pending_.push_back(std::move(item));
   }
@@ -196,8 +198,10 @@ void pg_bus::disconnect(const std::string& why) {
 
 void pg_bus::send_round() {
   std::vector<bus_item> round;
+  std::chrono::steady_clock::time_point queued_at;
   {
     std::lock_guard guard(lock_);
+    queued_at = oldest_pending_at_;
     round.swap(pending_);
     pending_wakes_.clear();
     pending_invalidations_.clear();
@@ -268,6 +272,28 @@ void pg_bus::send_round() {
     result_ptr commit(PQexec(conn_.get(), "COMMIT"));
     if (PQresultStatus(commit.get()) != PGRES_COMMAND_OK) return fail("COMMIT failed: ");
   }
+  // The round's last payload carries sequence_: its echo ends the round's lag. Rounds whose
+  // echo never comes (a lost connection) are dropped from the front as newer ones are answered.
+  if (awaiting_echo_.size() >= 256) awaiting_echo_.pop_front();
+  awaiting_echo_.emplace_back(sequence_, queued_at);
+}
+
+void pg_bus::note_echo(std::string_view payload) {
+  // "<origin>.<sequence> items…"
+  const std::size_t from = origin_.size() + 1;
+  const std::size_t to = payload.find(' ', from);
+  std::uint64_t sequence = 0;
+  for (std::size_t i = from; i < std::min(to, payload.size()); ++i) {
+    if (payload[i] < '0' || payload[i] > '9') return;
+    sequence = sequence * 10 + static_cast<std::uint64_t>(payload[i] - '0');
+  }
+  while (!awaiting_echo_.empty() && awaiting_echo_.front().first < sequence) {
+    awaiting_echo_.pop_front();
+  }
+  if (awaiting_echo_.empty() || awaiting_echo_.front().first != sequence) return;
+  lag_.record(std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - awaiting_echo_.front().second));
+  awaiting_echo_.pop_front();
 }
 
 void pg_bus::deliver(const bus_item& item) {
@@ -326,6 +352,7 @@ void pg_bus::read_notifications() {
     // before decoding.
     if (payload.starts_with(origin_) && payload.size() > origin_.size() &&
         payload[origin_.size()] == '.') {
+      note_echo(payload);
       continue;
     }
     if (!decode_payload(payload, origin, items) || origin == origin_) continue;

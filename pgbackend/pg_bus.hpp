@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -48,6 +50,7 @@ class pg_bus final : public storage::server_bus {
   void invalidate(std::string_view tenant, std::string_view key) override;
   [[nodiscard]] std::uint64_t reconnects() const override { return reconnects_.load(); }
   [[nodiscard]] std::uint64_t dropped_messages() const override { return dropped_.load(); }
+  [[nodiscard]] const storage::latency_histogram& delivery_lag() const override { return lag_; }
 
   /// The NOTIFY channel of a cache table (short: a hash of schema and table).
   [[nodiscard]] static std::string channel_for(const std::string& schema, const std::string& table);
@@ -89,6 +92,12 @@ class pg_bus final : public storage::server_bus {
 
   std::atomic<std::uint64_t> reconnects_{0};
   std::atomic<std::uint64_t> dropped_{0};
+  // The lag: when the oldest item of the round being gathered was queued (under lock_), and per
+  // round sent, its last payload's sequence and that time, until the payload comes back.
+  std::chrono::steady_clock::time_point oldest_pending_at_{};
+  std::deque<std::pair<std::uint64_t, std::chrono::steady_clock::time_point>> awaiting_echo_;
+  storage::latency_histogram lag_;
+  void note_echo(std::string_view payload);
 
   struct conn_closer {
     void operator()(PGconn* c) const { PQfinish(c); }

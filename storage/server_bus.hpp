@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "storage/latency_histogram.hpp"
+
 namespace fpc::storage {
 
 /// A PUBLISH (or SPUBLISH, or a keyspace notification) on one tenant's channel.
@@ -49,6 +51,10 @@ class server_bus {
   /// its queue was full (PostgreSQL slower than the publishers) or a stored body was gone.
   [[nodiscard]] virtual std::uint64_t reconnects() const = 0;
   [[nodiscard]] virtual std::uint64_t dropped_messages() const = 0;
+  /// How long items waited from being queued until their notification came back through
+  /// PostgreSQL to this server's own LISTEN (when the other servers receive it too): the lag of
+  /// invalidations, wake-ups and messages between servers.
+  [[nodiscard]] virtual const latency_histogram& delivery_lag() const = 0;
 };
 
 }  // namespace fpc::storage

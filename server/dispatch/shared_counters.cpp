@@ -83,6 +83,22 @@ const std::array counters = {
                    [](const server_state& s) {
                      return s.bus ? static_cast<double>(s.bus->dropped_messages()) : 0.0;
                    }},
+    shared_counter{"bus_lag_p50_us", "fastpgcache_bus_lag_p50_microseconds", "gauge",
+                   "Median time from a write's invalidation (or a wake-up, a message) being queued "
+                   "for the other servers until PostgreSQL delivered it (its echo to this server).",
+                   [](const server_state& s) {
+                     return s.bus ? s.bus->delivery_lag().quantile_us(0.5) : 0.0;
+                   }},
+    shared_counter{"bus_lag_p99_us", "fastpgcache_bus_lag_p99_microseconds", "gauge",
+                   "99th percentile of that delivery time, since the server started.",
+                   [](const server_state& s) {
+                     return s.bus ? s.bus->delivery_lag().quantile_us(0.99) : 0.0;
+                   }},
+    shared_counter{"bus_lag_max_us", "fastpgcache_bus_lag_max_microseconds", "gauge",
+                   "Longest delivery time seen since the server started.",
+                   [](const server_state& s) {
+                     return s.bus ? s.bus->delivery_lag().max_us() : 0.0;
+                   }},
     shared_counter{"near_cache_hits", "fastpgcache_near_cache_hits_total", "counter",
                    "GETs answered from the near cache.",
                    [](const server_state& s) { return value(s.near.counters().hits); }},
