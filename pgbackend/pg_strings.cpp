@@ -41,7 +41,11 @@ void pg_keyspace::get(const storage::caller& c, std::string_view key, kv_callbac
 
 void pg_keyspace::note_read(const storage::caller& c, std::string_view key) {
   if (access_clock_seconds_ == 0 || accessed_.size() >= max_remembered_accesses) return;
-  accessed_.insert(std::string(c.tenant) + '\0' + std::string(key));
+  // Every near-cache hit comes here: a hot key already noted costs no allocation.
+  thread_local std::string name;
+  name.assign(c.tenant).push_back('\0');
+  name.append(key);
+  if (!accessed_.contains(name)) accessed_.insert(name);
 }
 
 void pg_keyspace::set(const storage::caller& c, std::string_view key, std::string_view value,

@@ -20,9 +20,21 @@ std::string full_key_of(std::string_view tenant, std::string_view key) {
   full.append(key);
   return full;
 }
+
+// The same in a buffer of the calling thread, for lookups (a hit allocates nothing).
+std::string_view scratch_key_of(std::string_view tenant, std::string_view key) {
+  thread_local std::string full;
+  full.assign(tenant).push_back('\0');
+  full.append(key);
+  return full;
+}
 }  // namespace
 
 struct near_cache::shard {
+  struct tenant_state {
+    std::uint64_t epoch = 0;
+    int writers = 0;
+  };
   struct entry {
     std::string full_key;  // tenant '\0' key
     std::size_t tenant_length;
@@ -30,6 +42,7 @@ struct near_cache::shard {
     std::optional<clock::time_point> expires_at;
     std::uint64_t tenant_epoch;
     std::uint64_t cache_epoch;
+    const tenant_state* tenant;  // in `tenants`, whose nodes live as long as the shard
     [[nodiscard]] std::size_t cost() const {
       return full_key.size() + value.size() + entry_overhead;
     }
@@ -39,10 +52,6 @@ struct near_cache::shard {
     std::uint64_t epoch = 0;  // bumped by every invalidation: voids the fills opened before
     int writers = 0;
     int fills = 0;
-  };
-  struct tenant_state {
-    std::uint64_t epoch = 0;
-    int writers = 0;
   };
 
   std::mutex lock;
@@ -79,8 +88,7 @@ struct near_cache::shard {
   }
   bool live(const entry& e, clock::time_point now) {
     if (e.cache_epoch != cache_epoch) return false;
-    const tenant_state& t = tenant(std::string_view(e.full_key).substr(0, e.tenant_length));
-    if (t.writers > 0 || t.epoch != e.tenant_epoch) return false;
+    if (e.tenant->writers > 0 || e.tenant->epoch != e.tenant_epoch) return false;
     return !e.expires_at || now < *e.expires_at;
   }
   void clear() {
@@ -123,7 +131,7 @@ std::optional<std::string> near_cache::find(std::string_view tenant, std::string
 bool near_cache::serve(std::string_view tenant, std::string_view key, clock::time_point now,
                        const std::function<void(std::string_view)>& use) {
   if (!on() || !enabled_.load(std::memory_order_acquire)) return false;
-  const std::string full = full_key_of(tenant, key);
+  const std::string_view full = scratch_key_of(tenant, key);
   shard& s = shard_for(full);
   std::lock_guard guard(s.lock);
   auto it = s.index.find(full);
@@ -131,8 +139,12 @@ bool near_cache::serve(std::string_view tenant, std::string_view key, clock::tim
     counters_.misses.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  auto k = s.keys.find(std::string_view(full));
-  if ((k != s.keys.end() && k->second.writers > 0) || !s.live(*it->second, now)) {
+  const bool being_written = [&] {
+    if (s.keys.empty()) return false;  // no write or fill in flight in this shard
+    auto k = s.keys.find(full);
+    return k != s.keys.end() && k->second.writers > 0;
+  }();
+  if (being_written || !s.live(*it->second, now)) {
     s.erase(full);
     counters_.misses.fetch_add(1, std::memory_order_relaxed);
     return false;
@@ -183,8 +195,8 @@ void near_cache::finish_fill(std::string_view tenant, std::string_view key,
   // One value must not push out most of a shard (checked before copying it).
   const std::size_t cost = full.size() + value->size() + entry_overhead;
   if (cost > s.capacity / 8) return;
-  shard::entry fresh{full, tenant.size(), std::string(*value), expires_at, ticket.tenant_epoch,
-                     ticket.cache_epoch};
+  shard::entry fresh{full,          tenant.size(),      std::string(*value), expires_at,
+                     ticket.tenant_epoch, ticket.cache_epoch, &t};
   s.erase(full);
   s.lru.push_front(std::move(fresh));
   s.index.emplace(std::string_view(s.lru.front().full_key), s.lru.begin());
