@@ -24,6 +24,9 @@ CLIENTS = [1, 10, 50]
 PIPELINES = [1, 16]
 
 
+SMALL_CACHE = HOT_KEYS * 280 // 10  # a tenth of the working set (each entry: its bytes + ~256)
+
+
 def benchmark(port, command, clients, pipeline, requests, keys=HOT_KEYS):
     args = ["redis-benchmark", "-p", str(port), "-c", str(clients), "-P", str(pipeline),
             "-n", str(requests), "-r", str(keys), "--csv"] + command
@@ -53,13 +56,16 @@ def main():
         procs.append(near)
         procs.append(server(uri, ports["off"], "--near-cache-size", "0"))
         # A tenth of the working set (each entry costs its bytes plus ~160 of overhead).
-        procs.append(server(uri, ports["small"], "--near-cache-size", str(HOT_KEYS * 280 // 10)))
+        small = server(uri, ports["small"], "--near-cache-size", str(SMALL_CACHE))
+        procs.append(small)
         rss_empty = ProcessSampler(near.pid).rss()
+        small_rss_empty = ProcessSampler(small.pid).rss()
         for port in (ports["redis"], ports["near"]):
             benchmark(port, ["SET", "key:__rand_int__", VALUE], 50, 16, HOT_KEYS * 5)
         for name in ("near", "small", "redis"):  # warm every near cache, Redis alike
             benchmark(ports[name], ["GET", "key:__rand_int__"], 50, 16, HOT_KEYS * 10)
         rss_full = ProcessSampler(near.pid).rss()
+        small_rss_full = ProcessSampler(small.pid).rss()
         held = subprocess.run(["redis-cli", "-p", str(ports["near"]), "INFO", "stats"],
                               capture_output=True, text=True).stdout
         stats = dict(line.split(":", 1) for line in held.splitlines() if ":" in line)
@@ -119,6 +125,10 @@ def main():
         after = subprocess.run(["redis-cli", "-p", str(ports["near"]), "INFO", "stats"],
                                capture_output=True, text=True).stdout
         after_stats = dict(line.split(":", 1) for line in after.splitlines() if ":" in line)
+        # The writer's own measure of its invalidations' delivery (queued to echoed by NOTIFY).
+        writer = subprocess.run(["redis-cli", "-p", str(ports["small"]), "INFO", "stats"],
+                                capture_output=True, text=True).stdout
+        lag = dict(line.split(":", 1) for line in writer.splitlines() if ":" in line)
 
         text = ["## Near cache (bench/near_cache_bench.py)", "", platform_line(), "",
                 "GET of 10,000 keys x 100 B, medians of %d runs of ~%.0f s; every server on one "
@@ -133,6 +143,15 @@ def main():
                 "invalidations, hit %s times." % (reads, writes,
                                                   after_stats.get("near_cache_remote_invalidations", "?").strip(),
                                                   after_stats.get("near_cache_hits", "?").strip()),
+                "Invalidation delivery measured by the writing server over the run (queued until "
+                "its NOTIFY came back through PostgreSQL): p50 %s µs, p99 %s µs, max %s µs."
+                % tuple(lag.get(f, "?").strip() for f in
+                        ("bus_lag_p50_us", "bus_lag_p99_us", "bus_lag_max_us")),
+                "",
+                "A full near cache (the 1/10 server, --near-cache-size %d, evicting): RSS %.1f MB "
+                "before, %.1f MB after (+%.1f MB for %.1f MB configured)." % (
+                    SMALL_CACHE, small_rss_empty / 1e6, small_rss_full / 1e6,
+                    (small_rss_full - small_rss_empty) / 1e6, SMALL_CACHE / 1e6),
                 "",
                 "Memory: RSS %.1f MB with the near cache empty, %.1f MB holding %s keys (%s bytes "
                 "counted, %s per key with overhead)." % (
