@@ -56,10 +56,13 @@ TEST_CASE("a client blocked on one server is woken by a push through another") {
     wake_ms.push_back(static_cast<double>(woke_at.load() -
                                           pushed_at.time_since_epoch().count()) / 1e6);
   }
+  // The first round pays for fresh backends (plpgsql compiled, plans and catalogs cached):
+  // reported apart, so the percentiles describe a warm server.
+  const double first = wake_ms.front();
+  wake_ms.erase(wake_ms.begin());
   const double p50 = percentile(wake_ms, 0.5), p99 = percentile(wake_ms, 0.99);
-  WARN("cross-server wake (RPUSH on B -> BLPOP answered on A), 40 rounds: p50 " << p50
-                                                                               << " ms, p99 "
-                                                                               << p99 << " ms");
+  WARN("cross-server wake (RPUSH on B -> BLPOP answered on A): first round "
+       << first << " ms; the next 39: p50 " << p50 << " ms, p99 " << p99 << " ms");
   CHECK(p50 < 200);  // milliseconds normally; a generous bound for sanitizer builds
   CHECK(pusher.cmd({"EXISTS", "jobs"}).integer == 0);
 }
