@@ -42,7 +42,11 @@ void pg_keyspace::commit_transaction(const storage::caller& c,
   }
   if (drop) submit_for(c, keys_request(statement::drop_placeholders, c, *locked_keys));
   auto req = make_request(statement::commit, std::move(cb), [](const pg_outcome& o) {
-    if (!o.error.empty()) return failed(o);
+    if (!o.error.empty()) {
+      kv_result r = failed(o);
+      r.conflict = o.conflict;
+      return r;
+    }
     kv_result r;
     // PostgreSQL answers COMMIT with a ROLLBACK tag when a statement of the transaction failed.
     if (std::string_view(PQcmdStatus(const_cast<PGresult*>(o.result))) != "COMMIT") {

@@ -428,7 +428,9 @@ void pg_connection::complete(sent_request&& done) {
   const bool conflict = queue_.take_conflict(done);
   if (!done.request.on_done) return;
   if (!done.error.empty()) {
-    done.request.on_done(pg_outcome{nullptr, done.error});
+    // A ROLLBACK or COMMIT may itself come back as an error (aborted with the pipeline after a
+    // statement lost to a concurrent transaction): the conflict still says "run it again".
+    done.request.on_done(pg_outcome{nullptr, done.error, 0, 0, conflict});
   } else if (!done.result) {
     done.request.on_done(pg_outcome{nullptr, "ERR PostgreSQL returned no result"});
   } else {

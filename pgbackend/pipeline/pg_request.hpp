@@ -28,8 +28,9 @@ struct pg_outcome {
   std::string_view error;
   int row = 0;
   int column = 0;
-  /// On a COMMIT answered ROLLBACK: a statement of the transaction lost to a concurrent one
-  /// (serialization failure or deadlock), so running the transaction again may well succeed.
+  /// On the statement that ends a transaction (COMMIT answered ROLLBACK, a ROLLBACK, or either
+  /// failing): a statement of the transaction lost to a concurrent one (serialization failure
+  /// or deadlock), so running the transaction again may well succeed.
   bool conflict = false;
 };
 
