@@ -146,7 +146,8 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   // Client-side caching (client_tracking.cpp): CLIENT TRACKING's options, kept here and, while
   // on, in the server's tracking table.
   [[nodiscard]] const tracking_options& tracking() const { return tracking_; }
-  /// CLIENT TRACKING on/off with these options (`redirect_to`: the REDIRECT target, found).
+  /// CLIENT TRACKING on with these options (`redirect_to`: the REDIRECT target, found); off is
+  /// stop_tracking().
   void set_tracking(const tracking_options& options, tracking_endpoint redirect_to);
   void stop_tracking();
   caching_choice tracking_caching = caching_choice::unset;  // CLIENT CACHING, for the next command

@@ -8,10 +8,6 @@ namespace fpc::server {
 
 void client_connection::set_tracking(const tracking_options& options,
                                      tracking_endpoint redirect_to) {
-  if (!options.on) {
-    stop_tracking();
-    return;
-  }
   tracking_ = options;
   tracking_redirect_broken = false;
   loop_.shared.tracking.enable(shared_from_this(), tenant_, options, std::move(redirect_to));

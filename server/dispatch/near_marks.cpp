@@ -43,15 +43,14 @@ void end_near_write(server_state& shared, const near_write& marks, bool committe
   }
   for (const auto& key : marks.keys) {
     shared.near.end_write(marks.tenant, key);
-    if (!committed) continue;
-    if (shared.bus != nullptr) shared.bus->invalidate(marks.tenant, key);
-    shared.tracking.invalidate(marks.tenant, key, marks.writer);
+    if (committed) announce_written(shared, marks.tenant, key, marks.writer);
   }
 }
 
-void announce_written(server_state& shared, std::string_view tenant, std::string_view key) {
+void announce_written(server_state& shared, std::string_view tenant, std::string_view key,
+                      std::uint64_t writer) {
   if (shared.bus != nullptr) shared.bus->invalidate(tenant, key);
-  shared.tracking.invalidate(tenant, key, 0);
+  shared.tracking.invalidate(tenant, key, writer);
 }
 
 }  // namespace fpc::server

@@ -28,7 +28,9 @@ void begin_near_write(server_state& shared, const near_write& marks);
 /// Releases them (the write's transaction is over) and, when it `committed`, tells the other
 /// servers and the tracking clients to drop their copies.
 void end_near_write(server_state& shared, const near_write& marks, bool committed);
-/// Writes made outside a command (the expiry sweep): the same announcements, with no marks.
-void announce_written(server_state& shared, std::string_view tenant, std::string_view key);
+/// A committed write of one key: the other servers and the tracking clients are told (`writer`:
+/// the client that made it, for NOLOOP; 0 for writes outside a command, such as the expiry sweep).
+void announce_written(server_state& shared, std::string_view tenant, std::string_view key,
+                      std::uint64_t writer = 0);
 
 }  // namespace fpc::server

@@ -37,7 +37,6 @@ struct near_cache::shard {
   };
   struct entry {
     std::string full_key;  // tenant '\0' key
-    std::size_t tenant_length;
     std::string value;
     std::optional<clock::time_point> expires_at;
     std::uint64_t tenant_epoch;
@@ -195,8 +194,8 @@ void near_cache::finish_fill(std::string_view tenant, std::string_view key,
   // One value must not push out most of a shard (checked before copying it).
   const std::size_t cost = full.size() + value->size() + entry_overhead;
   if (cost > s.capacity / 8) return;
-  shard::entry fresh{full,          tenant.size(),      std::string(*value), expires_at,
-                     ticket.tenant_epoch, ticket.cache_epoch, &t};
+  shard::entry fresh{full, std::string(*value), expires_at, ticket.tenant_epoch,
+                     ticket.cache_epoch, &t};
   s.erase(full);
   s.lru.push_front(std::move(fresh));
   s.index.emplace(std::string_view(s.lru.front().full_key), s.lru.begin());

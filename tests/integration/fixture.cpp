@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -307,6 +308,18 @@ long long info_field(client& c, const std::string& section, const std::string& f
   const std::string text = c.cmd({"INFO", section}).str;
   const auto at = text.find(field + ":");
   return at == std::string::npos ? -1 : std::atoll(text.c_str() + at + field.size() + 1);
+}
+
+std::string encode_command(const std::vector<std::string>& args) {
+  std::string out = "*" + std::to_string(args.size()) + "\r\n";
+  for (const auto& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+  return out;
+}
+
+std::string percentile_ms(std::vector<long long> us, double p) {
+  std::sort(us.begin(), us.end());
+  const auto at = static_cast<std::size_t>(p * static_cast<double>(us.size() - 1));
+  return std::to_string(static_cast<double>(us[at]) / 1000.0) + " ms";
 }
 
 std::string shell(const std::string& command) {

@@ -133,6 +133,12 @@ std::string temp_path(const std::string& stem);
 /// An integer field of one INFO section (`field:value`), or -1 when the section lacks it.
 long long info_field(client& c, const std::string& section, const std::string& field);
 
+/// A command as RESP bytes (for raw_connection).
+std::string encode_command(const std::vector<std::string>& args);
+
+/// The `p` quantile of durations in microseconds, as "N ms" (for the figures tests print).
+std::string percentile_ms(std::vector<long long> us, double p);
+
 /// Runs a shell command and returns its standard output.
 std::string shell(const std::string& command);
 

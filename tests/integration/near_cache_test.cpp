@@ -43,11 +43,6 @@ void warm(client& c, const std::string& key) {
   REQUIRE(near_hits(c) > before);
 }
 
-std::string percentile(std::vector<long long> us, double p) {
-  std::sort(us.begin(), us.end());
-  const auto at = static_cast<std::size_t>(p * static_cast<double>(us.size() - 1));
-  return std::to_string(static_cast<double>(us[at]) / 1000.0) + " ms";
-}
 }  // namespace
 
 TEST_CASE("near cache: hits answer without PostgreSQL and expiry is exact") {
@@ -138,8 +133,8 @@ TEST_CASE("near cache: a write through one server invalidates the other's copy")
   }
   REQUIRE_FALSE(lag_us.empty());
   WARN("near cache invalidation lag across servers (SET acknowledged on A -> B serves it): p50 "
-       << percentile(lag_us, 0.5) << ", p99 " << percentile(lag_us, 0.99) << ", max "
-       << percentile(lag_us, 1.0) << " over " << lag_us.size() << " writes");
+       << percentile_ms(lag_us, 0.5) << ", p99 " << percentile_ms(lag_us, 0.99) << ", max "
+       << percentile_ms(lag_us, 1.0) << " over " << lag_us.size() << " writes");
   CHECK(never == 0);
   CHECK(info_field(cb, "stats", "near_cache_remote_invalidations") >= 150);
 }

@@ -20,17 +20,11 @@ namespace {
 
 using command = std::vector<std::string>;
 
-std::string encode(const command& args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (const auto& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-  return out;
-}
-
 // Sends the commands in one write and returns everything that came back until it went quiet.
 std::string exchange(raw_connection& c, const std::vector<command>& commands,
                      std::chrono::milliseconds quiet = 400ms) {
   std::string bytes;
-  for (const auto& cmd : commands) bytes += encode(cmd);
+  for (const auto& cmd : commands) bytes += encode_command(cmd);
   c.send(bytes);
   return c.read_bytes(1 << 24, quiet);
 }
@@ -256,7 +250,7 @@ TEST_CASE("a subscriber that stops reading is disconnected at its limit; the oth
   server_process server({"--pubsub-buffer-hard-limit", "4mb", "--pubsub-buffer-soft-limit", "0"});
   client admin(server.port()), fast(server.port());
   raw_connection slow(server.port());
-  slow.send(encode({"SUBSCRIBE", "firehose"}));
+  slow.send(encode_command({"SUBSCRIBE", "firehose"}));
   fast.append({"SUBSCRIBE", "firehose"});
   fast.flush();
   REQUIRE(fast.next_reply().type == REDIS_REPLY_ARRAY);

@@ -20,16 +20,10 @@ namespace {
 
 using command = std::vector<std::string>;
 
-std::string encode(const command& args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (const auto& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-  return out;
-}
-
 // Sends one command and returns everything that came back within `quiet`.
 std::string roundtrip(raw_connection& c, const command& cmd,
                      std::chrono::milliseconds quiet = 150ms) {
-  c.send(encode(cmd));
+  c.send(encode_command(cmd));
   return c.read_bytes(1 << 24, quiet);
 }
 
@@ -87,11 +81,6 @@ void compare_steps(int ours, int theirs, const std::vector<command>& steps) {
   }
 }
 
-std::string percentile(std::vector<long long> us, double p) {
-  std::sort(us.begin(), us.end());
-  const auto at = static_cast<std::size_t>(p * static_cast<double>(us.size() - 1));
-  return std::to_string(static_cast<double>(us[at]) / 1000.0) + " ms";
-}
 
 }  // namespace
 
@@ -192,20 +181,20 @@ TEST_CASE("tracking: a write through another server invalidates within milliseco
   std::vector<long long> lag_us;
   for (int i = 0; i < 100; ++i) {
     const std::string key = "k" + std::to_string(i % 10);
-    reader.send(encode({"GET", key}));
+    reader.send(encode_command({"GET", key}));
     std::string seen;
     REQUIRE(wait_for(reader, seen, "\r\n", 2s));  // the GET's reply: the key is tracked
     const auto start = steady::now();
-    writer.send(encode({"SET", key, std::to_string(i)}));
+    writer.send(encode_command({"SET", key, std::to_string(i)}));
     REQUIRE(writer.read_bytes(5, 2s) == "+OK\r\n");
     std::string pushes;
     REQUIRE(wait_for(reader, pushes, push_for(key), 2s));
     lag_us.push_back(std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - start)
                          .count());
   }
-  WARN("write on B (from its OK) to the invalidation on A: p50 " << percentile(lag_us, 0.5)
+  WARN("write on B (from its OK) to the invalidation on A: p50 " << percentile_ms(lag_us, 0.5)
                                                                   << ", p99 "
-                                                                  << percentile(lag_us, 0.99));
+                                                                  << percentile_ms(lag_us, 0.99));
   // B measures the same stream itself: its invalidations' round trip through PostgreSQL.
   client info_b(b.port());
   const long long p50 = info_field(info_b, "stats", "bus_lag_p50_us");
@@ -241,9 +230,9 @@ TEST_CASE("tracking: expiry invalidates; a lost bus flushes every tracking clien
   roundtrip(c, {"CLIENT", "TRACKING", "on"});
   const auto start = steady::now();
   std::string seen;
-  c.send(encode({"SET", "short", "v", "PX", "500"}));
+  c.send(encode_command({"SET", "short", "v", "PX", "500"}));
   REQUIRE(wait_for(c, seen, "+OK\r\n", 2s));
-  c.send(encode({"GET", "short"}));
+  c.send(encode_command({"GET", "short"}));
   REQUIRE(wait_for(c, seen, "$1\r\nv\r\n", 2s));
   CHECK(wait_for(c, seen, push_for("short"), 3s));
   const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
@@ -286,7 +275,7 @@ TEST_CASE("tracking: tenants never see each other's keys") {
   REQUIRE(roundtrip(alice, {"CLIENT", "TRACKING", "on", "REDIRECT", bob_id}) == "+OK\r\n");
   roundtrip(alice, {"GET", "secret-key"});
   std::string seen;
-  alice.send(encode({"SET", "secret-key", "1"}));
+  alice.send(encode_command({"SET", "secret-key", "1"}));
   CHECK(wait_for(alice, seen, "tracking-redir-broken", 2s));
   CHECK(bob.read_bytes(1 << 20, 300ms).find("secret-key") == std::string::npos);
   // A new login ends tracking: the keys belonged to the tenant that turned it on.
@@ -306,7 +295,7 @@ TEST_CASE("tracking: the table is bounded, and the biggest tenant pays") {
   roundtrip(bob, {"CLIENT", "TRACKING", "on"});
   for (int i = 0; i < 10; ++i) roundtrip(bob, {"GET", "b" + std::to_string(i)}, 5ms);
   std::string gets;
-  for (int i = 0; i < 150; ++i) gets += encode({"GET", "a" + std::to_string(i)});
+  for (int i = 0; i < 150; ++i) gets += encode_command({"GET", "a" + std::to_string(i)});
   alice.send(gets);
   const std::string alice_seen = alice.read_bytes(1 << 20, 1s);
   // alice's 60 oldest keys were pushed out (and she was told); none of bob's.
