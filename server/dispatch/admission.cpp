@@ -50,6 +50,15 @@ bool client_connection::at_size_bound(std::uint64_t more_bytes) const {
 void client_connection::note_write(std::uint64_t bytes) {
   const bool per_user = loop_.shared.live.maxmemory_per_user.load(std::memory_order_relaxed) > 0;
   loop_.shared.size.note_write(tenant_, bytes, per_user);
+  write_bytes_to_note_ = bytes;
+  write_noted_per_user_ = per_user;
+}
+
+void client_connection::note_write_answered(reply_slot& slot) {
+  if (slot.noted_write_bytes == 0) return;
+  loop_.shared.size.note_write_answered(slot.noted_tenant, slot.noted_write_bytes,
+                                        slot.noted_per_user);
+  slot.noted_write_bytes = 0;
 }
 
 }  // namespace fpc::server

@@ -33,6 +33,7 @@ client_connection::~client_connection() {
   // keys become cacheable again; announced, since whether they committed is unknown.
   for (auto& slot : slots_) {
     if (slot.near_marks) end_near_write(loop_.shared, *slot.near_marks, true);
+    note_write_answered(slot);  // committed or not, the next snapshot tells
   }
   for (const auto& marks : near_marks_after_commit) end_near_write(loop_.shared, marks, true);
   stats_->connected_clients.fetch_sub(1, std::memory_order_relaxed);
@@ -168,6 +169,7 @@ void client_connection::record_if_slow(reply_slot& slot,
 }
 
 void client_connection::reply_ready(reply_slot& slot) {
+  note_write_answered(slot);
   if (slot.near_marks) {
     end_near_write(loop_.shared, *slot.near_marks, true);
     slot.near_marks.reset();
@@ -226,6 +228,11 @@ void client_connection::dispatch(std::span<const std::string_view> args, const c
   ++pending_;
   ++unanswered_;
   for (auto a : args) slot.arg_bytes += a.size();
+  if (write_bytes_to_note_ > 0) {
+    slot.noted_write_bytes = std::exchange(write_bytes_to_note_, 0);
+    slot.noted_per_user = write_noted_per_user_;
+    slot.noted_tenant = tenant_;
+  }
   slot.heavy = heavy_lane_;
   slot.has_keys = spec != nullptr && spec->first_key > 0;
   in_flight_arg_bytes_ += slot.arg_bytes;

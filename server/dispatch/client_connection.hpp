@@ -228,8 +228,10 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   [[nodiscard]] std::uint64_t bytes_it_may_store(const command_spec* spec,
                                                  std::span<const std::string_view> args) const;
   [[nodiscard]] bool at_size_bound(std::uint64_t more_bytes) const;
-  /// Adds a write let through to the size estimates (see size_state::note_write).
+  /// Adds a write let through to the size estimates (see size_state::note_write); the next
+  /// dispatched command carries it until its reply (note_write_answered).
   void note_write(std::uint64_t bytes);
+  void note_write_answered(reply_slot& slot);
 
   loop_context& loop_;
   const std::uint64_t id_;
@@ -258,6 +260,8 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   bool side_lane_suspect_ = false;
   std::size_t unanswered_ = 0;
   std::size_t in_flight_arg_bytes_ = 0;  // arguments of unanswered commands (reply_slot::arg_bytes)
+  std::uint64_t write_bytes_to_note_ = 0;  // note_write's bytes, for the next dispatched slot
+  bool write_noted_per_user_ = false;
   // Pub/sub: subscriptions (under pubsub_tenant_, the tenant they were made as), their bytes,
   // and since when the unsent messages have been past the soft limit.
   std::set<std::string> channels_, patterns_, shard_channels_;

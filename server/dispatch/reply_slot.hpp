@@ -33,6 +33,10 @@ struct reply_slot {
   bool heavy = false;         // sent on the side connection (caller::heavy)
   bool has_keys = false;      // the command names keys, so it reached PostgreSQL
   std::size_t arg_bytes = 0;  // the command's arguments, counted in flight until the reply is ready
+  // What the size bound counted for it (note_write), for whom: uncounted once it is answered.
+  std::uint64_t noted_write_bytes = 0;
+  bool noted_per_user = false;
+  std::string noted_tenant;
   exec_group* group = nullptr;  // set for a command run by EXEC: its reply joins EXEC's array
   // Set for a command a script runs (redis.call): called with the slot once its reply is
   // complete, instead of queueing it for the client.

@@ -145,11 +145,12 @@ void client_session::wake_writer() {
 asio::awaitable<void> client_session::wait_for_room(std::uint64_t bytes) {
   size_state& size = loop_.shared.size;
   const bool evicting = !loop_.shared.live.refuse_writes_when_full.load(std::memory_order_relaxed);
-  const std::uint64_t first_refresh = size.refreshes();
+  // A refresh that started before this wait may miss the writes answered just before it.
+  const std::uint64_t started_before = size.refreshes_started();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   asio::steady_timer pause(socket_.get_executor());
   while (at_size_bound(bytes) && std::chrono::steady_clock::now() < deadline) {
-    if (!evicting && size.refreshes() > first_refresh) break;  // out_of_memory() decides
+    if (!evicting && size.refreshed_since(started_before)) break;  // out_of_memory() decides
     if (evicting && size.eviction_stuck()) break;              // out_of_memory() refuses
     size.request_refresh();
     pause.expires_after(std::chrono::milliseconds(1));

@@ -5,9 +5,10 @@
 
 namespace fpc::server {
 
-size_state::unrefreshed size_state::unrefreshed_now() const {
+size_state::unrefreshed size_state::unrefreshed_now() {
   std::lock_guard guard(lock_);
-  return {unrefreshed_bytes(), unrefreshed_by_user_};
+  return {started_.fetch_add(1, std::memory_order_acq_rel) + 1, answered_bytes_,
+          answered_by_user_};
 }
 
 void size_state::publish(std::shared_ptr<const usage_snapshot> s,
@@ -21,14 +22,24 @@ void size_state::publish(std::shared_ptr<const usage_snapshot> s,
   {
     std::lock_guard guard(lock_);
     snapshot_ = std::move(s);
-    for (const auto& [user, bytes] : counted_before.by_user) {
-      const auto it = unrefreshed_by_user_.find(user);
-      if (it == unrefreshed_by_user_.end()) continue;
+    answered_bytes_ -= std::min(counted_before.total, answered_bytes_);
+    auto subtract = [](std::unordered_map<std::string, std::uint64_t>& from,
+                       const std::string& user, std::uint64_t bytes) {
+      const auto it = from.find(user);
+      if (it == from.end()) return;
       it->second -= std::min(bytes, it->second);
-      if (it->second == 0) unrefreshed_by_user_.erase(it);
+      if (it->second == 0) from.erase(it);
+    };
+    for (const auto& [user, bytes] : counted_before.by_user) {
+      subtract(unrefreshed_by_user_, user, bytes);
+      subtract(answered_by_user_, user, bytes);
     }
   }
-  refreshes_.fetch_add(1, std::memory_order_release);
+  std::uint64_t newest = newest_published_.load(std::memory_order_relaxed);
+  while (counted_before.started > newest &&
+         !newest_published_.compare_exchange_weak(newest, counted_before.started,
+                                                  std::memory_order_release)) {
+  }
 }
 
 void size_state::note_write(std::string_view user, std::uint64_t bytes, bool per_user) {
@@ -36,6 +47,13 @@ void size_state::note_write(std::string_view user, std::uint64_t bytes, bool per
   if (!per_user) return;
   std::lock_guard guard(lock_);
   unrefreshed_by_user_[std::string(user)] += bytes;
+}
+
+void size_state::note_write_answered(std::string_view user, std::uint64_t bytes,
+                                     bool per_user) {
+  std::lock_guard guard(lock_);
+  answered_bytes_ += bytes;
+  if (per_user) answered_by_user_[std::string(user)] += bytes;
 }
 
 std::uint64_t size_state::estimated_user_bytes(std::string_view user) const {

@@ -23,15 +23,19 @@ struct usage_snapshot {
 
 class size_state {
  public:
-  /// What writes had added when a usage query started (see unrefreshed_bytes()).
+  /// What answered writes had added when a usage query started (see unrefreshed_bytes()).
   struct unrefreshed {
+    std::uint64_t started = 0;  // the query's number in start order (1, 2, ...)
     std::uint64_t total = 0;
     std::unordered_map<std::string, std::uint64_t> by_user;
   };
-  [[nodiscard]] unrefreshed unrefreshed_now() const;
+  /// Called as a usage query starts.
+  [[nodiscard]] unrefreshed unrefreshed_now();
 
-  /// A new snapshot, read by a query that started at `counted_before`: those writes are in the
-  /// snapshot now, later ones not yet.
+  /// A new snapshot, read by a query that started at `counted_before`: those writes were
+  /// answered (so committed) before it started and are in the snapshot now. Writes still in
+  /// flight then stay counted on top of it, perhaps twice until the next snapshot: the bound
+  /// acts early rather than late.
   void publish(std::shared_ptr<const usage_snapshot> s, const unrefreshed& counted_before);
   [[nodiscard]] std::uint64_t total_bytes() const {
     return total_bytes_.load(std::memory_order_relaxed);
@@ -41,6 +45,9 @@ class size_state {
   /// bound act between snapshots; an overwrite counts as growth, which only makes it act early.
   /// `per_user`: also per user (only while --maxmemory-per-user is set: it takes the lock).
   void note_write(std::string_view user, std::uint64_t bytes, bool per_user);
+  /// The write noted with these bytes was answered: the next snapshot's query, started after
+  /// this, sees it (or its failure), so it may stop counting it.
+  void note_write_answered(std::string_view user, std::uint64_t bytes, bool per_user);
   /// The user's bytes at the last reading plus what this server's writes added since.
   [[nodiscard]] std::uint64_t estimated_user_bytes(std::string_view user) const;
   [[nodiscard]] std::uint64_t unrefreshed_bytes() const {
@@ -49,8 +56,13 @@ class size_state {
   [[nodiscard]] std::uint64_t estimated_total_bytes() const {
     return total_bytes() + unrefreshed_bytes();
   }
-  [[nodiscard]] std::uint64_t refreshes() const {
-    return refreshes_.load(std::memory_order_acquire);
+  /// Usage queries started so far; `refreshed_since(n)`: one started after the n-th has
+  /// published its snapshot, so it saw every write answered before that start.
+  [[nodiscard]] std::uint64_t refreshes_started() const {
+    return started_.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] bool refreshed_since(std::uint64_t started) const {
+    return newest_published_.load(std::memory_order_acquire) > started;
   }
 
   /// The size task installs how to wake it; writers at the bound ask it for a refresh (and
@@ -86,11 +98,15 @@ class size_state {
  private:
   std::atomic<std::uint64_t> total_bytes_{0};
   std::atomic<std::uint64_t> unrefreshed_bytes_{0};
-  std::atomic<std::uint64_t> refreshes_{0};
+  std::atomic<std::uint64_t> started_{0};
+  std::atomic<std::uint64_t> newest_published_{0};  // the latest start number published
   std::atomic<bool> refresh_requested_{false};
   std::atomic<bool> eviction_stuck_{false};
   std::function<void()> wake_;                                          // guarded by lock_
   std::unordered_map<std::string, std::uint64_t> unrefreshed_by_user_;  // guarded by lock_
+  // The answered part of the unrefreshed bytes: what a snapshot started now will contain.
+  std::uint64_t answered_bytes_ = 0;                                 // guarded by lock_
+  std::unordered_map<std::string, std::uint64_t> answered_by_user_;  // guarded by lock_
   std::atomic<std::uint64_t> peak_bytes_{0};
   mutable std::mutex lock_;
   std::shared_ptr<const usage_snapshot> snapshot_;

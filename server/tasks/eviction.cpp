@@ -113,6 +113,7 @@ struct scope_outcome {
   std::uint64_t deleted = 0;
   bool stuck = false;       // over the limit with nothing left to evict
   bool still_over = false;  // stopped at the round limit: the next tick comes at once
+  bool failed = false;      // a round's statement failed: pause before trying again
 };
 
 // Bounded work per tick: at most 50 rounds per scope, then the clients' statements get the
@@ -132,6 +133,7 @@ asio::awaitable<scope_outcome> evict_scope(storage::maintenance& store, server_s
                                      [&](kv_result& res) { deleted = res.integer; });
     if (!error.empty()) {
       spdlog::warn("eviction round failed: {}", error);
+      out.failed = true;
       break;
     }
     ++out.rounds;
@@ -224,11 +226,20 @@ asio::awaitable<void> bound_size(storage::maintenance& store, server_state& stat
       total.deleted += done.deleted;
       total.stuck = total.stuck || done.stuck;
       still_over = still_over || done.still_over;
+      total.failed = total.failed || done.failed;
     }
     size.set_eviction_stuck(total.stuck);
     if (total.rounds > 0) {
       spdlog::info("eviction: {} keys deleted in {} rounds ({}); stored bytes {} -> {}",
                    total.deleted, total.rounds, state.live.policy(), before, size.total_bytes());
+    }
+    if (total.failed) {
+      // Writers at the bound keep asking for a tick; a statement that fails (PostgreSQL down,
+      // a refused plan) would fail again at once, so this pause ignores their wakes.
+      asio::steady_timer pause(executor);
+      pause.expires_after(std::chrono::milliseconds(250));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      still_over = false;
     }
   }
 }
