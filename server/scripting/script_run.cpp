@@ -5,6 +5,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -25,6 +26,11 @@ using clock = std::chrono::steady_clock;
 // A script that loses to a concurrent transaction (a REPEATABLE READ conflict, a deadlock) runs
 // again from the start: nothing it did was visible (retry_pause.hpp).
 constexpr int max_attempts = max_transaction_attempts;
+// A script that declared no keys and lost this many times runs next with the keys its last
+// attempt used locked first, as a declared script does: writers that lock (declared scripts,
+// EXEC) could otherwise win every time against its snapshot (seen on Citus, where each attempt
+// is slower).
+constexpr int lock_after_losses = 3;
 // The instruction hook's period, and how long a script's Lua code may run before it lets its
 // loop serve other clients for a turn.
 constexpr int hook_instructions = 10000;
@@ -210,8 +216,9 @@ void script_run::settle(bool failed, std::string text) {
   auto again_or = [self, failed](const kv_result& r, std::string otherwise) {
     // Lists pushed by the script wake their waiters only once the push is committed.
     self->session_.transaction_over(!failed && r.ok());
-    if (r.conflict && self->attempt_ < max_attempts) {
+    if ((r.conflict || self->used_unlocked_key_) && self->attempt_ < max_attempts) {
       ++self->attempt_;
+      self->plan_locks_for_next_attempt();
       self->wrote_ = false;
       self->session_.count_exec_retry();
       retry_after_pause(self->session_.loop().executor, self->attempt_ - 1,
@@ -221,13 +228,23 @@ void script_run::settle(bool failed, std::string text) {
     self->deliver(std::move(otherwise));
   };
   auto& transactions = session_.loop().store.transactions();
-  if (failed) {
+  if (failed || used_unlocked_key_) {
+    // A locking attempt that reached a key it had not locked read it without isolation: it is
+    // run again with that key locked too, and nothing of this attempt stays.
     // Nothing of a failed script stays (Redis keeps what ran before the error; see README).
-    transactions.abort_transaction(who(), [again_or, text](kv_result&& r) { again_or(r, text); });
+    std::string answer = text;
+    if (!failed) {  // only if it cannot run again: its result was not committed
+      answer.clear();
+      resp::reply_writer(answer, reply_.slot()->protocol)
+          .error("ERR the script kept reaching keys it had not locked after losing to "
+                 "concurrent writers; nothing was changed, try again");
+    }
+    transactions.abort_transaction(
+        who(), [again_or, answer = std::move(answer)](kv_result&& r) { again_or(r, answer); });
     return;
   }
   transactions.commit_transaction(
-      who(), locks_keys_ ? &request_.keys : nullptr,
+      who(), locks_keys_ ? &locked_keys_ : nullptr,
       [again_or, text = std::move(text), protocol = reply_.slot()->protocol](kv_result&& r) {
         if (r.ok()) return again_or(r, text);
         std::string error;
@@ -268,9 +285,34 @@ void script_run::open_transaction_if_needed() {
   // The declared keys are locked first (absent ones too) and the script runs READ COMMITTED: it
   // cannot lose to a concurrent writer of those keys. A read-only script, or one that declares
   // no keys, runs on one REPEATABLE READ snapshot and runs again if a write of it loses.
-  locks_keys_ = !request_.read_only && !request_.keys.empty();
+  if (!escalated_) locked_keys_ = request_.keys;
+  locks_keys_ = !request_.read_only && !locked_keys_.empty();
   session_.loop().store.transactions().begin_transaction(who(),
-                                                         locks_keys_ ? &request_.keys : nullptr);
+                                                         locks_keys_ ? &locked_keys_ : nullptr);
+}
+
+void script_run::note_keys_used(const command_spec& spec, std::span<const std::string_view> args) {
+  if (request_.read_only || in_exec_) return;
+  for (std::string_view key : command_keys(spec, args)) {
+    if (escalated_ &&
+        !std::binary_search(locked_keys_.begin(), locked_keys_.end(), key,
+                            [](std::string_view a, std::string_view b) { return a < b; })) {
+      used_unlocked_key_ = true;
+    }
+    keys_used_.emplace_back(key);
+  }
+}
+
+void script_run::plan_locks_for_next_attempt() {
+  if (!request_.keys.empty() || request_.read_only || in_exec_) return;  // declared: locks already
+  if (attempt_ <= lock_after_losses || keys_used_.empty()) return;
+  keys_used_.insert(keys_used_.end(), locked_keys_.begin(), locked_keys_.end());
+  std::sort(keys_used_.begin(), keys_used_.end());
+  keys_used_.erase(std::unique(keys_used_.begin(), keys_used_.end()), keys_used_.end());
+  locked_keys_ = std::move(keys_used_);
+  keys_used_.clear();
+  escalated_ = true;
+  used_unlocked_key_ = false;
 }
 
 script_run::call_outcome script_run::dispatch_call(lua_State* L, int argc) {
@@ -301,6 +343,7 @@ script_run::call_outcome script_run::dispatch_call(lua_State* L, int argc) {
     return call_outcome::refused;
   }
   if (writes) wrote_ = true;
+  note_keys_used(*spec, args);
   open_transaction_if_needed();
   call_slot_.data.clear();
   call_slot_.protocol = resp_;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,8 @@ class script_run : public std::enable_shared_from_this<script_run> {
   void deliver(std::string text);
   void end_attempt();
   void open_transaction_if_needed();
+  void note_keys_used(const command_spec& spec, std::span<const std::string_view> args);
+  void plan_locks_for_next_attempt();
   static int call_command(lua_State* L, bool raise);
   call_outcome dispatch_call(lua_State* L, int argc);
   void call_answered();
@@ -84,6 +87,10 @@ class script_run : public std::enable_shared_from_this<script_run> {
   int thread_ref_ = LUA_NOREF;
   bool transaction_open_ = false;
   bool locks_keys_ = false;
+  std::vector<std::string> locked_keys_;  // locked before the script runs (sorted, unique)
+  std::vector<std::string> keys_used_;    // by this attempt's calls
+  bool escalated_ = false;          // undeclared keys, locked after losing (lock_after_losses)
+  bool used_unlocked_key_ = false;  // a locking attempt reached a key it had not locked
   std::atomic<bool> wrote_{false};
   std::atomic<bool> kill_requested_{false};
   bool stopping_ = false;
