@@ -1,5 +1,5 @@
 # Entry points; the scripts in scripts/ do the work so Docker and CI run the same steps.
-.PHONY: run test test-docker build asan deps clean bench bench-compare fuzz soak
+.PHONY: run test test-docker test-citus build asan deps clean bench bench-compare bench-citus fuzz soak
 
 run: deps build
 	scripts/run.sh $(ARGS)
@@ -10,6 +10,10 @@ test:
 # The Docker image built from this checkout and run as a user would (host networking only).
 test-docker:
 	scripts/test-docker.sh
+
+# The integration suite and the Citus-only tests on a local Citus cluster (three nodes).
+test-citus:
+	scripts/test-citus.sh
 
 build:
 	scripts/build.sh release
@@ -32,6 +36,12 @@ bench: deps build
 	BENCH_OUT=$${BENCH_OUT:-docs/benchmarks-latest.md} bench/scripts_bench.py
 	BENCH_OUT=$${BENCH_OUT:-docs/benchmarks-latest.md} bench/sql_api_bench.py
 	BENCH_OUT=$${BENCH_OUT:-docs/benchmarks-latest.md} bench/near_cache_bench.py
+
+# One PostgreSQL vs a local Citus cluster (coordinator + 2 workers), side by side (several minutes).
+bench-citus: deps build
+	scripts/install-deps.sh redis-server
+	bash $${CITUS_SOURCE_DIR:-../shared/citus}/install.sh
+	BENCH_OUT=$${BENCH_OUT:-docs/benchmarks-latest.md} bench/citus_bench.py
 
 # Two builds side by side (BENCH_BASELINE_BIN=path/to/old/fastpgcache): medians and new/baseline.
 bench-compare: deps build

@@ -38,9 +38,10 @@ fpc::auth::user_table load_users(const fpc::config::settings& s) {
 
 // Each loop's store: its share of --pool-size PostgreSQL connections, in pipeline mode.
 fpc::storage::keyspace_factory postgres_keyspaces(
-    const fpc::config::settings& settings, std::shared_ptr<fpc::pg::password_source> password) {
+    const fpc::config::settings& settings, fpc::pg::table_layout layout,
+    std::shared_ptr<fpc::pg::password_source> password) {
   auto statements = std::make_shared<const fpc::pg::statement_set>(
-      fpc::pg::table_objects_for(settings.schema, settings.table));
+      fpc::pg::table_objects_for(settings.schema, settings.table), layout);
   const unsigned threads = settings.effective_threads();
   const std::size_t per_loop = std::max<std::size_t>(1, settings.pool_size / threads);
   fpc::pg::connection_options options;
@@ -107,10 +108,11 @@ int main(int argc, char** argv) {
     }
     auto users = load_users(settings);
     raise_fd_limit(settings.maxclients, settings.pool_size);
-    fpc::pg::check_schema(settings.pg, first_password, settings.schema, settings.table);
+    const auto layout =
+        fpc::pg::check_schema(settings.pg, first_password, settings.schema, settings.table);
     fpc::pg::pg_bus bus(settings.pg, password, settings.schema, settings.table);
     fpc::server::run_server(settings, std::move(users),
-                            postgres_keyspaces(settings, std::move(password)), &bus);
+                            postgres_keyspaces(settings, layout, std::move(password)), &bus);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "fastpgcache: " << e.what() << "\n";

@@ -23,9 +23,11 @@ std::string sadd_ddl(const table_objects& n) {
       "DECLARE added int8; "
       "BEGIN "
       "IF " + n.typed_key + "(p_tenant, p_key, 2::int2) < 0 THEN RETURN -1; END IF; "
-      "INSERT INTO " + n.sets + " (tenant, key, member) "
-      "SELECT DISTINCT p_tenant, p_key, m FROM unnest(p_members) AS m ON CONFLICT DO NOTHING; "
-      "GET DIAGNOSTICS added = ROW_COUNT; "
+      // The rows RETURNING gives, not ROW_COUNT: Citus runs this INSERT ... SELECT through the
+      // coordinator and counts the rows it sent, conflicts included.
+      "WITH ins AS (INSERT INTO " + n.sets + " (tenant, key, member) "
+      "SELECT DISTINCT p_tenant, p_key, m FROM unnest(p_members) AS m ON CONFLICT DO NOTHING "
+      "RETURNING 1) SELECT count(*) INTO added FROM ins; "
       "IF added > 0 THEN " + touch_key(n.table) + "END IF; "
       "RETURN added; "
       "END";
@@ -183,7 +185,7 @@ void define_set_statements(const table_objects& n, const statement_definer& def)
       {text_oid, bytea_oid, bytea_oid});
   def(statement::sismember_batch, "fpc_sismember_batch",
       "SELECT q.i, k.type::int8, (SELECT count(*) FROM " + s +
-          " m WHERE m.tenant = q.t AND m.key = q.k AND m.member = q.m) FROM unnest($1::text[], "
+          " m WHERE m.tenant = k.tenant AND m.key = k.key AND m.member = q.m) FROM unnest($1::text[], "
           "$2::bytea[], $3::bytea[]) WITH ORDINALITY AS q(t, k, m, i) JOIN " + t +
           " k ON k.tenant = q.t AND k.key = q.k AND (k.expires_at IS NULL OR k.expires_at > now())",
       {text_array_oid, bytea_array_oid, bytea_array_oid});

@@ -38,6 +38,17 @@ std::string sql_function(const std::string& name, const std::string& params,
          " LANGUAGE sql VOLATILE AS $fpc$ " + body + " $fpc$";
 }
 
+// A function of one query over the tables, in plpgsql: Citus plans no query with parameters
+// in a LANGUAGE sql function. A scalar result is the query's one value; SETOF, its rows.
+std::string query_function(const std::string& name, const std::string& params,
+                           const std::string& returns, const std::string& query) {
+  const bool rows = returns.rfind("SETOF ", 0) == 0;
+  return plpgsql_function(name, params, returns,
+                          rows ? "BEGIN RETURN QUERY " + query + "; END"
+                               : "DECLARE result " + returns + "; BEGIN " + query +
+                                     " INTO result; RETURN result; END");
+}
+
 // The bytea functions do the work; text and jsonb ones convert (UTF-8) around them.
 std::vector<std::string> core_functions(const std::string& s, const std::string& t,
                                         const std::string& bus_channel) {
@@ -88,23 +99,26 @@ std::vector<std::string> core_functions(const std::string& s, const std::string&
       "GET DIAGNOSTICS n = ROW_COUNT; " + notify_key + "RETURN n > 0; END IF; "
       "INSERT INTO " + t + " AS c (tenant, key, value, expires_at) VALUES (p_tenant, p_key, p_value, expiry) "
       "ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, expires_at = "
-      "EXCLUDED.expires_at, type = 0, accessed_at = now() "
-      "WHERE mode = '' OR NOT (c.expires_at IS NULL OR c.expires_at > now()); "
+      "EXCLUDED.expires_at, type = 0, accessed_at = EXCLUDED.accessed_at "
+      "WHERE mode = '' OR NOT (c.expires_at IS NULL OR c.expires_at > EXCLUDED.accessed_at); "
       "GET DIAGNOSTICS n = ROW_COUNT; " + notify_key + "RETURN n > 0; END"));
   // del: how many live keys went (expired leftovers go too, uncounted, as the sweeper would).
-  ddl.push_back(sql_function(
+  ddl.push_back(plpgsql_function(
       s + ".del", "p_tenant text, VARIADIC p_keys bytea[]", "int8",
+      // The notification is its own statement: inside the DELETE's, Citus would send it to the
+      // shard's worker, where no server listens.
+      "DECLARE n int8; BEGIN "
       "WITH gone AS (DELETE FROM " + t + " WHERE tenant = p_tenant AND key = ANY(p_keys) "
-      "RETURNING " + live + " AS was_live) SELECT count(*) FILTER (WHERE was_live) + 0 * (SELECT " +
-          s + ".notify_written(p_tenant, p_keys)) FROM gone"));
+      "RETURNING expires_at) SELECT count(*) FILTER (WHERE " + live + ") INTO n FROM gone; "
+      "PERFORM " + s + ".notify_written(p_tenant, p_keys); RETURN n; END"));
   // exists: counts repeats, as EXISTS k k.
-  ddl.push_back(sql_function(
+  ddl.push_back(query_function(
       s + ".\"exists\"", "p_tenant text, VARIADIC p_keys bytea[]", "int8",
       "SELECT count(*) FROM unnest(p_keys) AS q(key) JOIN " + t +
           " AS c ON c.tenant = p_tenant AND c.key = q.key WHERE (c.expires_at IS NULL OR "
           "c.expires_at > now())"));
   // pttl / ttl: -2 absent, -1 no expiry, else the time left (TTL rounds as Redis does).
-  ddl.push_back(sql_function(
+  ddl.push_back(query_function(
       s + ".pttl", "p_tenant text, p_key bytea", "int8",
       "SELECT coalesce((SELECT CASE WHEN expires_at IS NULL THEN -1 ELSE greatest(0, "
       "ceil(extract(epoch FROM expires_at - now()) * 1000))::int8 END" + live_row + "), -2)"));
@@ -147,23 +161,24 @@ std::vector<std::string> core_functions(const std::string& s, const std::string&
       "RAISE EXCEPTION 'ERR increment or decrement would overflow'; END IF; "
       "INSERT INTO " + t + " AS c (tenant, key, value, expires_at) VALUES (p_tenant, p_key, "
       "convert_to(nxt::text, 'UTF8'), NULL) ON CONFLICT (tenant, key) DO UPDATE SET value = "
-      "EXCLUDED.value, type = 0, accessed_at = now(), expires_at = CASE WHEN c.expires_at IS NULL "
-      "OR c.expires_at > now() THEN c.expires_at END; " + notify_key +
+      "EXCLUDED.value, type = 0, accessed_at = EXCLUDED.accessed_at, expires_at = CASE WHEN "
+      "c.expires_at IS NULL OR c.expires_at > EXCLUDED.accessed_at THEN c.expires_at END; " +
+      notify_key +
           "RETURN nxt::int8; END"));
   // mget: one value per key, NULL for absent, expired or another type (as MGET).
-  ddl.push_back(sql_function(
+  ddl.push_back(query_function(
       s + ".mget", "p_tenant text, VARIADIC p_keys bytea[]", "bytea[]",
       "SELECT array_agg(c.value ORDER BY q.i) FROM unnest(p_keys) WITH ORDINALITY AS q(key, i) "
       "LEFT JOIN " + t + " AS c ON c.tenant = p_tenant AND c.key = q.key AND c.type = 0 AND "
       "(c.expires_at IS NULL OR c.expires_at > now())"));
   // mset: all or nothing; no expiry (as MSET).
-  ddl.push_back(sql_function(
+  ddl.push_back(plpgsql_function(
       s + ".mset", "p_tenant text, p_keys bytea[], p_values bytea[]", "void",
-      "INSERT INTO " + t + " (tenant, key, value, expires_at) SELECT DISTINCT ON (k) p_tenant, "
-      "k, v, NULL::timestamptz FROM unnest(p_keys, p_values) WITH ORDINALITY AS q(k, v, i) "
-      "ORDER BY k, i DESC ON CONFLICT (tenant, key) DO UPDATE SET value = EXCLUDED.value, "
-      "expires_at = NULL, type = 0, accessed_at = now(); SELECT " + s +
-          ".notify_written(p_tenant, p_keys)"));
+      "BEGIN INSERT INTO " + t + " (tenant, key, value, expires_at) SELECT DISTINCT ON (k) "
+      "p_tenant, k, v, NULL::timestamptz FROM unnest(p_keys, p_values) WITH ORDINALITY AS "
+      "q(k, v, i) ORDER BY k, i DESC ON CONFLICT (tenant, key) DO UPDATE SET value = "
+      "EXCLUDED.value, expires_at = NULL, type = 0, accessed_at = EXCLUDED.accessed_at; "
+      "PERFORM " + s + ".notify_written(p_tenant, p_keys); END"));
   // Redis's glob (* ? [abc] [^a] [a-z] and \\x escapes, byte by byte) as a regular expression
   // over the key's hex text: every byte is two hex digits, so keys holding any byte (NUL too,
   // which PostgreSQL's text cannot) are matched. Keys compare with encode(key, 'hex') ~ it.
@@ -198,14 +213,14 @@ std::vector<std::string> core_functions(const std::string& s, const std::string&
       "RETURN out || '$'; END"));
   ddl.push_back("ALTER FUNCTION " + s + ".glob_regex(bytea) IMMUTABLE");
   // keys: the tenant's live keys matching a glob, in byte order (KEYS; O(keys of the tenant)).
-  ddl.push_back(sql_function(
+  ddl.push_back(query_function(
       s + ".keys", "p_tenant text, p_pattern bytea DEFAULT '\\x2a'", "SETOF bytea",
       "SELECT key FROM " + t + " WHERE tenant = p_tenant AND " + live +
           " AND (p_pattern = '\\x2a' OR encode(key, 'hex') ~ " + s +
           ".glob_regex(p_pattern)) ORDER BY key"));
   // scan: the next page of the tenant's keys after `p_after` (NULL: from the start), in byte
   // order from the primary key: pass the last key of a page to get the next.
-  ddl.push_back(sql_function(
+  ddl.push_back(query_function(
       s + ".scan", "p_tenant text, p_after bytea DEFAULT NULL, p_count int DEFAULT 100, "
       "p_pattern bytea DEFAULT '\\x2a'", "SETOF bytea",
       "SELECT key FROM (SELECT key FROM " + t + " WHERE tenant = p_tenant AND (p_after IS NULL "

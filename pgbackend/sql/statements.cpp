@@ -18,8 +18,11 @@ constexpr Oid float8_oid = oid::float8, bool_oid = oid::boolean, bytea_oid = oid
 const char* const live = "(expires_at IS NULL OR expires_at > now())";
 
 // The end of every plain write: a new row, or a new value, expiry and access time for the key.
+// Inside ON CONFLICT the time is EXCLUDED.accessed_at (the new row's default, now()): Citus
+// takes only immutable expressions there, and it is the same instant.
 const char* const upsert =
-    " ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
+    " ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = EXCLUDED.accessed_at, "
+    "value = EXCLUDED.value, "
     "expires_at = EXCLUDED.expires_at, type = 0";
 
 // Expiry from a relative or absolute millisecond parameter; NULL when both are NULL.
@@ -78,7 +81,10 @@ table_objects table_objects_for(const std::string& schema, const std::string& ta
                        qs + config::quote_identifier(table + "_zremrange"),
                        qs + config::quote_identifier(table + "_zpop"),
                        qs + config::quote_identifier(table + "_zcombine"),
-                       qs + config::quote_identifier(table + "_zrangestore")};
+                       qs + config::quote_identifier(table + "_zrangestore"),
+                       qs + config::quote_identifier(table + "_sweep_by_tenant"),
+                       qs + config::quote_identifier(table + "_evict_by_tenant"),
+                       qs + config::quote_identifier(table + "_touch_by_tenant")};
 }
 
 namespace {
@@ -127,7 +133,7 @@ void define_string_statements(const table_objects& objects, const define_fn& def
           "AND NOT ($8::bool AND EXISTS (SELECT 1 FROM old WHERE value IS NULL)) " +
           std::string(upsert) +
           " "
-          "WHERE $6::int8 <> 1 OR (c.expires_at IS NOT NULL AND c.expires_at <= now()) "
+          "WHERE $6::int8 <> 1 OR (c.expires_at IS NOT NULL AND c.expires_at <= EXCLUDED.accessed_at) "
           "RETURNING 1) "
           "SELECT (SELECT value FROM old), (SELECT count(*) FROM written), "
           "EXISTS (SELECT 1 FROM old WHERE value IS NULL)",
@@ -150,8 +156,8 @@ void define_string_statements(const table_objects& objects, const define_fn& def
           " (tenant, key, value, expires_at) "
           "SELECT $1, q.key, q.value, NULL FROM unnest($2::bytea[], $3::bytea[]) AS q(key, value) "
           "WHERE NOT EXISTS (SELECT 1 FROM e) "
-          "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
-          "expires_at = NULL, type = 0 RETURNING 1) "
+          "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = EXCLUDED.accessed_at, "
+          "value = EXCLUDED.value, expires_at = NULL, type = 0 RETURNING 1) "
           "SELECT CASE WHEN EXISTS (SELECT 1 FROM e) THEN 0 ELSE 1 END::int8",
       {text_oid, bytea_array_oid, bytea_array_oid});
 
@@ -169,7 +175,7 @@ void define_string_statements(const table_objects& objects, const define_fn& def
       "WITH cur AS (SELECT value FROM " + t + " WHERE tenant = $1 AND key = $2 AND " + L +
           "), "
           "u AS (UPDATE " +
-          t + " SET expires_at = CASE $5::int8 WHEN 1 THEN " + expiry_expr("$3::int8", "$4::int8") +
+          t + " SET expires_at = CASE WHEN $5::int8 = 1 THEN " + expiry_expr("$3::int8", "$4::int8") +
           " ELSE NULL END WHERE tenant = $1 AND key = $2 AND " + L +
           " AND type = 0 AND ($5::int8 = 1 OR ($5::int8 = 2 AND expires_at IS NOT NULL)) "
           "RETURNING 1) "
@@ -180,13 +186,13 @@ void define_string_statements(const table_objects& objects, const define_fn& def
   def(statement::append, "fpc_append",
       "WITH w AS (INSERT INTO " + t +
           " AS c (tenant, key, value, expires_at) VALUES ($1, $2, $3, NULL) "
-          "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), "
-          "value = CASE WHEN c.expires_at IS NULL OR c.expires_at > now() THEN c.value || "
-          "EXCLUDED.value "
-          "ELSE EXCLUDED.value END, "
-          "expires_at = CASE WHEN c.expires_at > now() THEN c.expires_at END, type = 0 "
+          "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = EXCLUDED.accessed_at, "
+          "value = CASE WHEN c.expires_at IS NULL OR c.expires_at > EXCLUDED.accessed_at THEN "
+          "c.value || EXCLUDED.value ELSE EXCLUDED.value END, "
+          "expires_at = CASE WHEN c.expires_at > EXCLUDED.accessed_at THEN c.expires_at END, "
+          "type = 0 "
           // Redis refuses an APPEND past proto-max-bulk-len: no row comes back, nothing changes.
-          "WHERE c.expires_at <= now() OR "
+          "WHERE c.expires_at <= EXCLUDED.accessed_at OR "
           "(c.type = 0 AND length(c.value)::int8 + length(EXCLUDED.value) <= $4) "
           "RETURNING length(c.value)::int8 AS n) "
           // -1: the live key holds another type (WRONGTYPE).
@@ -219,7 +225,8 @@ void define_string_statements(const table_objects& objects, const define_fn& def
           t +
           " AS c (tenant, key, value, expires_at) "
           "SELECT $1, $2, convert_to(n::text, 'UTF8'), (SELECT expires_at FROM cur) FROM calc "
-          "WHERE status = 0 ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = "
+          "WHERE status = 0 ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = "
+          "EXCLUDED.accessed_at, value = "
           "EXCLUDED.value, "
           "expires_at = EXCLUDED.expires_at, type = 0 RETURNING 1) "
           "SELECT status::int8, CASE WHEN status = 0 THEN n::int8 END FROM calc",
@@ -278,12 +285,16 @@ void define_string_statements(const table_objects& objects, const define_fn& def
       {text_oid, bytea_oid});
 
   def(statement::write_if_unchanged, "fpc_write_if_unchanged",
-      "INSERT INTO " + t +
+      // In a WITH: Citus sends a bare INSERT whose ON CONFLICT ... WHERE holds a parameter
+      // without its type. The rows the SELECT returns are the rows written.
+      "WITH w AS (INSERT INTO " + t +
           " AS c (tenant, key, value, expires_at) SELECT $1, $2, $3, NULL WHERE $5::bool "
-          "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = now(), value = EXCLUDED.value, "
-          "expires_at = CASE WHEN c.expires_at > now() THEN c.expires_at END, type = 0 "
-          "WHERE CASE WHEN c.expires_at IS NULL OR c.expires_at > now() THEN " +
-          version + " ELSE -1 END = $4",
+          "ON CONFLICT (tenant, key) DO UPDATE SET accessed_at = EXCLUDED.accessed_at, "
+          "value = EXCLUDED.value, "
+          "expires_at = CASE WHEN c.expires_at > EXCLUDED.accessed_at THEN c.expires_at END, "
+          "type = 0 "
+          "WHERE CASE WHEN c.expires_at IS NULL OR c.expires_at > EXCLUDED.accessed_at THEN " +
+          version + " ELSE -1 END = $4 RETURNING 1) SELECT 1 FROM w",
       {text_oid, bytea_oid, bytea_oid, int8_oid, bool_oid});
 }
 
@@ -511,7 +522,7 @@ void define_maintenance_statements(const table_objects& objects, const define_fn
 
 }  // namespace
 
-statement_set::statement_set(const table_objects& objects) {
+statement_set::statement_set(const table_objects& objects, table_layout layout) {
   auto def = [&](statement s, const char* name, std::string sql, std::vector<Oid> types) {
     texts_[static_cast<std::size_t>(s)] = {name, std::move(sql), std::move(types)};
   };
@@ -524,6 +535,7 @@ statement_set::statement_set(const table_objects& objects) {
   define_set_statements(objects, def);
   define_list_statements(objects, def);
   define_zset_statements(objects, def);
+  if (layout == table_layout::distributed) define_citus_maintenance_statements(objects, def);
   // Transaction control goes as plain text: a prepared BEGIN or COMMIT gains nothing.
   for (statement s : {statement::begin, statement::commit, statement::rollback,
                       statement::begin_read_committed, statement::functions_list,
@@ -549,46 +561,21 @@ std::vector<std::string> schema_ddl(const std::string& s, const std::string& t,
   };
 }
 
-std::vector<std::string> usage_ddl(const table_objects& n) {
+std::vector<std::string> usage_ddl(const table_objects& n, usage_granularity granularity) {
   // A typed key's row has no value: its members count in their own tables' triggers.
-  const std::string size = "octet_length(key) + coalesce(octet_length(value), 0)";
-  auto add = [&](const std::string& select) {
-    return "INSERT INTO " + n.usage + " AS u (tenant, backend, bytes, keys) " + select +
-           " ON CONFLICT (tenant, backend) DO UPDATE SET bytes = u.bytes + EXCLUDED.bytes, "
-           "keys = u.keys + EXCLUDED.keys;";
-  };
-  const std::string body = "BEGIN IF TG_OP = 'INSERT' THEN " +
-                           add("SELECT tenant, pg_backend_pid(), sum(" + size +
-                               "), count(*) FROM new_rows GROUP BY tenant") +
-                           " ELSIF TG_OP = 'UPDATE' THEN " +
-                           add("SELECT tenant, pg_backend_pid(), sum(b), 0 FROM (SELECT tenant, " +
-                               size + " AS b FROM new_rows UNION ALL SELECT tenant, -(" + size +
-                               ") FROM old_rows) AS d "
-                               "GROUP BY tenant HAVING sum(b) <> 0") +
-                           " ELSE " +
-                           add("SELECT tenant, pg_backend_pid(), -sum(" + size +
-                               "), -count(*) FROM old_rows GROUP BY tenant") +
-                           " END IF; RETURN NULL; END";
-  auto trigger = [&](const std::string& suffix, const std::string& event,
-                     const std::string& tables) {
-    const std::string name = config::quote_identifier(n.trigger_prefix + suffix);
-    return std::vector<std::string>{
-        "DROP TRIGGER IF EXISTS " + name + " ON " + n.table,
-        "CREATE TRIGGER " + name + " AFTER " + event + " ON " + n.table + " REFERENCING " + tables +
-            " FOR EACH STATEMENT EXECUTE FUNCTION " + n.count_usage + "()"};
-  };
+  const usage_trigger keys{
+      n.table,
+      n.count_usage,
+      {n.trigger_prefix + "ins", n.trigger_prefix + "upd", n.trigger_prefix + "del"},
+      [](const std::string& row) {
+        return "octet_length(" + row + "key) + coalesce(octet_length(" + row + "value), 0)";
+      },
+      true};
   std::vector<std::string> ddl = {
       "CREATE UNLOGGED TABLE IF NOT EXISTS " + n.usage +
-          " (tenant text NOT NULL, backend int NOT NULL, bytes int8 NOT NULL, keys int8 NOT NULL, "
-          "PRIMARY KEY (tenant, backend))",
-      "CREATE OR REPLACE FUNCTION " + n.count_usage +
-          "() RETURNS trigger LANGUAGE plpgsql AS $fpc$ " + body + " $fpc$",
-  };
-  for (auto& part : {trigger("ins", "INSERT", "NEW TABLE AS new_rows"),
-                     trigger("upd", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-                     trigger("del", "DELETE", "OLD TABLE AS old_rows")}) {
-    ddl.insert(ddl.end(), part.begin(), part.end());
-  }
+      " (tenant text NOT NULL, backend int NOT NULL, bytes int8 NOT NULL, keys int8 NOT NULL, "
+      "PRIMARY KEY (tenant, backend))"};
+  for (auto& part : usage_trigger_ddl(n, keys, granularity)) ddl.push_back(std::move(part));
   return ddl;
 }
 

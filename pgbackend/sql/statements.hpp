@@ -203,6 +203,11 @@ enum class statement : int {
 
 inline constexpr const char* watch_conflict_marker = "fpc-watched-key-changed";
 
+/// Where the cache tables live. Distributed: on Citus, sharded by tenant and co-located, where
+/// a statement that locks rows of many tenants at once (FOR UPDATE across shards) is refused,
+/// so the background work that spans tenants goes one tenant at a time.
+enum class table_layout { single_node, distributed };
+
 struct statement_text {
   const char* name;
   std::string sql;
@@ -258,6 +263,10 @@ struct table_objects {
   std::string zpop;            // "schema"."table_zpop"(...): ZPOPMIN/MAX and BZPOPMIN/MAX
   std::string zcombine;        // "schema"."table_zcombine"(...): ZUNION/ZINTER/ZDIFF and forms
   std::string zrangestore;     // "schema"."table_zrangestore"(...)
+  // Citus only (citus_statements.cpp): the cross-tenant background work, one tenant at a time.
+  std::string sweep_by_tenant;  // "schema"."table_sweep_by_tenant"(...)
+  std::string evict_by_tenant;  // "schema"."table_evict_by_tenant"(...)
+  std::string touch_by_tenant;  // "schema"."table_touch_by_tenant"(...)
 };
 [[nodiscard]] table_objects table_objects_for(const std::string& schema, const std::string& table);
 
@@ -280,10 +289,14 @@ void define_list_statements(const table_objects& objects, const statement_define
 void define_zset_statements(const table_objects& objects, const statement_definer& def);
 [[nodiscard]] std::vector<std::string> zset_ddl(const table_objects& n);
 
+/// The distributed layout's sweep, eviction and access clock, over citus_ddl's functions.
+void define_citus_maintenance_statements(const table_objects& objects,
+                                         const statement_definer& def);
+
 /// The statements for one table.
 class statement_set {
  public:
-  explicit statement_set(const table_objects& objects);
+  statement_set(const table_objects& objects, table_layout layout);
   [[nodiscard]] const statement_text& operator[](statement s) const {
     return texts_[static_cast<std::size_t>(s)];
   }
@@ -298,10 +311,30 @@ class statement_set {
                                                   const std::string& quoted_table,
                                                   const std::string& quoted_index);
 
-/// Triggers that keep the usage table equal to the stored key+value bytes and keys per user.
-/// Statement-level with transition tables: one small upsert per statement, not per row; each
-/// backend adds to its own row, so writers never wait for each other on it.
-[[nodiscard]] std::vector<std::string> usage_ddl(const table_objects& n);
+/// How the usage triggers fire. Per statement (transition tables: one small upsert per
+/// statement, not per row) on one PostgreSQL; per row on Citus, whose shards cannot run
+/// transition tables. Either way each backend adds to its own row, so writers never wait for
+/// each other on it.
+enum class usage_granularity { per_statement, per_row };
+
+/// One table whose rows count towards their tenant's usage.
+struct usage_trigger {
+  std::string table;                       // quoted
+  std::string function;                    // quoted trigger function name
+  std::array<std::string, 3> trigger_names;  // unquoted: INSERT, UPDATE, DELETE
+  std::function<std::string(const std::string& row)> size;  // a row's bytes; row is "", "NEW."…
+  bool counts_keys = false;                // the key table's rows are keys; members are not
+};
+
+/// The trigger function and triggers of one usage_trigger (usage_triggers.cpp).
+[[nodiscard]] std::vector<std::string> usage_trigger_ddl(const table_objects& n,
+                                                         const usage_trigger& t,
+                                                         usage_granularity granularity);
+
+/// The usage table and the triggers that keep it equal to the stored key+value bytes and keys
+/// per user.
+[[nodiscard]] std::vector<std::string> usage_ddl(const table_objects& n,
+                                                 usage_granularity granularity);
 /// Fills the usage table from the cache table (when the triggers are new).
 [[nodiscard]] std::string usage_seed_sql(const table_objects& n);
 
@@ -337,9 +370,13 @@ class statement_set {
 [[nodiscard]] std::string member_usage_function(const table_objects& n,
                                                 std::string_view member_type);
 
+/// Citus: the functions behind the distributed layout's sweep, eviction and access clock.
+[[nodiscard]] std::vector<std::string> citus_ddl(const table_objects& n);
+
 /// The typed keyspace: the member tables of hashes and sets, the triggers that drop a key's
 /// members with its row, and the functions of the member writes (typed_statements.cpp).
-[[nodiscard]] std::vector<std::string> typed_ddl(const table_objects& n);
+[[nodiscard]] std::vector<std::string> typed_ddl(const table_objects& n,
+                                                 usage_granularity granularity);
 
 /// A key row's `type` column. Strings keep their bytes in `value`; the other types keep NULL
 /// there and their members in the type's table. Never renumber: rows store them.

@@ -130,37 +130,21 @@ std::string hincrby_ddl(const table_objects& n) {
 }
 
 // The stored bytes of members, per user, in the usage table the key rows use (member rows add
-// bytes, not keys): statement-level, as the key rows' triggers.
-std::vector<std::string> member_usage_triggers(const table_objects& n, const std::string& table,
-                                               const std::string& suffix,
-                                               const std::string& size) {
-  const std::string fn = member_usage_function(n, suffix);
-  auto add = [&](const std::string& select) {
-    return "INSERT INTO " + n.usage + " AS u (tenant, backend, bytes, keys) " + select +
-           " ON CONFLICT (tenant, backend) DO UPDATE SET bytes = u.bytes + EXCLUDED.bytes;";
-  };
-  const std::string body =
-      "BEGIN IF TG_OP = 'INSERT' THEN " +
-      add("SELECT tenant, pg_backend_pid(), sum(" + size + "), 0 FROM new_rows GROUP BY tenant") +
-      " ELSIF TG_OP = 'UPDATE' THEN " +
-      add("SELECT tenant, pg_backend_pid(), sum(b), 0 FROM (SELECT tenant, " + size +
-          " AS b FROM new_rows UNION ALL SELECT tenant, -(" + size +
-          ") FROM old_rows) AS d GROUP BY tenant HAVING sum(b) <> 0") +
-      " ELSE " +
-      add("SELECT tenant, pg_backend_pid(), -sum(" + size + "), 0 FROM old_rows GROUP BY tenant") +
-      " END IF; RETURN NULL; END";
-  std::vector<std::string> ddl = {function(fn, "", "trigger", body)};
+// bytes, not keys). `size` names the columns bare; each is prefixed with the row ("NEW.", …).
+usage_trigger member_usage(const table_objects& n, const std::string& table,
+                           const std::string& suffix, std::vector<std::string> columns,
+                           int extra_bytes) {
   const std::string prefix = n.trigger_prefix + suffix + "_";
-  for (const auto& [event, tables] :
-       {std::pair<std::string, std::string>{"INSERT", "NEW TABLE AS new_rows"},
-        {"UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"},
-        {"DELETE", "OLD TABLE AS old_rows"}}) {
-    const std::string name = config::quote_identifier(prefix + event);
-    ddl.push_back("DROP TRIGGER IF EXISTS " + name + " ON " + table);
-    ddl.push_back("CREATE TRIGGER " + name + " AFTER " + event + " ON " + table + " REFERENCING " +
-                  tables + " FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()");
-  }
-  return ddl;
+  return usage_trigger{
+      table,
+      member_usage_function(n, suffix),
+      {prefix + "INSERT", prefix + "UPDATE", prefix + "DELETE"},
+      [columns = std::move(columns), extra_bytes](const std::string& row) {
+        std::string sum;
+        for (const auto& c : columns) sum += (sum.empty() ? "" : " + ") + ("octet_length(" + row + c + ")");
+        return extra_bytes ? sum + " + " + std::to_string(extra_bytes) : sum;
+      },
+      false};
 }
 
 // The members of (p_tenant, p_from) of `kind`, as SQL moving or copying them to p_to.
@@ -227,7 +211,7 @@ std::string member_usage_function(const table_objects& n, std::string_view membe
          "\"";
 }
 
-std::vector<std::string> typed_ddl(const table_objects& n) {
+std::vector<std::string> typed_ddl(const table_objects& n, usage_granularity granularity) {
   std::vector<std::string> ddl = {
       "ALTER TABLE " + n.table + " ADD COLUMN IF NOT EXISTS type int2 NOT NULL DEFAULT 0",
       "ALTER TABLE " + n.table + " ALTER COLUMN value DROP NOT NULL",
@@ -262,12 +246,11 @@ std::vector<std::string> typed_ddl(const table_objects& n) {
   ddl.push_back("CREATE TRIGGER " + upd_trigger + " AFTER UPDATE OF type ON " + n.table +
                 " FOR EACH ROW WHEN (OLD.type <> 0 AND NEW.type <> OLD.type) EXECUTE FUNCTION " +
                 n.drop_members + "()");
-  for (auto& part :
-       {member_usage_triggers(n, n.hashes, "hash", "octet_length(field) + octet_length(value)"),
-        member_usage_triggers(n, n.sets, "set", "octet_length(member)"),
-        member_usage_triggers(n, n.lists, "list", "octet_length(value) + 8"),
-        member_usage_triggers(n, n.zsets, "zset", "octet_length(member) + 8")}) {
-    ddl.insert(ddl.end(), part.begin(), part.end());
+  for (const auto& members : {member_usage(n, n.hashes, "hash", {"field", "value"}, 0),
+                              member_usage(n, n.sets, "set", {"member"}, 0),
+                              member_usage(n, n.lists, "list", {"value"}, 8),
+                              member_usage(n, n.zsets, "zset", {"member"}, 8)}) {
+    for (auto& part : usage_trigger_ddl(n, members, granularity)) ddl.push_back(std::move(part));
   }
   ddl.push_back(typed_key_ddl(n));
   ddl.push_back(hset_ddl(n));
@@ -332,12 +315,13 @@ void define_hash_statements(const table_objects& n, const statement_definer& def
       "SELECT k.type::int8, h.value FROM " + t + " k LEFT JOIN " + h + member +
           " AND h.field = $3" + live_key_condition,
       {text_oid, bytea_oid, bytea_oid});
-  // Many HGETs (one pipeline's or many clients') in one statement, as GET's batch.
+  // Many HGETs (one pipeline's or many clients') in one statement, as GET's batch. The member
+  // table joins the key row's columns, not the array's: Citus then sees them co-located.
   def(statement::hget_batch, "fpc_hget_batch",
       "SELECT q.i, k.type::int8, h.value FROM unnest($1::text[], $2::bytea[], $3::bytea[]) WITH "
       "ORDINALITY AS q(t, k, f, i) JOIN " + t + " k ON k.tenant = q.t AND k.key = q.k AND "
       "(k.expires_at IS NULL OR k.expires_at > now()) LEFT JOIN " + h +
-          " h ON h.tenant = q.t AND h.key = q.k AND h.field = q.f",
+          " h ON h.tenant = k.tenant AND h.key = k.key AND h.field = q.f",
       {text_array_oid, bytea_array_oid, bytea_array_oid});
   def(statement::hmget, "fpc_hmget",
       "SELECT k.type::int8, q.i, h.value FROM " + t +
