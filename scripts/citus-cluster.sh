@@ -23,10 +23,9 @@ case "$cmd" in
       [ -f "$dir/$node/data/PG_VERSION" ] || first_start=1
       scripts/pg-cluster.sh start "$dir/$node" >/dev/null
       if [ "$first_start" = 1 ]; then
-        # Citus must be preloaded; 4 shards per table keep the many test schemas light.
+        # Citus must be preloaded; then 4 shards per table keep the many test schemas light.
         psql -X -q "$(uri_of "$node")" -v ON_ERROR_STOP=1 \
-          -c "ALTER SYSTEM SET shared_preload_libraries = 'citus'" \
-          -c "ALTER SYSTEM SET citus.shard_count = 4" >/dev/null
+          -c "ALTER SYSTEM SET shared_preload_libraries = 'citus'" >/dev/null
         if [ "$node" != coord ]; then
           # The coordinator reaches the workers as whichever role a client used, with no
           # password to give: the password-only test role logs in to the workers by trust
@@ -40,7 +39,7 @@ case "$cmd" in
         fi
         scripts/pg-cluster.sh restart "$dir/$node"
         psql -X -q "$(uri_of "$node")" -v ON_ERROR_STOP=1 -c "CREATE EXTENSION IF NOT EXISTS citus" \
-          >/dev/null
+          -c "ALTER SYSTEM SET citus.shard_count = 4" -c "SELECT pg_reload_conf()" >/dev/null
       fi
     done
     coord=$(uri_of coord)
