@@ -6,7 +6,8 @@ this machine; one FastPgCache over each, near cache off (so every command reache
 SET, GET, HSET, LPUSH and ZADD at 1 and 50 clients, -P 1 and -P 16, the two servers alternating,
 medians of BENCH_RUNS runs. On one machine the three Citus nodes share its cores: this shows what
 the extra hop and the coordinator cost, not what more machines would give.
-Environment: BENCH_RUNS (default 3), BENCH_SECONDS (default 4), BENCH_OUT (markdown to append).
+Environment: BENCH_RUNS (default 3), BENCH_SECONDS (default 4), BENCH_OUT (markdown to append),
+BENCH_WORKLOADS (comma-separated names, default all).
 """
 import os
 import statistics
@@ -25,6 +26,7 @@ WORKLOADS = {
     "LPUSH": ["LPUSH", "list:__rand_int__", "x" * 100],
     "ZADD": ["ZADD", "zset:__rand_int__", "__rand_int__", "m:__rand_int__"],
 }
+SELECTED = [w for w in os.environ.get("BENCH_WORKLOADS", ",".join(WORKLOADS)).split(",") if w]
 CLIENTS = [1, 50]
 PIPELINES = [1, 16]
 
@@ -53,21 +55,31 @@ def main():
                 redis_benchmark(port, WORKLOADS["SET"], 50, 16, 100_000)
             rows = []
             for name, command in WORKLOADS.items():
+                if name not in SELECTED:
+                    continue
                 for clients in CLIENTS:
                     for pipeline in PIPELINES:
                         rps = {"single": [], "citus": []}
                         for _ in range(RUNS):
                             for label, port in ports.items():
-                                last = rps[label][-1] if rps[label] else 2000 * pipeline
+                                last = rps[label][-1] if rps[label] else 300 * pipeline
                                 requests = max(1000, int(last * SECONDS))
-                                rps[label].append(redis_benchmark(
-                                    port, command, clients, pipeline, requests)["rps"])
+                                try:
+                                    rps[label].append(redis_benchmark(
+                                        port, command, clients, pipeline, requests)["rps"])
+                                except subprocess.CalledProcessError as e:
+                                    # A command answered with an error: shown, and the run
+                                    # counts as 0 (the table says so, nothing is hidden).
+                                    print(f"{label} {name} c={clients} P={pipeline}: "
+                                          f"{(e.stdout or '')[-300:]} {(e.stderr or '')[-300:]}",
+                                          flush=True)
+                                    rps[label].append(0.0)
                         single = statistics.median(rps["single"])
                         citus = statistics.median(rps["citus"])
                         rows.append((name, clients, pipeline, single, citus))
                         print(f"{name:6} c={clients:<3} P={pipeline:<3} one PostgreSQL "
                               f"{single:>9,.0f}/s  Citus {citus:>9,.0f}/s  "
-                              f"({citus / single:.2f}x)", flush=True)
+                              f"({citus / max(single, 1):.2f}x)", flush=True)
         finally:
             subprocess.run([cluster, "stop", citus_dir], check=False)
             subprocess.run(["rm", "-rf", tmp], check=False)
@@ -80,7 +92,7 @@ def main():
              "| --- | --- | --- | --- | --- | --- |"]
     for name, clients, pipeline, single, citus in rows:
         lines.append(f"| {name} | {clients} | {pipeline} | {single:,.0f} | {citus:,.0f} | "
-                     f"{citus / single:.2f} |")
+                     f"{citus / max(single, 1):.2f} |")
     table = "\n".join(lines) + "\n"
     print(table)
     append_to_bench_out(table)
