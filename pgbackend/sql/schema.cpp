@@ -149,6 +149,10 @@ void init_schema(const std::string& conninfo, const std::optional<std::string>& 
                                   : "created UNLOGGED table " + schema + "." + table)
             << " (primary key (tenant, key), partial index " << table
             << "_expires_at_idx on expires_at); verified UNLOGGED in pg_class\n";
+  if (citus) {
+    std::cout << "Citus: " << table << " and its usage, hash, set, list and sorted set tables "
+              << "are distributed by tenant and co-located\n";
+  }
 }
 
 table_layout check_schema(const std::string& conninfo, const std::optional<std::string>& password,
