@@ -187,10 +187,9 @@ table_layout check_schema(const std::string& conninfo, const std::optional<std::
                              "(idempotent, keeps the data)");
   }
   if (!has_citus(c.get())) return table_layout::single_node;
-  const std::string qualified = objects.table;
   auto distributed = exec(c.get(),
                           "SELECT 1 FROM pg_dist_partition WHERE logicalrelid = $1::regclass",
-                          {qualified.c_str()});
+                          {objects.table.c_str()});
   if (PQntuples(distributed.get()) == 0) return table_layout::single_node;
   if (!has_citus_functions(c.get(), objects)) {
     throw std::runtime_error("table " + schema + "." + table +
